@@ -1,0 +1,1 @@
+"""Pure rules of the board: no web framework, no SQL, no clock, no randomness."""
