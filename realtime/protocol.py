@@ -130,9 +130,7 @@ class Pong(_Frame):
 
 
 ServerFrame = Annotated[Hello | Ack | Event | ErrorFrame | PresenceFrame | Pong, Field(discriminator="type")]
-server_frame_adapter: TypeAdapter[Hello | Ack | Event | ErrorFrame | PresenceFrame | Pong] = TypeAdapter(
-    ServerFrame
-)
+server_frame_adapter: TypeAdapter[Hello | Ack | Event | ErrorFrame | PresenceFrame | Pong] = TypeAdapter(ServerFrame)
 
 
 class ErrorCode:

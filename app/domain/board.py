@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 CARD_TEXT_MAX = 1000
 """Characters on one card: enough for a danger statement, short enough to read on a projected wall."""
@@ -61,9 +61,14 @@ class BoardState(BaseModel):
 
     seq: int = Field(default=0, ge=0, description="Sequence number of the last operation applied.")
     read_only: bool = False
-    columns: dict[Column, tuple[Card, ...]] = Field(
-        default_factory=lambda: {column: () for column in Column}
-    )
+    columns: dict[Column, tuple[Card, ...]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _every_column_present(self) -> BoardState:
+        # A board always has its three columns, even when a snapshot lists only some of them.
+        for column in Column:
+            self.columns.setdefault(column, ())
+        return self
 
     def find(self, card_id: str) -> tuple[Column, int, Card] | None:
         for column, cards in self.columns.items():

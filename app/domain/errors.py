@@ -44,3 +44,23 @@ class StaleVersion(DomainError):
     def __init__(self, message: str, current: Card) -> None:
         super().__init__(message)
         self.current = current
+
+
+class MeetingNotFound(DomainError):
+    code = "meeting_not_found"
+
+
+class ParticipantNotFound(DomainError):
+    code = "participant_not_found"
+
+
+class InviteNotFound(DomainError):
+    """The invite link is wrong, revoked, or replaced by a newer one. Never says which: that would help a guesser."""
+
+    code = "invite_not_found"
+
+
+class NotSignedIn(DomainError):
+    """No valid session for this meeting: never joined, left, expired, or revoked by the chair."""
+
+    code = "not_signed_in"

@@ -63,7 +63,8 @@ class MoveCard(_Op):
     column: Column
     position: int = Field(ge=0, description="Index in the target column once the card is taken out.")
     kind: CardKind | None = Field(
-        default=None, description="New kind, needed when the card's kind does not belong in the target column."
+        default=None,
+        description="New kind, needed when the card's kind does not belong in the target column.",
     )
 
 
@@ -138,9 +139,7 @@ def _check_kind(column: Column, kind: CardKind) -> None:
 
 def _check_version(card: Card, base_version: int) -> None:
     if base_version != card.version:
-        raise StaleVersion(
-            "Someone changed this card while you were working on it. Here is the current version.", card
-        )
+        raise StaleVersion("Someone changed this card while you were working on it. Here is the current version.", card)
 
 
 def _with_column(state: BoardState, column: Column, cards: list[Card], seq: int) -> BoardState:
@@ -168,7 +167,10 @@ def _edit(state: BoardState, op: EditCard, card: Card, column: Column, index: in
     _check_version(card, op.base_version)
     kind = op.kind or card.kind
     _check_kind(column, kind)
-    edited = card.model_copy(update={"text": op.text or card.text, "kind": kind, "version": card.version + 1})
+    text = op.text or card.text
+    # Saving the same words again is no change, and must not make a colleague's in-flight edit stale.
+    version = card.version + (text != card.text or kind != card.kind)
+    edited = card.model_copy(update={"text": text, "kind": kind, "version": version})
     cards = list(state.columns[column])
     cards[index] = edited
     return Applied(_with_column(state, column, cards, seq), op, edited, card.id)

@@ -1,0 +1,1 @@
+"""HTTP routers: they parse, authorise and call the store; the rules live in app/domain."""

@@ -1,0 +1,50 @@
+"""One place that maps domain errors to HTTP responses: `{"error": {"code", "message"}}`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from app.api.schemas import ErrorResponse
+from app.domain.errors import (
+    DomainError,
+    InviteNotFound,
+    MeetingNotFound,
+    NotSignedIn,
+    ParticipantNotFound,
+    PermissionDenied,
+)
+
+STATUS_OF: dict[type[DomainError], int] = {
+    NotSignedIn: 401,
+    PermissionDenied: 403,
+    MeetingNotFound: 404,
+    ParticipantNotFound: 404,
+    InviteNotFound: 404,
+}
+
+
+def error_response(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The error responses a route documents in OpenAPI."""
+    return {status: {"model": ErrorResponse} for status in statuses}
+
+
+def add_exception_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain_error(_request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, DomainError)
+        status = next((s for kind, s in STATUS_OF.items() if isinstance(error, kind)), 409)
+        return error_response(status, error.code, error.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, RequestValidationError)
+        fields = ", ".join(sorted({".".join(str(p) for p in e["loc"][1:]) or "body" for e in error.errors()}))
+        return error_response(422, "invalid", f"Some fields are not valid: {fields}.")

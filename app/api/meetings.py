@@ -1,0 +1,122 @@
+"""Meetings and the chair's People panel."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response, status
+
+from app.api.errors import responses
+from app.api.schemas import (
+    AddParticipant,
+    CreatedMeeting,
+    CreateMeeting,
+    Invitation,
+    InviteState,
+    Me,
+    MeetingOut,
+    ParticipantListing,
+    ParticipantOut,
+)
+from app.api.sessions import ChairDep, ParticipantDep, ServicesDep, clear_session_cookie, set_session_cookie
+from app.domain.board import BoardState
+from app.domain.roles import PERMISSIONS
+from app.domain.visibility import VIEW_OF_ROLE
+from realtime.room import board_for_view
+
+router = APIRouter(prefix="/api/meetings", tags=["meetings"])
+
+
+def invite_url(request: Request, token: str) -> str:
+    # The token rides in the fragment, which browsers never send to a server, so it is in no access log.
+    return f"{str(request.base_url).rstrip('/')}/join#{token}"
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, responses=responses(422))
+async def create_meeting(
+    body: CreateMeeting, request: Request, response: Response, services: ServicesDep
+) -> CreatedMeeting:
+    """Start a meeting. The caller becomes its chair and is signed in (session cookie)."""
+    signed_in, chair_token = await services.meetings.create(body.title, body.chair_name)
+    set_session_cookie(response, services, signed_in.meeting.id, signed_in.session_token)
+    return CreatedMeeting(
+        meeting=MeetingOut.of(signed_in.meeting),
+        participant=ParticipantOut.of(signed_in.participant),
+        invite_url=invite_url(request, chair_token),
+    )
+
+
+@router.get("/{meeting_id}/me", responses=responses(401, 404))
+async def me(meeting_id: str, participant: ParticipantDep, services: ServicesDep) -> Me:
+    """Who this browser is in the meeting, and what their role may do (the UI mirrors it)."""
+    meeting = await services.meetings.get(meeting_id)
+    return Me(
+        meeting=MeetingOut.of(meeting),
+        participant=ParticipantOut.of(participant),
+        permissions=PERMISSIONS[participant.role],
+    )
+
+
+@router.get("/{meeting_id}/board", responses=responses(401, 404))
+async def board(meeting_id: str, participant: ParticipantDep, services: ServicesDep) -> BoardState:
+    """The board as this participant's role may see it, with the seq it is consistent with."""
+    return board_for_view(await services.oplog.board(meeting_id), VIEW_OF_ROLE[participant.role])
+
+
+@router.get("/{meeting_id}/participants", responses=responses(401, 403, 404))
+async def list_participants(meeting_id: str, _chair: ChairDep, services: ServicesDep) -> list[ParticipantListing]:
+    return [
+        ParticipantListing(
+            participant=ParticipantOut.of(listing.participant),
+            invite=InviteState(status=listing.invite_status),  # type: ignore[arg-type]
+        )
+        for listing in await services.meetings.participants(meeting_id)
+    ]
+
+
+@router.post("/{meeting_id}/participants", status_code=status.HTTP_201_CREATED, responses=responses(401, 403, 404, 422))
+async def add_participant(
+    meeting_id: str, body: AddParticipant, request: Request, _chair: ChairDep, services: ServicesDep
+) -> Invitation:
+    """Add someone to the meeting and get their personal invite link."""
+    invited = await services.meetings.invite(meeting_id, body.role, body.display_name, body.agency)
+    return Invitation(
+        participant=ParticipantOut.of(invited.participant),
+        invite_url=invite_url(request, invited.invite_token),
+    )
+
+
+@router.post(
+    "/{meeting_id}/participants/{participant_id}/invite",
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(401, 403, 404),
+)
+async def reissue_invite(
+    meeting_id: str, participant_id: str, request: Request, _chair: ChairDep, services: ServicesDep
+) -> Invitation:
+    """A new link for this person; their old links stop working."""
+    invited = await services.meetings.reissue_invite(meeting_id, participant_id)
+    return Invitation(
+        participant=ParticipantOut.of(invited.participant),
+        invite_url=invite_url(request, invited.invite_token),
+    )
+
+
+@router.delete(
+    "/{meeting_id}/participants/{participant_id}/invite",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=responses(401, 403, 404),
+)
+async def revoke_invite(meeting_id: str, participant_id: str, _chair: ChairDep, services: ServicesDep) -> None:
+    """Revoke this person's links, end their sessions and close their connections."""
+    await services.meetings.revoke(meeting_id, participant_id)
+    await services.rooms.revoke(meeting_id, participant_id)
+
+
+@router.post("/{meeting_id}/leave", status_code=status.HTTP_204_NO_CONTENT, responses=responses(401, 404))
+async def leave(meeting_id: str, request: Request, response: Response, services: ServicesDep) -> None:
+    """End this browser's session and forget its cookie (the family tablet's 'Leave this meeting')."""
+    from app.api.sessions import session_cookie_name
+
+    token = request.cookies.get(session_cookie_name(meeting_id))
+    if token:
+        await services.meetings.leave(token)
+    clear_session_cookie(response, meeting_id)

@@ -1,0 +1,105 @@
+"""Request and response bodies of the HTTP API (what /docs shows)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from app.domain.roles import OpType, Role, Scope
+from app.store.meetings import Meeting, Participant
+
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+Agency = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CreateMeeting(_Body):
+    title: Title = Field(description="Shown on every screen, e.g. 'Initial conference, 27 November'.")
+    chair_name: Name
+
+
+class AddParticipant(_Body):
+    display_name: Name
+    role: Role
+    agency: Agency | None = None
+
+
+class JoinRequest(_Body):
+    token: Annotated[str, StringConstraints(min_length=16, max_length=128)]
+
+
+class MeetingOut(BaseModel):
+    id: str
+    title: str
+    status: str
+    created_at: str
+
+    @classmethod
+    def of(cls, meeting: Meeting) -> MeetingOut:
+        return cls(id=meeting.id, title=meeting.title, status=meeting.status, created_at=meeting.created_at)
+
+
+class ParticipantOut(BaseModel):
+    id: str
+    display_name: str
+    role: Role
+    agency: str | None
+
+    @classmethod
+    def of(cls, participant: Participant) -> ParticipantOut:
+        return cls(
+            id=participant.id,
+            display_name=participant.display_name,
+            role=participant.role,
+            agency=participant.agency,
+        )
+
+
+class CreatedMeeting(BaseModel):
+    meeting: MeetingOut
+    participant: ParticipantOut
+    invite_url: str = Field(description="The chair's own link, for another device. Treat it like a password.")
+
+
+class Invitation(BaseModel):
+    participant: ParticipantOut
+    invite_url: str = Field(description="Send this link to this person only. Treat it like a password.")
+
+
+class InviteState(BaseModel):
+    status: Literal["active", "used", "revoked"]
+
+
+class ParticipantListing(BaseModel):
+    participant: ParticipantOut
+    invite: InviteState
+
+
+class Joined(BaseModel):
+    meeting: MeetingOut
+    participant: ParticipantOut
+
+
+class Me(BaseModel):
+    meeting: MeetingOut
+    participant: ParticipantOut
+    permissions: dict[OpType, Scope]
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    database: Literal["ok"]
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(description="Stable machine-readable code.")
+    message: str = Field(description="Plain words for the person at the screen.")
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody

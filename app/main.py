@@ -1,0 +1,55 @@
+"""The ASGI app: HTTP API, websocket, frontend."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+from fastapi.staticfiles import StaticFiles
+
+from app.api import health, join, meetings, pages
+from app.api.errors import add_exception_handlers
+from app.config import Settings
+from app.services import Services
+from realtime import endpoint
+
+# Everything the frontend loads comes from this app; the policy makes a stray third-party request fail loudly.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    services = Services.from_settings(settings or Settings())
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await services.start()
+        try:
+            yield
+        finally:
+            await services.stop()
+
+    app = FastAPI(
+        title="SoS Board",
+        summary="A live, shared Signs of Safety map for Child Protection conferences.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    add_exception_handlers(app)
+    for router in (meetings.router, join.router, health.router, endpoint.router, pages.router):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=pages.FRONTEND_DIR), name="static")
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response
+
+    return app

@@ -1,0 +1,97 @@
+"""The tables. Their shape changes only through migrations/ (Alembic); nothing here creates them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Column, DateTime, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """SQLite hands datetimes back without a zone; every stored time is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _timestamp(nullable: bool = False) -> Column[datetime]:
+    return Column(DateTime(timezone=True), nullable=nullable)
+
+
+class MeetingRow(SQLModel, table=True):
+    __tablename__ = "meetings"
+
+    id: str = Field(primary_key=True, max_length=32)
+    title: str = Field(max_length=200)
+    status: str = Field(default="open", max_length=16)
+    last_seq: int = Field(default=0, description="Sequence number of the meeting's last accepted op.")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+
+
+class ParticipantRow(SQLModel, table=True):
+    __tablename__ = "participants"
+
+    id: str = Field(primary_key=True, max_length=32)
+    meeting_id: str = Field(foreign_key="meetings.id", index=True, max_length=32)
+    role: str = Field(max_length=16)
+    display_name: str = Field(max_length=80)
+    agency: str | None = Field(default=None, max_length=120)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+
+
+class InviteRow(SQLModel, table=True):
+    __tablename__ = "invites"
+
+    token_hash: str = Field(primary_key=True, max_length=64, description="sha256 of the token; never the token.")
+    participant_id: str = Field(foreign_key="participants.id", index=True, max_length=32)
+    meeting_id: str = Field(foreign_key="meetings.id", max_length=32)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    used_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    revoked_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+
+
+class SessionRow(SQLModel, table=True):
+    __tablename__ = "sessions"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    participant_id: str = Field(foreign_key="participants.id", index=True, max_length=32)
+    meeting_id: str = Field(foreign_key="meetings.id", max_length=32)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    expires_at: datetime = Field(sa_column=_timestamp())
+    ended_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+
+
+class OpRow(SQLModel, table=True):
+    """The op log: the truth a board is rebuilt from. Also the audit trail (who, in which role, when)."""
+
+    __tablename__ = "ops"
+    __table_args__ = (UniqueConstraint("meeting_id", "op_id", name="uq_ops_meeting_op_id"),)
+
+    meeting_id: str = Field(foreign_key="meetings.id", primary_key=True, max_length=32)
+    seq: int = Field(primary_key=True)
+    op_id: str = Field(max_length=64)
+    actor_id: str = Field(max_length=32)
+    role: str = Field(max_length=16)
+    type: str = Field(max_length=32)
+    card_id: str = Field(max_length=64)
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+
+
+class CardRow(SQLModel, table=True):
+    """The board projection: the op log applied, kept in the same transaction as each op."""
+
+    __tablename__ = "cards"
+    __table_args__ = (Index("ix_cards_meeting_column_position", "meeting_id", "column", "position"),)
+
+    meeting_id: str = Field(foreign_key="meetings.id", primary_key=True, max_length=32)
+    id: str = Field(primary_key=True, max_length=64)
+    column: str = Field(max_length=32)
+    kind: str = Field(max_length=32)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    author_id: str = Field(max_length=32)
+    version: int
+    position: int

@@ -1,0 +1,20 @@
+"""The small transport interface a room depends on, so rooms are tested with fakes and served by any socket."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Protocol
+
+
+class ChannelClosed(Exception):
+    """The other side went away."""
+
+
+class Channel(Protocol):
+    async def send(self, text: str) -> None: ...
+
+    async def close(self, code: int, reason: str) -> None: ...
+
+    def __aiter__(self) -> AsyncIterator[str]:
+        """Incoming text frames until the other side closes."""
+        ...

@@ -1,0 +1,85 @@
+"""`/ws/meetings/{id}`: authenticate and check Origin on the upgrade, before accepting; then hand the socket,
+as a Channel, to the meeting's room."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Query, WebSocket
+from fastapi.responses import JSONResponse
+from starlette.websockets import WebSocketDisconnect
+
+from app.api.sessions import session_cookie_name
+from app.domain.errors import DomainError, MeetingNotFound, NotSignedIn
+from app.services import Services
+
+router = APIRouter()
+
+
+class WebSocketChannel:
+    def __init__(self, websocket: WebSocket) -> None:
+        self.websocket = websocket
+
+    async def send(self, text: str) -> None:
+        await self.websocket.send_text(text)
+
+    async def close(self, code: int, reason: str) -> None:
+        await self.websocket.close(code, reason)
+
+    async def __aiter__(self) -> AsyncIterator[str]:
+        try:
+            while True:
+                message = await self.websocket.receive()
+                if message["type"] == "websocket.disconnect":
+                    return
+                text = message.get("text")
+                if text is None:
+                    text = (message.get("bytes") or b"").decode("utf-8", errors="replace")
+                yield text
+        except WebSocketDisconnect:
+            return
+
+
+def origin_allowed(websocket: WebSocket, allowed: list[str]) -> bool:
+    """Same-origin, or named in the allow-list. Browsers always send Origin on a websocket upgrade; a page on
+    another site trying to ride the family's cookie (cross-site websocket hijacking) is refused here."""
+    origin = websocket.headers.get("origin")
+    if origin is None:
+        return False
+    if origin in allowed:
+        return True
+    return urlsplit(origin).netloc == websocket.headers.get("host")
+
+
+async def _deny(websocket: WebSocket, status: int, code: str, message: str) -> None:
+    await websocket.send_denial_response(
+        JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+    )
+
+
+@router.websocket("/ws/meetings/{meeting_id}")
+async def board_socket(
+    websocket: WebSocket,
+    meeting_id: str,
+    since: int | None = Query(default=None, ge=0, description="Last seq the client saw, to resume."),
+) -> None:
+    services: Services = websocket.app.state.services
+    if not origin_allowed(websocket, services.settings.allowed_origins):
+        await _deny(websocket, 403, "origin_not_allowed", "This page may not connect to the board.")
+        return
+    token = websocket.cookies.get(session_cookie_name(meeting_id))
+    try:
+        participant = await services.meetings.signed_in(meeting_id, token)
+    except NotSignedIn as refusal:
+        await _deny(websocket, 401, refusal.code, refusal.message)
+        return
+    except MeetingNotFound as refusal:
+        await _deny(websocket, 404, refusal.code, refusal.message)
+        return
+    except DomainError as refusal:
+        await _deny(websocket, 403, refusal.code, refusal.message)
+        return
+    await websocket.accept()
+    async with services.rooms.room(meeting_id) as room:
+        await room.serve(WebSocketChannel(websocket), participant, since)

@@ -1,0 +1,498 @@
+"""A meeting's room in one process: the peers connected here, the fan-out of events to them in seq order, and
+presence. A room depends on a Channel per peer, the op log and the broker, nothing else.
+
+Ordering: every event reaches a room either directly (committed by a peer here) or through the broker (committed
+by another process). `_accept` lets through only the next seq; a jump means the broker dropped something, and the
+gap is read from the op log first. So each peer receives every event exactly once, in order, whatever the broker
+does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from app.domain.board import BoardState
+from app.domain.errors import DomainError, StaleVersion
+from app.domain.operations import Actor
+from app.domain.roles import Role
+from app.domain.visibility import VIEW_OF_ROLE, View, card_visible
+from app.store.meetings import Participant
+from app.store.oplog import CommittedOp, OpLog
+from realtime.broker import RoomBroker, Subscription
+from realtime.channel import Channel
+from realtime.protocol import (
+    Ack,
+    ActorInfo,
+    CloseCode,
+    ErrorCode,
+    ErrorFrame,
+    Event,
+    Hello,
+    OpRequest,
+    Ping,
+    Pong,
+    PresenceFrame,
+    PresentParticipant,
+    client_frame_adapter,
+)
+from realtime.ratelimit import TokenBucket
+
+log = logging.getLogger("sosboard.realtime")
+
+PRESENCE_RENEW_SECONDS = 20.0
+CATCH_UP_INTERVAL_SECONDS = 2.0
+MAX_CONSECUTIVE_BAD_FRAMES = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    max_frame_bytes: int
+    card_text_chars: int
+    ops_per_second: float
+    ops_burst: int
+    send_queue_frames: int
+    replay_limit: int
+
+    def public(self) -> dict[str, int]:
+        return {
+            "max_frame_bytes": self.max_frame_bytes,
+            "card_text_chars": self.card_text_chars,
+            "ops_per_second": int(self.ops_per_second),
+            "ops_burst": self.ops_burst,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class _Close:
+    code: int
+    reason: str
+
+
+def event_of(committed: CommittedOp) -> Event:
+    return Event(
+        seq=committed.seq,
+        op_id=committed.op_id,
+        actor=ActorInfo(participant_id=committed.actor.participant_id, role=committed.actor.role),
+        op=committed.op,
+        card=committed.card,
+        at=committed.at.isoformat(),
+    )
+
+
+def board_for_view(board: BoardState, view: View) -> BoardState:
+    columns = {column: tuple(c for c in cards if card_visible(c, view)) for column, cards in board.columns.items()}
+    return board.model_copy(update={"columns": columns})
+
+
+class Peer:
+    """One connection: a bounded send queue drained by a writer task. Events that arrive before the peer's
+    hello is queued are held, then filtered against the hello's seq, so nothing is missed or doubled."""
+
+    def __init__(self, channel: Channel, participant: Participant, limits: Limits) -> None:
+        self.id = uuid.uuid4().hex
+        self.channel = channel
+        self.participant = participant
+        self.actor = Actor(participant.id, participant.role)
+        self.view = VIEW_OF_ROLE[participant.role]
+        self.limits = limits
+        self.bucket = TokenBucket(limits.ops_per_second, limits.ops_burst)
+        self._queue: asyncio.Queue[str | _Close] = asyncio.Queue(limits.send_queue_frames)
+        self._after_seq: int | None = None
+        self._held: list[tuple[int, str]] = []
+        self._closing = False
+
+    @property
+    def last_seq(self) -> int:
+        return self._after_seq or 0
+
+    def deliver_event(self, seq: int, text: str) -> None:
+        if self._after_seq is None:
+            self._held.append((seq, text))
+            if len(self._held) > self.limits.send_queue_frames:
+                self.close_soon(CloseCode.too_slow, "Too far behind; reconnect to resync.")
+            return
+        if seq <= self._after_seq:
+            return
+        self._after_seq = seq
+        self._enqueue(text)
+
+    def start(self, hello: Hello) -> None:
+        self._enqueue(hello.model_dump_json())
+        self._after_seq = hello.seq
+        held, self._held = self._held, []
+        for seq, text in held:
+            self.deliver_event(seq, text)
+
+    def send_frame(self, frame: Ack | ErrorFrame | Pong | PresenceFrame) -> None:
+        self._enqueue(frame.model_dump_json(exclude_none=isinstance(frame, ErrorFrame)))
+
+    def _enqueue(self, text: str) -> None:
+        if self._closing:
+            return
+        try:
+            self._queue.put_nowait(text)
+        except asyncio.QueueFull:
+            # A slow tablet must never slow the room: drop it; it reconnects with `since` and resyncs.
+            self.close_soon(CloseCode.too_slow, "Too slow to keep up; reconnect to resync.")
+
+    def close_soon(self, code: int, reason: str) -> None:
+        if self._closing:
+            return
+        self._closing = True
+        while not self._queue.empty():
+            self._queue.get_nowait()
+        self._queue.put_nowait(_Close(code, reason))
+
+    async def write_loop(self) -> None:
+        while True:
+            item = await self._queue.get()
+            if isinstance(item, _Close):
+                with contextlib.suppress(Exception):
+                    await self.channel.close(item.code, item.reason)
+                return
+            await self.channel.send(item)
+
+
+class Room:
+    def __init__(self, meeting_id: str, oplog: OpLog, broker: RoomBroker, limits: Limits) -> None:
+        self.meeting_id = meeting_id
+        self.oplog = oplog
+        self.broker = broker
+        self.limits = limits
+        self.peers: dict[str, Peer] = {}
+        self.last_seq = 0
+        self._accept_lock = asyncio.Lock()
+        self._last_catch_up = 0.0
+        self._stack = contextlib.AsyncExitStack()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def __aenter__(self) -> Room:
+        # Subscribe before reading the seq, so nothing committed in between is missed.
+        subscription = await self._stack.enter_async_context(self.broker.subscribe(self.meeting_id))
+        self.last_seq = (await self.oplog.board(self.meeting_id)).seq
+        self._tasks = [
+            asyncio.create_task(self._listen(subscription), name=f"room-listen-{self.meeting_id}"),
+            asyncio.create_task(self._renew_presence(), name=f"room-presence-{self.meeting_id}"),
+        ]
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self._stack.aclose()
+
+    # ---- peers ---------------------------------------------------------------------------------------------
+
+    async def serve(self, channel: Channel, participant: Participant, since: int | None) -> None:
+        """Run one peer until it leaves or is dropped."""
+        peer = Peer(channel, participant, self.limits)
+        self.peers[peer.id] = peer
+        try:
+            await self.broker.presence_set(self.meeting_id, peer.id, _presence_entry(participant))
+            peer.start(await self._hello(peer, since))
+            await self._announce_presence()
+            writer = asyncio.create_task(peer.write_loop(), name="peer-writer")
+            reader = asyncio.create_task(self._read_loop(peer), name="peer-reader")
+            done, pending = await asyncio.wait({writer, reader}, return_when=asyncio.FIRST_COMPLETED)
+            for task in pending:
+                task.cancel()
+            for task in pending:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+            for task in done:
+                if not task.cancelled() and task.exception() is not None:
+                    log.info("connection ended: %s", type(task.exception()).__name__)
+        finally:
+            del self.peers[peer.id]
+            with contextlib.suppress(Exception):
+                await self.broker.presence_remove(self.meeting_id, peer.id)
+                await self._announce_presence()
+
+    def close_participant(self, participant_id: str, code: int, reason: str) -> None:
+        for peer in list(self.peers.values()):
+            if peer.participant.id == participant_id:
+                peer.close_soon(code, reason)
+
+    def close_all(self, code: int, reason: str) -> None:
+        for peer in list(self.peers.values()):
+            peer.close_soon(code, reason)
+
+    async def _hello(self, peer: Peer, since: int | None) -> Hello:
+        present = await self._present()
+        you = next(p for p in present if p.participant_id == peer.participant.id)
+        if since is not None:
+            replay = await self.oplog.since(self.meeting_id, since, self.limits.replay_limit)
+            if replay is not None:
+                ops, seq = replay
+                return Hello(
+                    seq=seq,
+                    you=you,
+                    present=present,
+                    board=None,
+                    missed=[e for e in map(event_of, ops) if _event_visible(e, peer.view)],
+                    limits=self.limits.public(),
+                )
+        board = await self.oplog.board(self.meeting_id)
+        return Hello(
+            seq=board.seq,
+            you=you,
+            present=present,
+            board=board_for_view(board, peer.view),
+            missed=None,
+            limits=self.limits.public(),
+        )
+
+    async def _read_loop(self, peer: Peer) -> None:
+        bad_frames = 0
+        async for text in peer.channel:
+            if len(text.encode()) > self.limits.max_frame_bytes:
+                peer.close_soon(CloseCode.message_too_big, "Frame too big.")
+                return
+            try:
+                frame = client_frame_adapter.validate_json(text)
+            except ValidationError as error:
+                bad_frames += 1
+                peer.send_frame(_validation_error(error, text))
+                if bad_frames >= MAX_CONSECUTIVE_BAD_FRAMES:
+                    peer.close_soon(CloseCode.too_many_errors, "Too many bad frames.")
+                    return
+                continue
+            bad_frames = 0
+            if isinstance(frame, Ping):
+                await self.catch_up()
+                peer.send_frame(Pong(seq=peer.last_seq))
+            else:
+                await self._commit(peer, frame)
+
+    async def _commit(self, peer: Peer, request: OpRequest) -> None:
+        wait = peer.bucket.take()
+        if wait:
+            peer.send_frame(
+                ErrorFrame(
+                    code=ErrorCode.rate_limited,
+                    message="Too many changes at once. This one was not saved; it will be sent again.",
+                    op_id=request.op_id,
+                    retry_after_ms=max(1, int(wait * 1000)),
+                )
+            )
+            return
+        try:
+            committed = await self.oplog.commit(self.meeting_id, peer.actor, request.op_id, request.op)
+        except DomainError as refusal:
+            peer.send_frame(
+                ErrorFrame(
+                    code=refusal.code,
+                    message=refusal.message,
+                    op_id=request.op_id,
+                    current=refusal.current if isinstance(refusal, StaleVersion) else None,
+                )
+            )
+            return
+        except Exception as failure:
+            log.error("commit failed in meeting %s: %s", self.meeting_id, type(failure).__name__)
+            peer.send_frame(
+                ErrorFrame(
+                    code=ErrorCode.internal,
+                    message="This change could not be saved. Nothing was lost; it will be sent again.",
+                    op_id=request.op_id,
+                )
+            )
+            return
+        # Durable before acknowledged: we only get here after the commit.
+        peer.send_frame(
+            Ack(
+                op_id=request.op_id,
+                seq=committed.seq,
+                card_id=committed.card_id,
+                duplicate=committed.duplicate,
+            )
+        )
+        if committed.duplicate:
+            return
+        event = event_of(committed)
+        text = event.model_dump_json()
+        await self._accept(committed.seq, event, text)
+        try:
+            await self.broker.publish(
+                self.meeting_id, json.dumps({"kind": "event", "seq": committed.seq, "frame": text})
+            )
+        except Exception as failure:  # other processes catch up from the op log on their next ping
+            log.warning("publish failed in meeting %s: %s", self.meeting_id, type(failure).__name__)
+
+    # ---- events --------------------------------------------------------------------------------------------
+
+    async def _accept(self, seq: int, event: Event | None, text: str | None) -> None:
+        async with self._accept_lock:
+            if seq <= self.last_seq:
+                return
+            if seq > self.last_seq + 1:
+                for missed in await self.oplog.between(self.meeting_id, self.last_seq, seq - 1):
+                    missed_event = event_of(missed)
+                    self._fan_out(missed.seq, missed_event, missed_event.model_dump_json())
+            if event is None or text is None:
+                committed = await self.oplog.between(self.meeting_id, seq - 1, seq)
+                if not committed:
+                    return
+                event = event_of(committed[0])
+                text = event.model_dump_json()
+            self._fan_out(seq, event, text)
+
+    def _fan_out(self, seq: int, event: Event, text: str) -> None:
+        self.last_seq = seq
+        # Encoded once per view, not once per socket.
+        texts: dict[View, str | None] = {}
+        for peer in list(self.peers.values()):
+            if peer.view not in texts:
+                texts[peer.view] = text if _event_visible(event, peer.view) else None
+            view_text = texts[peer.view]
+            if view_text is not None:
+                peer.deliver_event(seq, view_text)
+
+    async def catch_up(self) -> None:
+        """Pull from the op log whatever the broker failed to bring. Cheap, and at most every few seconds."""
+        now = time.monotonic()
+        if now - self._last_catch_up < CATCH_UP_INTERVAL_SECONDS:
+            return
+        self._last_catch_up = now
+        replay = await self.oplog.since(self.meeting_id, self.last_seq, self.limits.replay_limit)
+        if replay is None:
+            # Far behind: peers resync by reconnecting.
+            self.close_all(CloseCode.too_slow, "Too far behind; reconnect to resync.")
+            return
+        for committed in replay[0]:
+            event = event_of(committed)
+            await self._accept(committed.seq, event, event.model_dump_json())
+
+    async def _listen(self, subscription: Subscription) -> None:
+        async for message in subscription:
+            try:
+                envelope = json.loads(message)
+                kind = envelope["kind"]
+                if kind == "event":
+                    seq = int(envelope["seq"])
+                    if seq > self.last_seq:
+                        text = str(envelope["frame"])
+                        await self._accept(seq, Event.model_validate_json(text), text)
+                elif kind == "presence":
+                    await self._send_presence()
+                elif kind == "revoke":
+                    self.close_participant(
+                        str(envelope["participant_id"]), CloseCode.session_ended, "Your invite was revoked."
+                    )
+            except Exception as failure:
+                log.warning("bad broker message in meeting %s: %s", self.meeting_id, type(failure).__name__)
+
+    # ---- presence ------------------------------------------------------------------------------------------
+
+    async def _present(self) -> list[PresentParticipant]:
+        by_participant: dict[str, PresentParticipant] = {}
+        for entry in await self.broker.presence_list(self.meeting_id):
+            pid = str(entry["participant_id"])
+            known = by_participant.get(pid)
+            by_participant[pid] = PresentParticipant(
+                participant_id=pid,
+                display_name=str(entry["display_name"]),
+                role=Role(entry["role"]),
+                agency=entry.get("agency"),
+                connections=known.connections + 1 if known else 1,
+            )
+        return sorted(by_participant.values(), key=lambda p: (p.role != Role.chair, p.display_name.lower()))
+
+    async def _announce_presence(self) -> None:
+        await self._send_presence()
+        await self.broker.publish(self.meeting_id, json.dumps({"kind": "presence"}))
+
+    async def _send_presence(self) -> None:
+        frame = PresenceFrame(present=await self._present())
+        for peer in list(self.peers.values()):
+            peer.send_frame(frame)
+
+    async def _renew_presence(self) -> None:
+        while True:
+            await asyncio.sleep(PRESENCE_RENEW_SECONDS)
+            for peer in list(self.peers.values()):
+                with contextlib.suppress(Exception):
+                    await self.broker.presence_set(self.meeting_id, peer.id, _presence_entry(peer.participant))
+
+
+def _event_visible(event: Event, view: View) -> bool:
+    return event.card is None or card_visible(event.card, view)
+
+
+def _presence_entry(participant: Participant) -> dict[str, Any]:
+    return {
+        "participant_id": participant.id,
+        "display_name": participant.display_name,
+        "role": participant.role.value,
+        "agency": participant.agency,
+    }
+
+
+def _validation_error(error: ValidationError, text: str) -> ErrorFrame:
+    kinds = {detail["type"] for detail in error.errors()}
+    op_id: str | None = None
+    with contextlib.suppress(Exception):
+        candidate = json.loads(text).get("op_id")
+        op_id = candidate if isinstance(candidate, str) and len(candidate) <= 64 else None
+    if "json_invalid" in kinds or "model_type" in kinds or "model_attributes_type" in kinds:
+        return ErrorFrame(code=ErrorCode.malformed, message="That message was not a JSON object.", op_id=op_id)
+    if kinds & {"union_tag_invalid", "union_tag_not_found"}:
+        return ErrorFrame(
+            code=ErrorCode.unknown_type, message="That message or operation type is not known.", op_id=op_id
+        )
+    fields = ", ".join(sorted({".".join(str(part) for part in d["loc"]) for d in error.errors()}))
+    return ErrorFrame(code=ErrorCode.invalid, message=f"Some fields are not valid: {fields}.", op_id=op_id)
+
+
+class RoomRegistry:
+    """The rooms open in this process, one per meeting with connected peers; a room closes with its last peer."""
+
+    def __init__(self, oplog: OpLog, broker: RoomBroker, limits: Limits) -> None:
+        self.oplog = oplog
+        self.broker = broker
+        self.limits = limits
+        self._rooms: dict[str, Room] = {}
+        self._users: dict[str, int] = {}
+        self._lock = asyncio.Lock()
+
+    @contextlib.asynccontextmanager
+    async def room(self, meeting_id: str) -> AsyncIterator[Room]:
+        async with self._lock:
+            room = self._rooms.get(meeting_id)
+            if room is None:
+                room = await Room(meeting_id, self.oplog, self.broker, self.limits).__aenter__()
+                self._rooms[meeting_id] = room
+            self._users[meeting_id] = self._users.get(meeting_id, 0) + 1
+        try:
+            yield room
+        finally:
+            async with self._lock:
+                self._users[meeting_id] -= 1
+                if self._users[meeting_id] == 0:
+                    del self._users[meeting_id]
+                    del self._rooms[meeting_id]
+                    await room.__aexit__(None, None, None)
+
+    async def revoke(self, meeting_id: str, participant_id: str) -> None:
+        """Close the participant's connections in every process."""
+        room = self._rooms.get(meeting_id)
+        if room is not None:
+            room.close_participant(participant_id, CloseCode.session_ended, "Your invite was revoked.")
+        await self.broker.publish(meeting_id, json.dumps({"kind": "revoke", "participant_id": participant_id}))
+
+    def close_all(self) -> None:
+        for room in self._rooms.values():
+            room.close_all(CloseCode.going_away, "The server is restarting; reconnect.")
