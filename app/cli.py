@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import logging
 
 import uvicorn
 
 from app.config import Settings
 from app.main import create_app
+
+
+class _SpuriousHandshakeError(logging.Filter):
+    """uvicorn's websockets-sansio logs an error after a correct HTTP denial of a websocket upgrade (it does not
+    count the denial as the end of the handshake). Refusing a socket without a session is routine, not an error."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "returned without completing handshake" not in record.getMessage()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -31,6 +40,7 @@ def main(argv: list[str] | None = None) -> None:
         if value is not None
     }
     settings = Settings(**overrides)
+    logging.getLogger("uvicorn.error").addFilter(_SpuriousHandshakeError())
     uvicorn.run(
         create_app(settings),
         host=settings.host,

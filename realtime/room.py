@@ -49,6 +49,9 @@ from realtime.ratelimit import TokenBucket
 
 log = logging.getLogger("sosboard.realtime")
 
+PROCESS_ID = uuid.uuid4().hex
+"""Marks broker messages from this process, whose effect a room here has already had."""
+
 PRESENCE_RENEW_SECONDS = 20.0
 CATCH_UP_INTERVAL_SECONDS = 2.0
 MAX_CONSECUTIVE_BAD_FRAMES = 20
@@ -386,7 +389,7 @@ class Room:
                     if seq > self.last_seq:
                         text = str(envelope["frame"])
                         await self._accept(seq, Event.model_validate_json(text), text)
-                elif kind == "presence":
+                elif kind == "presence" and envelope.get("from") != PROCESS_ID:
                     await self._send_presence()
                 elif kind == "revoke":
                     self.close_participant(
@@ -413,7 +416,7 @@ class Room:
 
     async def _announce_presence(self) -> None:
         await self._send_presence()
-        await self.broker.publish(self.meeting_id, json.dumps({"kind": "presence"}))
+        await self.broker.publish(self.meeting_id, json.dumps({"kind": "presence", "from": PROCESS_ID}))
 
     async def _send_presence(self) -> None:
         frame = PresenceFrame(present=await self._present())
