@@ -1,0 +1,101 @@
+"""What a person does on the pages, in the words of the UI: start a map, invite someone, add/edit/move a card.
+
+Everything waits through Playwright's `expect` (auto-retrying), never by sleeping.
+"""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Locator, Page, expect
+
+COLUMN_IDS = ("worries", "working_well", "needs_to_happen")
+
+
+def start_meeting(page: Page, base_url: str, title: str = "Review conference", chair: str = "Alex Morgan") -> str:
+    """Start a conference map as its chair; returns the meeting id once the board is connected."""
+    page.goto(f"{base_url}/")
+    page.get_by_label("Meeting title").fill(title)
+    page.get_by_label("Your name").fill(chair)
+    page.get_by_role("button", name="Start the map").click()
+    expect(page).to_have_url(re.compile(r"/meetings/[^/]+$"))
+    wait_connected(page)
+    return page.url.rsplit("/", 1)[1]
+
+
+def wait_connected(page: Page, timeout: float | None = None) -> None:
+    expect(page.get_by_test_id("connection-status")).to_have_attribute("data-state", "connected", timeout=timeout)
+
+
+def invite_person(page: Page, name: str, role: str, agency: str = "", *, copy: bool = True) -> str:
+    """In the chair's People panel: add a person, copy their link, return it (read back from the clipboard)."""
+    panel = page.get_by_test_id("people-panel")
+    if panel.get_attribute("open") is None:
+        page.get_by_test_id("people-toggle").click()
+    panel.get_by_label("Name", exact=True).fill(name)
+    panel.get_by_label("Role").select_option(role)
+    panel.get_by_label("Organisation (optional)").fill(agency)
+    panel.get_by_role("button", name="Add and make a link").click()
+    expect(panel.get_by_test_id("new-link")).to_contain_text(f"Link for {name}")
+    link_box = panel.get_by_test_id("invite-link")
+    expect(link_box).to_have_value(re.compile(r"/join#.{16,}"))
+    if not copy:
+        return link_box.input_value()
+    panel.get_by_role("button", name="Copy link").click()
+    expect(panel.get_by_test_id("copy-status")).to_have_text("Link copied.")
+    link = str(page.evaluate("navigator.clipboard.readText()"))
+    assert link == link_box.input_value()
+    return link
+
+
+def join_by_link(page: Page, link: str) -> None:
+    page.goto(link)
+    expect(page).to_have_url(re.compile(r"/meetings/[^/#]+$"))
+    wait_connected(page)
+
+
+def column(page: Page, column_id: str) -> Locator:
+    return page.get_by_test_id(f"column-{column_id}")
+
+
+def cards(page: Page, column_id: str) -> Locator:
+    return column(page, column_id).get_by_test_id("card")
+
+
+def card(page: Page, text: str) -> Locator:
+    """The one card showing exactly this text, in whichever column."""
+    return page.get_by_test_id("card").filter(has=page.get_by_test_id("card-text").get_by_text(text, exact=True))
+
+
+def add_card(page: Page, column_id: str, text: str, kind: str | None = None, *, wait_sent: bool = True) -> None:
+    form = page.get_by_test_id(f"add-card-{column_id}")
+    if kind is not None:
+        form.get_by_label("Type of card").select_option(kind)
+    form.get_by_label("Words on the card").fill(text)
+    form.get_by_role("button", name="Add card").click()
+    if wait_sent:
+        expect(card(page, text)).to_have_attribute("data-card-id", re.compile(r".+"))
+
+
+def edit_card(page: Page, old_text: str, new_text: str) -> None:
+    card(page, old_text).get_by_role("button", name="Edit").click()
+    box = page.get_by_test_id("edit-form").get_by_label("Words on the card")
+    box.fill(new_text)
+    page.get_by_test_id("edit-form").get_by_role("button", name="Save").click()
+
+
+def move_card_to(page: Page, text: str, column_id: str) -> None:
+    target = card(page, text)
+    target.get_by_role("button", name="Move", exact=True).click()
+    target.get_by_label("Move to another column").select_option(column_id)
+    target.get_by_role("button", name="Move to that column").click()
+
+
+def delete_card(page: Page, text: str) -> None:
+    target = card(page, text)
+    target.get_by_role("button", name="Delete").click()
+    target.get_by_role("button", name="Yes, delete it").click()
+
+
+def texts(page: Page, column_id: str) -> Locator:
+    return cards(page, column_id).get_by_test_id("card-text")

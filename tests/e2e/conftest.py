@@ -1,0 +1,81 @@
+"""Browser fixtures: Debian's Chromium driven by Playwright (never a downloaded browser).
+
+One browser for the whole session; a fresh context per participant, so each has their own cookie jar, exactly
+like separate laptops and the family tablet in the room.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def playwright_instance() -> Iterator[Playwright]:
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance: Playwright) -> Iterator[Browser]:
+    browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    try:
+        yield browser
+    finally:
+        browser.close()
+
+
+@dataclass
+class Screens:
+    """Opens one page per participant, each in its own browser context; closes them all afterwards."""
+
+    browser: Browser
+    contexts: list[BrowserContext] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def open(self, *, width: int = 1280, height: int = 900, clipboard_origin: str | None = None) -> Page:
+        context = self.browser.new_context(viewport={"width": width, "height": height}, locale="en-GB")
+        if clipboard_origin is not None:
+            context.grant_permissions(["clipboard-read", "clipboard-write"], origin=clipboard_origin)
+        context.set_default_timeout(10_000)
+        self.contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda error: self.errors.append(f"{page.url}: {error}"))
+        return page
+
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()
+
+
+@pytest.fixture
+def screens(browser: Browser) -> Iterator[Screens]:
+    screens = Screens(browser)
+    try:
+        yield screens
+    finally:
+        screens.close()
+    # A script error on any page fails the test, even when the assertions happened to pass.
+    assert screens.errors == []
+
+
+@pytest.fixture(autouse=True)
+def _expect_timeout() -> None:
+    expect.set_options(timeout=10_000)
+
+
+OpenScreen = Callable[..., Page]
