@@ -55,6 +55,7 @@ PROCESS_ID = uuid.uuid4().hex
 PRESENCE_RENEW_SECONDS = 20.0
 CATCH_UP_INTERVAL_SECONDS = 2.0
 MAX_CONSECUTIVE_BAD_FRAMES = 20
+CLOSE_FLUSH_SECONDS = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +113,8 @@ class Peer:
         self._queue: asyncio.Queue[str | _Close] = asyncio.Queue(limits.send_queue_frames)
         self._after_seq: int | None = None
         self._held: list[tuple[int, str]] = []
-        self._closing = False
+        self.close_with: _Close | None = None
+        self.writer: asyncio.Task[None] | None = None
 
     @property
     def last_seq(self) -> int:
@@ -122,7 +124,7 @@ class Peer:
         if self._after_seq is None:
             self._held.append((seq, text))
             if len(self._held) > self.limits.send_queue_frames:
-                self.close_soon(CloseCode.too_slow, "Too far behind; reconnect to resync.")
+                self.close_soon(CloseCode.too_slow, "Too far behind; reconnect to resync.", flush=False)
             return
         if seq <= self._after_seq:
             return
@@ -140,28 +142,32 @@ class Peer:
         self._enqueue(frame.model_dump_json(exclude_none=isinstance(frame, ErrorFrame)))
 
     def _enqueue(self, text: str) -> None:
-        if self._closing:
+        if self.close_with is not None:
             return
         try:
             self._queue.put_nowait(text)
         except asyncio.QueueFull:
             # A slow tablet must never slow the room: drop it; it reconnects with `since` and resyncs.
-            self.close_soon(CloseCode.too_slow, "Too slow to keep up; reconnect to resync.")
+            self.close_soon(CloseCode.too_slow, "Too slow to keep up; reconnect to resync.", flush=False)
 
-    def close_soon(self, code: int, reason: str) -> None:
-        if self._closing:
+    def close_soon(self, code: int, reason: str, flush: bool = True) -> None:
+        """Close after the frames already queued (flush), or at once (a peer too slow to take them)."""
+        if self.close_with is not None:
             return
-        self._closing = True
-        while not self._queue.empty():
-            self._queue.get_nowait()
-        self._queue.put_nowait(_Close(code, reason))
+        self.close_with = _Close(code, reason)
+        if flush:
+            try:
+                self._queue.put_nowait(self.close_with)
+                return
+            except asyncio.QueueFull:
+                pass
+        if self.writer is not None:
+            self.writer.cancel()
 
     async def write_loop(self) -> None:
         while True:
             item = await self._queue.get()
             if isinstance(item, _Close):
-                with contextlib.suppress(Exception):
-                    await self.channel.close(item.code, item.reason)
                 return
             await self.channel.send(item)
 
@@ -207,19 +213,25 @@ class Room:
             await self.broker.presence_set(self.meeting_id, peer.id, _presence_entry(participant))
             peer.start(await self._hello(peer, since))
             await self._announce_presence()
-            writer = asyncio.create_task(peer.write_loop(), name="peer-writer")
+            peer.writer = writer = asyncio.create_task(peer.write_loop(), name="peer-writer")
             reader = asyncio.create_task(self._read_loop(peer), name="peer-reader")
-            done, pending = await asyncio.wait({writer, reader}, return_when=asyncio.FIRST_COMPLETED)
-            for task in pending:
+            done, _ = await asyncio.wait({writer, reader}, return_when=asyncio.FIRST_COMPLETED)
+            if reader in done and peer.close_with is not None:
+                # The reader decided to close (bad frames, too big): let the error frames before it go out.
+                with contextlib.suppress(Exception, asyncio.CancelledError):
+                    await asyncio.wait_for(asyncio.shield(writer), CLOSE_FLUSH_SECONDS)
+            for task in (writer, reader):
                 task.cancel()
-            for task in pending:
-                with contextlib.suppress(asyncio.CancelledError, Exception):
+                with contextlib.suppress(Exception, asyncio.CancelledError):
                     await task
-            for task in done:
-                if not task.cancelled() and task.exception() is not None:
-                    log.info("connection ended: %s", type(task.exception()).__name__)
         finally:
             del self.peers[peer.id]
+            if peer.close_with is not None:
+                # A stalled client may never take the close frame either; the transport's ping timeout ends it.
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(
+                        channel.close(peer.close_with.code, peer.close_with.reason), CLOSE_FLUSH_SECONDS
+                    )
             with contextlib.suppress(Exception):
                 await self.broker.presence_remove(self.meeting_id, peer.id)
                 await self._announce_presence()

@@ -89,6 +89,7 @@ class BoardClient:
         """Carry the board of an earlier connection and apply this hello's missed events on top."""
         if self.hello["board"] is None:
             self.columns = {column: [dict(card) for card in cards] for column, cards in other.columns.items()}
+            self.seq = other.seq
             for event in self.hello["missed"]:
                 self.apply(event)
 
