@@ -112,7 +112,7 @@ Origin: https://<the board's own host>
   are plain JSON text.
 
 **Refusals happen at the handshake, as HTTP responses**, before the socket is accepted, with a JSON body
-`{"error": {"code", "message"}}`:
+`{"error": {"code", "message"}}` (checked in this order: `since`, Origin, session):
 
 | HTTP | `code` | cause | what the client should do |
 | --- | --- | --- | --- |
@@ -120,6 +120,7 @@ Origin: https://<the board's own host>
 | 401 | `not_signed_in` | no cookie; session expired, ended or revoked | stop; the user needs a new invite link |
 | 404 | `meeting_not_found` | no such meeting | stop; show "this meeting does not exist" |
 | 403 | another domain code | any other refusal of the session | stop; show the `message` of `GET .../me` |
+| 403 | (empty body) | `since` is not an integer >= 0 | a client bug: reconnect without `since` |
 
 A browser's `WebSocket` cannot see that response: it only reports a close with code **1006** (abnormal closure).
 So after a connection fails before its hello, a browser client asks **`GET /api/meetings/{id}/me`** (same
@@ -620,7 +621,9 @@ def _constraints(schema: dict[str, Any]) -> str:
 def _required(name: str, prop: dict[str, Any], required: set[str]) -> str:
     if name == "type" and "const" in prop:
         return "yes (the tag)"
-    return "yes" if name in required else f"no (default `{json.dumps(prop.get('default'))}`)"
+    if name in required:
+        return "yes"
+    return f"no (default `{json.dumps(prop['default'])}`)" if "default" in prop else "no"
 
 
 def _fields_table(model: type[BaseModel], mode: str = "validation") -> str:
