@@ -1,0 +1,132 @@
+"""The room on its own, with fake channels and a real op log: slow peers, lost broker messages."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from app.store.database import Database
+from app.store.meetings import Meetings, Participant
+from app.store.oplog import OpLog
+from realtime.broker import MemoryBroker
+from realtime.room import Limits, Room
+from tests.realtime.fakes import WAIT, FakeChannel
+
+LIMITS = Limits(
+    max_frame_bytes=65536,
+    card_text_chars=1000,
+    ops_per_second=1000,
+    ops_burst=1000,
+    send_queue_frames=8,
+    replay_limit=100,
+)
+
+
+def add_frame(n: int) -> dict[str, Any]:
+    op = {"type": "add_card", "column": "worries", "kind": "harm", "text": f"worry {n}"}
+    return {"type": "op", "op_id": f"op-{n}", "op": op}
+
+
+@pytest_asyncio.fixture
+async def store(tmp_path: Path) -> AsyncIterator[tuple[OpLog, Participant]]:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'room.db'}")
+    await db.run_migrations()
+    signed_in, _ = await Meetings(db, 1).create("Conference", "Chair")
+    yield OpLog(db), signed_in.participant
+    await db.dispose()
+
+
+@contextlib.asynccontextmanager
+async def serving(room: Room, channel: FakeChannel, who: Participant) -> AsyncIterator[asyncio.Task[None]]:
+    task = asyncio.create_task(room.serve(channel, who, None))
+    await channel.next("hello")
+    try:
+        yield task
+    finally:
+        channel.hang_up()
+        await asyncio.wait_for(task, WAIT)
+
+
+@pytest.mark.asyncio
+async def test_a_peer_too_slow_to_read_is_dropped_and_the_room_goes_on(store: tuple[OpLog, Participant]) -> None:
+    oplog, chair = store
+    broker = MemoryBroker()
+    async with Room(chair.meeting_id, oplog, broker, LIMITS) as room:
+        writer, healthy = FakeChannel(), FakeChannel()
+        frozen = FakeChannel()
+        async with serving(room, writer, chair), serving(room, healthy, chair):
+            frozen_task = asyncio.create_task(room.serve(frozen, chair, None))
+            frozen.unstall.set()
+            await frozen.next("hello")
+            frozen.unstall.clear()  # its network freezes after the hello
+
+            for n in range(30):
+                writer.type(add_frame(n))
+                assert (await writer.next("ack"))["seq"] == n + 1
+
+            assert await asyncio.wait_for(frozen.closed, WAIT) == (4408, "Too slow to keep up; reconnect to resync.")
+            await asyncio.wait_for(frozen_task, WAIT)
+            seqs = [(await healthy.next("event"))["seq"] for _ in range(30)]
+            assert seqs == list(range(1, 31))
+            assert len(room.peers) == 2
+
+
+class LossyBroker(MemoryBroker):
+    """Drops every publish it is told to, like Redis pub/sub during a blip."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.drop_next = 0
+
+    async def publish(self, meeting_id: str, message: str) -> None:
+        if self.drop_next and '"kind": "event"' in message:
+            self.drop_next -= 1
+            return
+        await super().publish(meeting_id, message)
+
+
+@pytest.mark.asyncio
+async def test_events_lost_by_the_broker_are_filled_from_the_op_log_in_order(store: tuple[OpLog, Participant]) -> None:
+    oplog, chair = store
+    broker = LossyBroker()
+    # Two rooms for one meeting: two app processes sharing a database and a (lossy) broker.
+    async with (
+        Room(chair.meeting_id, oplog, broker, LIMITS) as here,
+        Room(chair.meeting_id, oplog, broker, LIMITS) as there,
+    ):
+        writer, reader = FakeChannel(), FakeChannel()
+        async with serving(here, writer, chair), serving(there, reader, chair):
+            broker.drop_next = 2
+            for n in range(3):
+                writer.type(add_frame(n))
+                await writer.next("ack")
+            # Events 1 and 2 never crossed the broker; event 3 did, and revealed the gap.
+            got = [await reader.next("event") for _ in range(3)]
+            assert [e["seq"] for e in got] == [1, 2, 3]
+            assert [e["card"]["text"] for e in got] == ["worry 0", "worry 1", "worry 2"]
+
+
+@pytest.mark.asyncio
+async def test_a_ping_pulls_a_trailing_lost_event_from_the_op_log(store: tuple[OpLog, Participant]) -> None:
+    oplog, chair = store
+    broker = LossyBroker()
+    async with (
+        Room(chair.meeting_id, oplog, broker, LIMITS) as here,
+        Room(chair.meeting_id, oplog, broker, LIMITS) as there,
+    ):
+        writer, reader = FakeChannel(), FakeChannel()
+        async with serving(here, writer, chair), serving(there, reader, chair):
+            broker.drop_next = 1
+            writer.type(add_frame(0))
+            await writer.next("ack")
+            # Nothing follows to reveal the gap: the reader's next ping does.
+            reader.type({"type": "ping"})
+            event = await reader.next("event")
+            assert event["seq"] == 1 and event["card"]["text"] == "worry 0"
+            assert (await reader.next("pong"))["seq"] == 1
