@@ -28,9 +28,7 @@ class Room:
 
     def do(self, actor: Actor, op: Op) -> Applied:
         """Apply like the server: a refused op raises and leaves the board and the sequence untouched."""
-        applied = apply_operation(
-            self.state, op, actor, new_card_id=f"srv-{next(self._ids)}", seq=self.state.seq + 1
-        )
+        applied = apply_operation(self.state, op, actor, new_card_id=f"srv-{next(self._ids)}", seq=self.state.seq + 1)
         self.state = applied.state
         return applied
 
@@ -51,9 +49,7 @@ class Room:
                 Column.needs_to_happen: CardKind.next_step,
             }[column]
         )
-        applied = self.do(
-            actor, AddCard(card_id=card_id, column=column, kind=kind, text=text, position=position)
-        )
+        applied = self.do(actor, AddCard(card_id=card_id, column=column, kind=kind, text=text, position=position))
         assert applied.card is not None
         return applied.card
 

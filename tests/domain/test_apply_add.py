@@ -13,9 +13,7 @@ from ._support import CHAIR, MUM, SOCIAL_WORKER, Room
 
 def test_added_card_appears_in_its_column_with_author_and_first_version() -> None:
     room = Room()
-    applied = room.do(
-        SOCIAL_WORKER, AddCard(column=Column.worries, kind=CardKind.harm, text="Bruise seen on arm")
-    )
+    applied = room.do(SOCIAL_WORKER, AddCard(column=Column.worries, kind=CardKind.harm, text="Bruise seen on arm"))
 
     assert room.texts(Column.worries) == ["Bruise seen on arm"]
     assert room.texts(Column.working_well) == []
@@ -54,9 +52,7 @@ def test_server_assigned_id_is_used_when_client_names_none_and_logged() -> None:
     assert applied.card_id == "srv-42"
     assert applied.card is not None and applied.card.id == "srv-42"
     assert isinstance(applied.op, AddCard)
-    assert applied.op.card_id == "srv-42", (
-        "the logged add must name its card so a replay rebuilds the same id"
-    )
+    assert applied.op.card_id == "srv-42", "the logged add must name its card so a replay rebuilds the same id"
     assert applied.state.seq == 7
 
 
@@ -94,9 +90,7 @@ def test_add_at_position_inserts_there_and_clamps_past_the_end(position: int, ex
     room = Room()
     for text in "abc":
         room.add(CHAIR, text)
-    applied = room.do(
-        CHAIR, AddCard(column=Column.worries, kind=CardKind.harm, text="new", position=position)
-    )
+    applied = room.do(CHAIR, AddCard(column=Column.worries, kind=CardKind.harm, text="new", position=position))
     assert room.texts(Column.worries) == expected
     assert isinstance(applied.op, AddCard)
     assert applied.op.position == expected.index("new"), "the log records where the card actually landed"

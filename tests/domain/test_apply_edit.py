@@ -17,9 +17,7 @@ def test_edit_replaces_text_in_place_and_bumps_version() -> None:
     card = room.add(SOCIAL_WORKER, "Bruise seen")
     room.add(CHAIR, "below")
 
-    applied = room.do(
-        TEACHER, EditCard(card_id=card.id, base_version=1, text="Bruise seen on left arm, 3 May")
-    )
+    applied = room.do(TEACHER, EditCard(card_id=card.id, base_version=1, text="Bruise seen on left arm, 3 May"))
 
     assert room.texts(Column.worries) == ["above", "Bruise seen on left arm, 3 May", "below"]
     edited = room.card(card.id)

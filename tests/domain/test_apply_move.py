@@ -67,12 +67,8 @@ def test_move_to_a_column_where_the_kind_does_not_belong_is_refused() -> None:
 
 def test_move_with_a_new_kind_that_fits_the_target_column() -> None:
     room = Room()
-    card = room.add(
-        SOCIAL_WORKER, "Gran picks him up from school", Column.worries, kind=CardKind.complicating_factor
-    )
-    applied = room.do(
-        CHAIR, MoveCard(card_id=card.id, column=Column.working_well, position=0, kind=CardKind.strength)
-    )
+    card = room.add(SOCIAL_WORKER, "Gran picks him up from school", Column.worries, kind=CardKind.complicating_factor)
+    applied = room.do(CHAIR, MoveCard(card_id=card.id, column=Column.working_well, position=0, kind=CardKind.strength))
     moved = room.card(card.id)
     assert room.texts(Column.working_well) == ["Gran picks him up from school"]
     assert moved.kind is CardKind.strength
@@ -84,9 +80,7 @@ def test_move_with_a_kind_that_fits_neither_is_refused() -> None:
     room = Room()
     card = room.add(SOCIAL_WORKER, "x")
     with pytest.raises(InvalidOperation):
-        room.do(
-            CHAIR, MoveCard(card_id=card.id, column=Column.working_well, position=0, kind=CardKind.next_step)
-        )
+        room.do(CHAIR, MoveCard(card_id=card.id, column=Column.working_well, position=0, kind=CardKind.next_step))
     assert room.card(card.id).column is Column.worries
 
 

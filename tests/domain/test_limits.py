@@ -48,9 +48,7 @@ def test_empty_text_is_refused_on_add(text: str) -> None:
 @pytest.mark.parametrize("text", ["", "   "])
 def test_empty_text_is_refused_on_edit(text: str) -> None:
     with pytest.raises(ValidationError) as refused:
-        operation_adapter.validate_python(
-            {"type": "edit_card", "card_id": "c1", "base_version": 1, "text": text}
-        )
+        operation_adapter.validate_python({"type": "edit_card", "card_id": "c1", "base_version": 1, "text": text})
     assert refused.value.errors()[0]["type"] == "string_too_short"
 
 
@@ -85,17 +83,13 @@ def test_one_thousand_and_one_characters_are_refused(op_type: str) -> None:
 
 def test_the_limit_counts_characters_not_bytes() -> None:
     text = "é" * 1000  # 2000 bytes in UTF-8
-    op = operation_adapter.validate_json(
-        f'{{"type":"add_card","column":"worries","kind":"harm","text":"{text}"}}'
-    )
+    op = operation_adapter.validate_json(f'{{"type":"add_card","column":"worries","kind":"harm","text":"{text}"}}')
     assert isinstance(op, AddCard) and op.text == text
 
 
 def test_json_from_the_wire_parses_into_the_right_operation() -> None:
     assert isinstance(
-        operation_adapter.validate_json(
-            '{"type":"move_card","card_id":"c1","column":"worries","position":0}'
-        ),
+        operation_adapter.validate_json('{"type":"move_card","card_id":"c1","column":"worries","position":0}'),
         MoveCard,
     )
     assert isinstance(

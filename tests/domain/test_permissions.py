@@ -87,9 +87,7 @@ def test_projector_and_observer_change_nothing(actor: Actor, op_index: int) -> N
 @pytest.mark.parametrize("actor", FULL, ids=lambda a: a.role.value)
 @pytest.mark.parametrize("owner", ["chair-1", "sw-1", "mum-1"])
 @pytest.mark.parametrize("op_index", range(4), ids=["add", "edit", "move", "delete"])
-def test_chair_and_professional_may_do_anything_to_anyones_card(
-    actor: Actor, owner: str, op_index: int
-) -> None:
+def test_chair_and_professional_may_do_anything_to_anyones_card(actor: Actor, owner: str, op_index: int) -> None:
     room, owners = _board_with_cards_by_everyone()
     op = _ops_on(owners[owner])[op_index]
     applied = room.do(actor, op)

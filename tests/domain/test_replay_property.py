@@ -175,9 +175,7 @@ def test_replaying_the_log_rebuilds_the_board_exactly(meeting: list[Step]) -> No
     assert replay(log) == rebuilt, "replaying twice gives the same board"
 
     # The store keeps the log as JSON: reading it back and replaying still gives the same board.
-    from_storage = [
-        (seq, operation_adapter.validate_json(op.model_dump_json()), actor) for seq, op, actor in log
-    ]
+    from_storage = [(seq, operation_adapter.validate_json(op.model_dump_json()), actor) for seq, op, actor in log]
     assert replay(from_storage) == final
     # And a JSON snapshot of the board reads back as the same board.
     assert BoardState.model_validate_json(final.model_dump_json()) == final
