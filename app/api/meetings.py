@@ -44,7 +44,7 @@ async def create_meeting(
     )
 
 
-@router.get("/{meeting_id}/me", responses=responses(401, 404))
+@router.get("/{meeting_id}/me", responses=responses(401, 404, 422))
 async def me(meeting_id: str, participant: ParticipantDep, services: ServicesDep) -> Me:
     """Who this browser is in the meeting, and what their role may do (the UI mirrors it)."""
     meeting = await services.meetings.get(meeting_id)
@@ -55,13 +55,13 @@ async def me(meeting_id: str, participant: ParticipantDep, services: ServicesDep
     )
 
 
-@router.get("/{meeting_id}/board", responses=responses(401, 404))
+@router.get("/{meeting_id}/board", responses=responses(401, 404, 422))
 async def board(meeting_id: str, participant: ParticipantDep, services: ServicesDep) -> BoardState:
     """The board as this participant's role may see it, with the seq it is consistent with."""
     return board_for_view(await services.oplog.board(meeting_id), VIEW_OF_ROLE[participant.role])
 
 
-@router.get("/{meeting_id}/participants", responses=responses(401, 403, 404))
+@router.get("/{meeting_id}/participants", responses=responses(401, 403, 404, 422))
 async def list_participants(meeting_id: str, _chair: ChairDep, services: ServicesDep) -> list[ParticipantListing]:
     return [
         ParticipantListing(
@@ -87,7 +87,7 @@ async def add_participant(
 @router.post(
     "/{meeting_id}/participants/{participant_id}/invite",
     status_code=status.HTTP_201_CREATED,
-    responses=responses(401, 403, 404),
+    responses=responses(401, 403, 404, 422),
 )
 async def reissue_invite(
     meeting_id: str, participant_id: str, request: Request, _chair: ChairDep, services: ServicesDep
@@ -103,7 +103,7 @@ async def reissue_invite(
 @router.delete(
     "/{meeting_id}/participants/{participant_id}/invite",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=responses(401, 403, 404),
+    responses=responses(401, 403, 404, 422),
 )
 async def revoke_invite(meeting_id: str, participant_id: str, _chair: ChairDep, services: ServicesDep) -> None:
     """Revoke this person's links, end their sessions and close their connections."""
@@ -111,7 +111,7 @@ async def revoke_invite(meeting_id: str, participant_id: str, _chair: ChairDep, 
     await services.rooms.revoke(meeting_id, participant_id)
 
 
-@router.post("/{meeting_id}/leave", status_code=status.HTTP_204_NO_CONTENT, responses=responses(401, 404))
+@router.post("/{meeting_id}/leave", status_code=status.HTTP_204_NO_CONTENT, responses=responses(401, 404, 422))
 async def leave(meeting_id: str, request: Request, response: Response, services: ServicesDep) -> None:
     """End this browser's session and forget its cookie (the family tablet's 'Leave this meeting')."""
     from app.api.sessions import session_cookie_name

@@ -1,0 +1,76 @@
+"""POST /api/meetings/{id}/leave: the family tablet's 'Leave this meeting'."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.api._support import (
+    JoinAs,
+    Member,
+    OpenBrowser,
+    assert_cookie_cleared,
+    assert_error,
+    browser_with_cookie,
+    create_meeting,
+)
+
+
+@pytest.mark.asyncio
+async def test_leave_is_204_and_clears_the_cookie(join_as: JoinAs) -> None:
+    family = await join_as("family")
+
+    response = await family.browser.post(family.url("/leave"))
+
+    assert response.status_code == 204, response.text
+    assert response.content == b""
+    assert_cookie_cleared(response, family.meeting_id)
+    assert family.cookie_name not in family.browser.cookies
+    assert_error(await family.browser.get(family.url("/me")), 401, "not_signed_in")
+
+
+@pytest.mark.asyncio
+async def test_the_old_session_no_longer_works_even_if_the_cookie_was_kept(
+    join_as: JoinAs, open_browser: OpenBrowser
+) -> None:
+    family = await join_as("family")
+    kept = family.session_token
+
+    await family.browser.post(family.url("/leave"))
+
+    copy = await browser_with_cookie(open_browser, family.cookie_name, kept)
+    assert_error(await copy.get(family.url("/me")), 401, "not_signed_in")
+    assert_error(await copy.get(family.url("/board")), 401, "not_signed_in")
+
+
+@pytest.mark.asyncio
+async def test_leaving_ends_only_this_browsers_session(chair: Member, join_as: JoinAs) -> None:
+    family = await join_as("family")
+
+    await family.browser.post(family.url("/leave"))
+
+    assert (await chair.browser.get(chair.url("/me"))).status_code == 200
+    listing = (await chair.browser.get(chair.url("/participants"))).json()
+    assert family.participant_id in {row["participant"]["id"] for row in listing}
+
+
+@pytest.mark.asyncio
+async def test_leaving_one_meeting_keeps_the_other(open_browser: OpenBrowser) -> None:
+    browser = await open_browser()
+    first = await create_meeting(browser, title="Morning conference")
+    second = await create_meeting(browser, title="Afternoon conference")
+
+    await browser.post(first.url("/leave"))
+
+    assert (await browser.get(first.url("/me"))).status_code == 401
+    assert (await browser.get(second.url("/me"))).status_code == 200
+
+
+@pytest.mark.asyncio
+async def test_leaving_when_not_signed_in_is_still_204(chair: Member, client: httpx.AsyncClient) -> None:
+    """Pressing Leave twice, or after the chair revoked you, must not show an error on the tablet."""
+    response = await client.post(chair.url("/leave"))
+
+    assert response.status_code == 204, response.text
+    assert_cookie_cleared(response, chair.meeting_id)
+    assert (await chair.browser.get(chair.url("/me"))).status_code == 200
