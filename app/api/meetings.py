@@ -16,8 +16,16 @@ from app.api.schemas import (
     ParticipantListing,
     ParticipantOut,
 )
-from app.api.sessions import ChairDep, ParticipantDep, ServicesDep, clear_session_cookie, set_session_cookie
+from app.api.sessions import (
+    ChairDep,
+    ParticipantDep,
+    ServicesDep,
+    clear_session_cookie,
+    session_cookie_name,
+    set_session_cookie,
+)
 from app.domain.board import BoardState
+from app.domain.errors import PermissionDenied
 from app.domain.roles import PERMISSIONS
 from app.domain.visibility import VIEW_OF_ROLE
 from realtime.room import board_for_view
@@ -105,18 +113,20 @@ async def reissue_invite(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=responses(401, 403, 404, 422),
 )
-async def revoke_invite(meeting_id: str, participant_id: str, _chair: ChairDep, services: ServicesDep) -> None:
+async def revoke_invite(meeting_id: str, participant_id: str, chair: ChairDep, services: ServicesDep) -> None:
     """Revoke this person's links, end their sessions and close their connections."""
+    if participant_id == chair.id:
+        # Revoking oneself would leave the meeting with nobody able to run it.
+        raise PermissionDenied("You cannot revoke your own link while you chair the meeting.")
     await services.meetings.revoke(meeting_id, participant_id)
     await services.rooms.revoke(meeting_id, participant_id)
 
 
-@router.post("/{meeting_id}/leave", status_code=status.HTTP_204_NO_CONTENT, responses=responses(401, 404, 422))
+@router.post("/{meeting_id}/leave", status_code=status.HTTP_204_NO_CONTENT, responses=responses(422))
 async def leave(meeting_id: str, request: Request, response: Response, services: ServicesDep) -> None:
-    """End this browser's session and forget its cookie (the family tablet's 'Leave this meeting')."""
-    from app.api.sessions import session_cookie_name
-
+    """End this browser's session and forget its cookie (the family tablet's 'Leave this meeting').
+    Always succeeds: leaving when already signed out is not an error."""
     token = request.cookies.get(session_cookie_name(meeting_id))
     if token:
-        await services.meetings.leave(token)
+        await services.meetings.leave(meeting_id, token)
     clear_session_cookie(response, meeting_id)

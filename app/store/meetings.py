@@ -175,11 +175,14 @@ class Meetings:
             row = await session.get(SessionRow, hash_token(session_token))
             return row is not None and row.ended_at is None and as_utc(row.expires_at) > utcnow()
 
-    async def leave(self, session_token: str) -> None:
+    async def leave(self, meeting_id: str, session_token: str) -> None:
         async with self.db.write() as session:
             await session.execute(
                 update(SessionRow)
-                .where(col(SessionRow.token_hash) == hash_token(session_token))
+                .where(
+                    col(SessionRow.token_hash) == hash_token(session_token),
+                    col(SessionRow.meeting_id) == meeting_id,
+                )
                 .values(ended_at=utcnow())
             )
             await session.commit()

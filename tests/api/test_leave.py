@@ -74,3 +74,16 @@ async def test_leaving_when_not_signed_in_is_still_204(chair: Member, client: ht
     assert response.status_code == 204, response.text
     assert_cookie_cleared(response, chair.meeting_id)
     assert (await chair.browser.get(chair.url("/me"))).status_code == 200
+
+
+@pytest.mark.asyncio
+async def test_another_meetings_session_sent_under_this_meetings_name_is_not_ended(
+    chair: Member, open_browser: OpenBrowser
+) -> None:
+    other_browser = await open_browser()
+    other = await create_meeting(other_browser, title="Another family")
+
+    stray = await browser_with_cookie(open_browser, chair.cookie_name, other.session_token)
+    assert (await stray.post(chair.url("/leave"))).status_code == 204
+
+    assert (await other_browser.get(other.url("/me"))).status_code == 200

@@ -170,6 +170,14 @@ async def test_revoke_ends_the_session_and_the_link(chair: Member, open_browser:
 
 
 @pytest.mark.asyncio
+async def test_the_chair_cannot_revoke_their_own_link(chair: Member) -> None:
+    response = await chair.browser.delete(chair.url(f"/participants/{chair.participant_id}/invite"))
+
+    assert_error(response, 403, "forbidden")
+    assert (await chair.browser.get(chair.url("/me"))).status_code == 200
+
+
+@pytest.mark.asyncio
 async def test_revoke_ends_every_session_of_that_person_only(chair: Member, open_browser: OpenBrowser) -> None:
     participant_id, token = await invite(chair, "family")
     tablet, phone = await join(await open_browser(), token), await join(await open_browser(), token)
