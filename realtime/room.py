@@ -23,10 +23,10 @@ from pydantic import ValidationError
 
 from app.domain.board import BoardState
 from app.domain.errors import DomainError, StaleVersion
+from app.domain.meeting import Participant
 from app.domain.operations import Actor
 from app.domain.roles import Role
 from app.domain.visibility import VIEW_OF_ROLE, View, card_visible
-from app.store.meetings import Participant
 from app.store.oplog import CommittedOp, OpLog
 from realtime.broker import RoomBroker, Subscription
 from realtime.channel import Channel

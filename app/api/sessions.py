@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import Depends, Request, Response
 
 from app.domain.errors import PermissionDenied
+from app.domain.meeting import Participant
 from app.domain.roles import Role
 from app.services import Services
-from app.store.meetings import Participant
 
 
 def session_cookie_name(meeting_id: str) -> str:

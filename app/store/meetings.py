@@ -10,27 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.domain.errors import InviteNotFound, MeetingNotFound, NotSignedIn, ParticipantNotFound
+from app.domain.meeting import Meeting, Participant
 from app.domain.roles import Role
 from app.store.database import Database
 from app.store.tables import InviteRow, MeetingRow, ParticipantRow, SessionRow, as_utc, utcnow
 from app.store.tokens import hash_token, new_id, new_token
-
-
-@dataclass(frozen=True, slots=True)
-class Participant:
-    id: str
-    meeting_id: str
-    role: Role
-    display_name: str
-    agency: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Meeting:
-    id: str
-    title: str
-    status: str
-    created_at: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from app.domain.meeting import Participant
 from app.store.database import Database
-from app.store.meetings import Meetings, Participant
+from app.store.meetings import Meetings
 from app.store.oplog import OpLog
 from realtime.broker import MemoryBroker
 from realtime.room import Limits, Room
