@@ -422,8 +422,8 @@ export class BoardConnection {
   _clearTimer(name) {
     const id = this.timers[name];
     if (id !== null && id !== undefined) {
-      clearTimeout(id);
-      clearInterval(id);
+      if (name === "ping") clearInterval(id);
+      else clearTimeout(id);
     }
     this.timers[name] = null;
   }

@@ -1,0 +1,203 @@
+"""BoardConnection's rules, driven through the real board page with a scripted websocket server.
+
+The HTTP side (session, /me) is the real app; the websocket is answered by Playwright's route, so each test can
+play the server exactly: a gap in `seq`, a lost ack, a missing pong, a close code.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, WebSocketRoute, expect
+
+from tests.e2e.board_pages import cards, start_meeting, texts, wait_connected
+from tests.e2e.conftest import Screens
+
+pytestmark = pytest.mark.browser
+
+ME = {"participant_id": "p-chair", "display_name": "Alex Morgan", "role": "chair", "agency": None, "connections": 1}
+
+
+def empty_board(seq: int) -> dict[str, Any]:
+    return {"seq": seq, "read_only": False, "columns": {"worries": [], "working_well": [], "needs_to_happen": []}}
+
+
+def hello(seq: int, *, board: bool = True, missed: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    return {
+        "type": "hello",
+        "protocol": 1,
+        "seq": seq,
+        "you": ME,
+        "present": [ME],
+        "board": empty_board(seq) if board else None,
+        "missed": None if board else (missed or []),
+        "limits": {"max_frame_bytes": 65536},
+    }
+
+
+def added(seq: int, card_id: str, text: str, op_id: str | None = None, position: int | None = None) -> dict[str, Any]:
+    card = {"id": card_id, "column": "worries", "kind": "harm", "text": text, "author_id": "p-chair", "version": 1}
+    op = {"type": "add_card", "card_id": card_id, "column": "worries", "kind": "harm", "text": text}
+    op["position"] = seq if position is None else position
+    return {
+        "type": "event",
+        "seq": seq,
+        "op_id": op_id or f"op{seq}",
+        "actor": {"participant_id": "p-chair", "role": "chair"},
+        "op": op,
+        "card": card,
+        "at": "2026-11-27T10:00:00Z",
+    }
+
+
+@dataclass
+class Link:
+    route: WebSocketRoute
+    received: list[dict[str, Any]] = field(default_factory=list)
+
+    def send(self, frame: dict[str, Any]) -> None:
+        self.route.send(json.dumps(frame))
+
+
+@dataclass
+class ScriptedServer:
+    """Answers the page's websocket. `on_connect(index, link)` plays the hello; `on_frame(index, link, frame)`
+    answers what the page sends (pings are answered with pongs unless `answer_pings` is off)."""
+
+    on_connect: Callable[[int, Link], None]
+    on_frame: Callable[[int, Link, dict[str, Any]], None] = lambda _i, _link, _frame: None
+    answer_pings: bool = True
+    links: list[Link] = field(default_factory=list)
+
+    def install(self, page: Page) -> None:
+        page.route_web_socket(re.compile(r"/ws/meetings/"), self._handle)
+
+    def _handle(self, route: WebSocketRoute) -> None:
+        link = Link(route)
+        index = len(self.links)
+        self.links.append(link)
+
+        def on_message(message: str | bytes) -> None:
+            frame = json.loads(message)
+            link.received.append(frame)
+            if frame["type"] == "ping":
+                if self.answer_pings:
+                    link.send({"type": "pong", "seq": 0})
+                return
+            self.on_frame(index, link, frame)
+
+        route.on_message(on_message)
+        self.on_connect(index, link)
+
+    def urls(self) -> list[str]:
+        return [link.route.url for link in self.links]
+
+
+def test_a_gap_in_seq_reconnects_with_since_and_applies_each_event_once(live_server, screens: Screens) -> None:
+    def on_connect(index: int, link: Link) -> None:
+        if index == 0:
+            link.send(hello(5))
+        else:
+            link.send(
+                hello(8, board=False, missed=[added(6, "c6", "Six"), added(7, "c7", "Seven"), added(8, "c8", "Eight")])
+            )
+
+    server = ScriptedServer(on_connect)
+    page = screens.open()
+    server.install(page)
+    start_meeting(page, live_server.url)
+
+    server.links[0].send(added(6, "c6", "Six", position=0))
+    expect(texts(page, "worries")).to_have_text(["Six"])
+    server.links[0].send(added(6, "c6", "Six", position=0))  # a repeat is ignored
+    server.links[0].send(added(8, "c8", "Eight", position=2))  # seq 7 never came: resync
+    expect(texts(page, "worries")).to_have_text(["Six", "Seven", "Eight"])
+    wait_connected(page)
+    assert len(server.links) == 2
+    assert "since" not in server.urls()[0]
+    assert server.urls()[1].endswith("?since=6")
+
+
+def test_an_unacknowledged_op_is_resent_with_the_same_op_id(live_server, screens: Screens) -> None:
+    def on_connect(index: int, link: Link) -> None:
+        link.send(hello(0) if index == 0 else hello(0, board=False))
+
+    def on_frame(index: int, link: Link, frame: dict[str, Any]) -> None:
+        if frame["type"] != "op":
+            return
+        if index == 0:
+            link.route.close(code=1001, reason="The server is restarting; reconnect.")  # the ack is lost
+            return
+        op = frame["op"]
+        link.send({"type": "ack", "op_id": frame["op_id"], "seq": 1, "card_id": "c1", "duplicate": False})
+        event = added(1, "c1", op["text"], op_id=frame["op_id"], position=0)
+        link.send(event)
+
+    server = ScriptedServer(on_connect, on_frame)
+    page = screens.open()
+    server.install(page)
+    start_meeting(page, live_server.url)
+
+    page.get_by_test_id("add-text-worries").fill("Sent once, kept until acknowledged.")
+    page.get_by_test_id("add-submit-worries").click()
+    expect(cards(page, "worries")).to_have_count(1)
+    expect(cards(page, "worries").first).to_have_attribute("data-card-id", "c1")
+    expect(page.get_by_test_id("pending-count")).to_be_hidden()
+
+    ops = [frame for link in server.links for frame in link.received if frame["type"] == "op"]
+    assert len(ops) == 2
+    assert ops[0]["op_id"] == ops[1]["op_id"]
+    assert ops[0]["op"] == ops[1]["op"]
+    assert server.urls()[1].endswith("?since=0")
+
+
+def test_a_missing_pong_counts_as_a_dead_connection(live_server, screens: Screens) -> None:
+    def on_connect(index: int, link: Link) -> None:
+        link.send(hello(0) if index == 0 else hello(0, board=False))
+
+    server = ScriptedServer(on_connect)
+    page = screens.open()
+    page.clock.install()
+    server.install(page)
+    start_meeting(page, live_server.url)
+
+    # Pings every 20 s, answered: the connection stays.
+    for _ in range(3):
+        page.clock.run_for(20_000)
+        page.wait_for_function("() => window.sosBoard.connection.timers.pong === null")
+    expect(page.get_by_test_id("connection-status")).to_have_attribute("data-state", "connected")
+    assert len(server.links) == 1
+    assert [f["type"] for f in server.links[0].received] == ["ping", "ping", "ping"]
+
+    # The server stops answering: within 20 s a ping goes out, 10 s later the page gives up on that socket,
+    # and the first retry follows within half a second.
+    server.answer_pings = False
+    page.clock.run_for(31_000)
+    wait_connected(page)
+    assert len(server.links) == 2
+    assert server.links[0].received[-1] == {"type": "ping"}
+    assert server.urls()[1].endswith("?since=0")
+
+
+def test_close_code_4401_ends_the_session(live_server, screens: Screens) -> None:
+    server = ScriptedServer(lambda _index, link: link.send(hello(0)))
+    page = screens.open()
+    server.install(page)
+    start_meeting(page, live_server.url)
+    server.links[0].route.close(code=4401, reason="Your invite was revoked.")
+    expect(page.get_by_test_id("end-state")).to_contain_text("Ask the chair for a new link.")
+    expect(page.get_by_test_id("board")).to_be_hidden()
+
+
+def test_a_refused_handshake_is_checked_over_http_and_ends_the_session(live_server, screens: Screens) -> None:
+    """A browser sees only 1006 when the upgrade is refused; the page asks /me, hears 401, and stops."""
+    page = screens.open()
+    start_meeting(page, live_server.url)
+    page.context.clear_cookies()
+    page.evaluate("window.sosBoard.connection.socket.close()")
+    expect(page.get_by_test_id("end-state")).to_contain_text("Your session has ended. Ask the chair for a new link.")
