@@ -511,7 +511,8 @@ async function start() {
         await meetingsApi.me(meetingId);
         return "ok";
       } catch (error) {
-        if (error instanceof ApiError && (error.status === 401 || error.status === 403)) return "ended";
+        // 401: the session is over; 403: not allowed; 404: the meeting is gone. None of these heal by retrying.
+        if (error instanceof ApiError && [401, 403, 404].includes(error.status)) return "ended";
         return "unknown";
       }
     },

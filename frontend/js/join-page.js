@@ -29,7 +29,9 @@ async function join() {
     const result = await meetingsApi.join(token);
     location.replace(`/meetings/${encodeURIComponent(result.meeting.id)}`);
   } catch (error) {
-    if (error.code === "invite_not_found" || error.status === 404) {
+    if (error.status === 422) {
+      fail("This link is not complete", "Ask the chair to send you your link again, and open it exactly as it was sent.");
+    } else if (error.code === "invite_not_found" || error.status === 404) {
       fail(
         "This link no longer works",
         "It may have been replaced by a newer link, or withdrawn. Ask the chair for a new link.",

@@ -88,6 +88,14 @@ export class BoardView {
       const editForm = target.closest("form[data-edit-card]");
       if (editForm) call("onEditDraft", editForm.dataset.editCard, { kind: target.value });
     });
+    this.root.addEventListener("keydown", (event) => {
+      if (event.key !== "Escape") return;
+      const cardEl = event.target.closest("[data-key]");
+      if (!cardEl || !cardEl.dataset.cardId) return;
+      if (event.target.closest("form[data-edit-card]")) call("onEditCancel", cardEl.dataset.cardId);
+      else if (cardEl.querySelector("[data-testid=move-panel]")) call("onMoveDone", cardEl.dataset.cardId);
+      else if (cardEl.querySelector("[data-testid=delete-confirm]")) call("onDeleteCancel", cardEl.dataset.cardId);
+    });
     this.root.addEventListener("submit", (event) => {
       const form = event.target;
       event.preventDefault();
