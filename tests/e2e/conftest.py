@@ -1,6 +1,6 @@
 """Browser fixtures: Debian's Chromium driven by Playwright (never a downloaded browser).
 
-One browser for the whole session; a fresh context per participant, so each has their own cookie jar, exactly
+One browser per test module; a fresh context per participant, so each has their own cookie jar, exactly
 like separate laptops and the family tablet in the room.
 """
 
@@ -24,13 +24,15 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps an event loop running in this thread while it is open,
+# and pytest-asyncio's tests in the modules after these need the thread free.
+@pytest.fixture(scope="module")
 def playwright_instance() -> Iterator[Playwright]:
     with sync_playwright() as playwright:
         yield playwright
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright_instance: Playwright) -> Iterator[Browser]:
     browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
     try:
