@@ -80,6 +80,9 @@ export class BoardConnection {
     this.lastSeq = null;
     /** op_id -> {opId, op, frame, sent}: ops not yet acknowledged, in the order they were made. */
     this.pending = new Map();
+    /** op_id -> {opId, op, seq}: acknowledged, but the event that shows its effect has not arrived yet.
+     *  The server acks before it broadcasts; keeping these on screen until then avoids a flicker. */
+    this.acked = new Map();
     this.state = "connecting";
     this.message = "";
     this.socket = null;
@@ -113,15 +116,24 @@ export class BoardConnection {
   send(op) {
     const opId = newOpId();
     const frame = JSON.stringify({ type: "op", op_id: opId, op });
+    const maxBytes = Number(this.limits.max_frame_bytes) || 0;
+    if (maxBytes && new TextEncoder().encode(frame).length > maxBytes) {
+      const refusal = { type: "error", code: "too_big", message: "That change is too large to send. Please shorten it." };
+      this._call("error", refusal, { opId, op, frame, sent: false });
+      return opId;
+    }
     this.pending.set(opId, { opId, op, frame, sent: false });
     this._emitPending();
     if (this.ready) this._transmit(this.pending.get(opId));
     return opId;
   }
 
-  /** The ops not yet acknowledged, oldest first. */
+  /** The ops whose effect is not on the board yet (acknowledged ones first), oldest first, for display. */
   pendingOps() {
-    return Array.from(this.pending.values(), ({ opId, op }) => ({ opId, op }));
+    const list = [];
+    for (const { opId, op } of this.acked.values()) list.push({ opId, op });
+    for (const { opId, op } of this.pending.values()) list.push({ opId, op });
+    return list;
   }
 
   /** Stop for good (the page is leaving the meeting). Pending ops are dropped with the connection. */
@@ -294,6 +306,7 @@ export class BoardConnection {
     if (frame.board) {
       this.lastSeq = typeof frame.board.seq === "number" ? frame.board.seq : frame.seq;
       this.gapsInARow = 0;
+      this._dropApplied();
       this._call("hello", frame);
     } else {
       this._call("hello", frame);
@@ -319,12 +332,20 @@ export class BoardConnection {
     this.lastSeq = event.seq;
     this.gapsInARow = 0;
     const mine = event.op_id ? this.pending.get(event.op_id) : undefined;
-    if (mine) {
-      this.pending.delete(event.op_id);
+    if (mine) this.pending.delete(event.op_id);
+    if (mine || this.acked.size) {
+      this._dropApplied();
       this._emitPending();
     }
     this._call("event", event);
     return true;
+  }
+
+  /** Forget acknowledged ops whose event is now applied. */
+  _dropApplied() {
+    for (const [opId, entry] of this.acked) {
+      if (this.lastSeq !== null && entry.seq <= this.lastSeq) this.acked.delete(opId);
+    }
   }
 
   _resync() {
@@ -339,6 +360,10 @@ export class BoardConnection {
     const entry = this.pending.get(frame.op_id);
     if (entry) {
       this.pending.delete(frame.op_id);
+      // Committed: never resent. It stays on screen until its event arrives (or a snapshot covers it).
+      if (this.lastSeq === null || frame.seq > this.lastSeq) {
+        this.acked.set(frame.op_id, { opId: entry.opId, op: entry.op, seq: frame.seq });
+      }
       this._emitPending();
     }
     this._call("ack", frame, entry || null);

@@ -201,3 +201,27 @@ def test_a_refused_handshake_is_checked_over_http_and_ends_the_session(live_serv
     page.context.clear_cookies()
     page.evaluate("window.sosBoard.connection.socket.close()")
     expect(page.get_by_test_id("end-state")).to_contain_text("Your session has ended. Ask the chair for a new link.")
+
+
+def test_an_acknowledged_card_stays_on_screen_until_its_event_arrives(live_server, screens: Screens) -> None:
+    """The server acks before it broadcasts: the card must not blink out in between."""
+
+    def ack_only(_index: int, link: Link, frame: dict[str, Any]) -> None:
+        if frame["type"] == "op":
+            link.send({"type": "ack", "op_id": frame["op_id"], "seq": 4, "card_id": "c4", "duplicate": False})
+
+    server = ScriptedServer(lambda _index, link: link.send(hello(3)), ack_only)
+    page = screens.open()
+    server.install(page)
+    start_meeting(page, live_server.url)
+
+    page.get_by_test_id("add-text-worries").fill("Acked first, shown throughout.")
+    page.get_by_test_id("add-submit-worries").click()
+    expect(page.get_by_test_id("pending-count")).to_be_hidden()  # acknowledged
+    expect(cards(page, "worries")).to_have_count(1)
+    expect(cards(page, "worries").first).to_have_attribute("data-pending", "add")
+
+    op_id = next(f["op_id"] for f in server.links[0].received if f["type"] == "op")
+    server.links[0].send(added(4, "c4", "Acked first, shown throughout.", op_id=op_id, position=0))
+    expect(cards(page, "worries").first).to_have_attribute("data-card-id", "c4")
+    expect(cards(page, "worries")).to_have_count(1)
