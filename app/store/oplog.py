@@ -12,7 +12,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -232,13 +232,27 @@ def _placed(board: BoardState) -> dict[str, tuple[Card, int]]:
     return {card.id: (card, position) for cards in board.columns.values() for position, card in enumerate(cards)}
 
 
+_CARDS = CardRow.__table__  # type: ignore[attr-defined]
+_SHIFT = (
+    update(_CARDS)
+    .where(_CARDS.c.meeting_id == bindparam("b_meeting"), _CARDS.c.id == bindparam("b_id"))
+    .values(position=bindparam("b_position"))
+)
+
+
 async def _write_projection(session: AsyncSession, meeting_id: str, before: BoardState, after: BoardState) -> None:
-    """Write only the cards the op changed (a move also shifts its neighbours' positions)."""
+    """Write only what the op changed: the card it touched, and in one batch the neighbours whose position
+    shifted (one statement per neighbour would hold SQLite's single write lock for every meeting)."""
     old, new = _placed(before), _placed(after)
     for card_id in old.keys() - new.keys():
         await session.execute(delete(CardRow).where(col(CardRow.meeting_id) == meeting_id, col(CardRow.id) == card_id))
+    shifted: list[dict[str, object]] = []
     for card_id, (card, position) in new.items():
-        if old.get(card_id) == (card, position):
+        previous = old.get(card_id)
+        if previous == (card, position):
+            continue
+        if previous is not None and previous[0] == card:
+            shifted.append({"b_meeting": meeting_id, "b_id": card_id, "b_position": position})
             continue
         values = {
             "column": card.column.value,
@@ -248,7 +262,7 @@ async def _write_projection(session: AsyncSession, meeting_id: str, before: Boar
             "version": card.version,
             "position": position,
         }
-        if card_id in old:
+        if previous is not None:
             await session.execute(
                 update(CardRow)
                 .where(col(CardRow.meeting_id) == meeting_id, col(CardRow.id) == card_id)
@@ -256,3 +270,5 @@ async def _write_projection(session: AsyncSession, meeting_id: str, before: Boar
             )
         else:
             await session.execute(insert(CardRow).values(meeting_id=meeting_id, id=card_id, **values))
+    if shifted:
+        await session.execute(_SHIFT, shifted)
