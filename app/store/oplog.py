@@ -53,7 +53,8 @@ class CommittedOp:
 class _BoardCache:
     """Boards of recently active meetings, so an op usually needs no read of the projection. An entry is used
     only when its seq is exactly the one before the op's, which the row lock makes true only if no other
-    process wrote in between."""
+    process wrote in between. So anything that ever changes `cards` or a meeting's status must do it as an op
+    through `commit` (finalising included), bumping `last_seq`, or this cache would serve a stale board."""
 
     def __init__(self, size: int = 512) -> None:
         self._boards: OrderedDict[str, BoardState] = OrderedDict()
