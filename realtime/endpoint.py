@@ -13,6 +13,7 @@ from starlette.websockets import WebSocketDisconnect
 from app.api.sessions import session_cookie_name
 from app.domain.errors import DomainError, MeetingNotFound, NotSignedIn
 from app.services import Services
+from app.store.tokens import hash_token
 
 router = APIRouter()
 
@@ -82,4 +83,4 @@ async def board_socket(
         return
     await websocket.accept()
     async with services.rooms.room(meeting_id) as room:
-        await room.serve(WebSocketChannel(websocket), participant, since)
+        await room.serve(WebSocketChannel(websocket), participant, hash_token(token or ""), since)

@@ -102,10 +102,11 @@ class Peer:
     """One connection: a bounded send queue drained by a writer task. Events that arrive before the peer's
     hello is queued are held, then filtered against the hello's seq, so nothing is missed or doubled."""
 
-    def __init__(self, channel: Channel, participant: Participant, limits: Limits) -> None:
+    def __init__(self, channel: Channel, participant: Participant, session_key: str, limits: Limits) -> None:
         self.id = uuid.uuid4().hex
         self.channel = channel
         self.participant = participant
+        self.session_key = session_key
         self.actor = Actor(participant.id, participant.role)
         self.view = VIEW_OF_ROLE[participant.role]
         self.limits = limits
@@ -205,9 +206,9 @@ class Room:
 
     # ---- peers ---------------------------------------------------------------------------------------------
 
-    async def serve(self, channel: Channel, participant: Participant, since: int | None) -> None:
+    async def serve(self, channel: Channel, participant: Participant, session_key: str, since: int | None) -> None:
         """Run one peer until it leaves or is dropped."""
-        peer = Peer(channel, participant, self.limits)
+        peer = Peer(channel, participant, session_key, self.limits)
         self.peers[peer.id] = peer
         try:
             await self.broker.presence_set(self.meeting_id, peer.id, _presence_entry(participant))
@@ -236,10 +237,11 @@ class Room:
                 await self.broker.presence_remove(self.meeting_id, peer.id)
                 await self._announce_presence()
 
-    def close_participant(self, participant_id: str, code: int, reason: str) -> None:
+    def end_sessions(self, participant_id: str | None, session_key: str | None, reason: str) -> None:
+        """Close the connections of a participant (revoked) or of one session (left), with 4401."""
         for peer in list(self.peers.values()):
-            if peer.participant.id == participant_id:
-                peer.close_soon(code, reason)
+            if peer.participant.id == participant_id or peer.session_key == session_key:
+                peer.close_soon(CloseCode.session_ended, reason)
 
     def close_all(self, code: int, reason: str) -> None:
         for peer in list(self.peers.values()):
@@ -403,10 +405,8 @@ class Room:
                         await self._accept(seq, Event.model_validate_json(text), text)
                 elif kind == "presence" and envelope.get("from") != PROCESS_ID:
                     await self._send_presence()
-                elif kind == "revoke":
-                    self.close_participant(
-                        str(envelope["participant_id"]), CloseCode.session_ended, "Your invite was revoked."
-                    )
+                elif kind == "end":
+                    self.end_sessions(envelope.get("participant_id"), envelope.get("session_key"), envelope["reason"])
             except Exception as failure:
                 log.warning("bad broker message in meeting %s: %s", self.meeting_id, type(failure).__name__)
 
@@ -501,12 +501,15 @@ class RoomRegistry:
                     del self._rooms[meeting_id]
                     await room.__aexit__(None, None, None)
 
-    async def revoke(self, meeting_id: str, participant_id: str) -> None:
-        """Close the participant's connections in every process."""
+    async def end_sessions(
+        self, meeting_id: str, reason: str, *, participant_id: str | None = None, session_key: str | None = None
+    ) -> None:
+        """Close, in every process, the connections of a participant or of one session."""
         room = self._rooms.get(meeting_id)
         if room is not None:
-            room.close_participant(participant_id, CloseCode.session_ended, "Your invite was revoked.")
-        await self.broker.publish(meeting_id, json.dumps({"kind": "revoke", "participant_id": participant_id}))
+            room.end_sessions(participant_id, session_key, reason)
+        envelope = {"kind": "end", "participant_id": participant_id, "session_key": session_key, "reason": reason}
+        await self.broker.publish(meeting_id, json.dumps(envelope))
 
     def close_all(self) -> None:
         for room in self._rooms.values():

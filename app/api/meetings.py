@@ -28,6 +28,7 @@ from app.domain.board import BoardState
 from app.domain.errors import PermissionDenied
 from app.domain.roles import PERMISSIONS
 from app.domain.visibility import VIEW_OF_ROLE
+from app.store.tokens import hash_token
 from realtime.room import board_for_view
 
 router = APIRouter(prefix="/api/meetings", tags=["meetings"])
@@ -119,7 +120,7 @@ async def revoke_invite(meeting_id: str, participant_id: str, chair: ChairDep, s
         # Revoking oneself would leave the meeting with nobody able to run it.
         raise PermissionDenied("You cannot revoke your own link while you chair the meeting.")
     await services.meetings.revoke(meeting_id, participant_id)
-    await services.rooms.revoke(meeting_id, participant_id)
+    await services.rooms.end_sessions(meeting_id, "Your invite was revoked.", participant_id=participant_id)
 
 
 @router.post("/{meeting_id}/leave", status_code=status.HTTP_204_NO_CONTENT, responses=responses(422))
@@ -129,4 +130,6 @@ async def leave(meeting_id: str, request: Request, response: Response, services:
     token = request.cookies.get(session_cookie_name(meeting_id))
     if token:
         await services.meetings.leave(meeting_id, token)
+        # Other tabs of this browser on this meeting must stop showing it too.
+        await services.rooms.end_sessions(meeting_id, "You left the meeting.", session_key=hash_token(token))
     clear_session_cookie(response, meeting_id)

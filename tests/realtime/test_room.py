@@ -45,7 +45,7 @@ async def store(tmp_path: Path) -> AsyncIterator[tuple[OpLog, Participant]]:
 
 @contextlib.asynccontextmanager
 async def serving(room: Room, channel: FakeChannel, who: Participant) -> AsyncIterator[asyncio.Task[None]]:
-    task = asyncio.create_task(room.serve(channel, who, None))
+    task = asyncio.create_task(room.serve(channel, who, "session", None))
     await channel.next("hello")
     try:
         yield task
@@ -62,7 +62,7 @@ async def test_a_peer_too_slow_to_read_is_dropped_and_the_room_goes_on(store: tu
         writer, healthy = FakeChannel(), FakeChannel()
         frozen = FakeChannel()
         async with serving(room, writer, chair), serving(room, healthy, chair):
-            frozen_task = asyncio.create_task(room.serve(frozen, chair, None))
+            frozen_task = asyncio.create_task(room.serve(frozen, chair, "session", None))
             frozen.unstall.set()
             await frozen.next("hello")
             frozen.unstall.clear()  # its network freezes after the hello
