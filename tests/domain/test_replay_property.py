@@ -7,93 +7,28 @@ server, accepted operations are numbered and logged as `Applied.op`; refused one
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 
-from app.domain.board import KINDS_BY_COLUMN, BoardState, CardKind, Column, default_kind
+from app.domain.board import KINDS_BY_COLUMN, BoardState, Column
 from app.domain.errors import DomainError, StaleVersion
 from app.domain.operations import (
     Actor,
     AddCard,
     DeleteCard,
-    EditCard,
-    MoveCard,
     apply_operation,
     operation_adapter,
     replay,
 )
+from tests.support.operation_steps import Step, operation_steps, resolve
 
 from ._support import CHAIR, GRAN, MINUTES, MUM, PROJECTOR, SOCIAL_WORKER, TEACHER, Op
 
 # Writers appear more often than watchers so that most meetings get somewhere.
 ACTORS = [CHAIR, SOCIAL_WORKER, TEACHER, MUM, GRAN, CHAIR, SOCIAL_WORKER, TEACHER, MUM, PROJECTOR, MINUTES]
-TEXTS = [
-    "Bruise seen",
-    "  Gran helps  ",
-    "Mum walks him to school",
-    "x" * 1000,
-    "Dad drinks",
-    "Unclear",
-    "ok",
-]
 
 LogEntry = tuple[int, Op, Actor]
-MISSING = 15
-
-
-@dataclass(frozen=True)
-class Step:
-    actor: Actor
-    op_type: str
-    target: int  # picks a card on the board; MISSING means one that is not (or no longer) there
-    column: Column
-    kind: CardKind | None
-    text: str | None
-    version_delta: int  # 0 is the version the user saw; anything else is stale
-    position: int | None
-    client_id: int | None  # None: server assigns; -1: reuse an id already on the board; n: "c{n}"
-
-
-steps = st.builds(
-    Step,
-    actor=st.sampled_from(ACTORS),
-    op_type=st.sampled_from(["add_card", "add_card", "edit_card", "move_card", "delete_card"]),
-    target=st.integers(0, MISSING),
-    column=st.sampled_from(list(Column)),
-    kind=st.sampled_from([None, None, None, None, *CardKind]),
-    text=st.sampled_from([None, *TEXTS]),
-    version_delta=st.sampled_from([0, 0, 0, 0, -1, 1]),
-    position=st.none() | st.integers(0, 6),
-    client_id=st.none() | st.just(-1) | st.integers(0, 5),
-)
-
-
-def _resolve(step: Step, state: BoardState) -> Op:
-    cards = state.cards()
-    card = cards[step.target % len(cards)] if cards and step.target != MISSING else None
-    card_id = card.id if card else "missing"
-    version = max(1, (card.version if card else 1) + step.version_delta)
-    if step.op_type == "add_card":
-        if step.client_id is None:
-            client_id = None
-        elif step.client_id == -1:
-            client_id = card_id if card else None
-        else:
-            client_id = f"c{step.client_id}"
-        return AddCard(
-            card_id=client_id,
-            column=step.column,
-            kind=step.kind or default_kind(step.column),
-            text=step.text or "new card",
-            position=step.position,
-        )
-    if step.op_type == "edit_card":
-        return EditCard(card_id=card_id, base_version=version, text=step.text, kind=step.kind)
-    if step.op_type == "move_card":
-        return MoveCard(card_id=card_id, column=step.column, position=step.position or 0, kind=step.kind)
-    return DeleteCard(card_id=card_id, base_version=version)
+steps = operation_steps(ACTORS)
 
 
 def _check_invariants(state: BoardState) -> None:
@@ -116,13 +51,13 @@ def _others(state: BoardState, card_id: str) -> dict[str, object]:
     return {c.id: c for c in state.cards() if c.id != card_id}
 
 
-def _run(meeting: list[Step]) -> tuple[BoardState, list[LogEntry], int]:
+def _run(meeting: list[Step[Actor]]) -> tuple[BoardState, list[LogEntry], int]:
     state = BoardState()
     log: list[LogEntry] = []
     refused = 0
     authors: dict[str, str] = {}
     for number, step in enumerate(meeting):
-        op = _resolve(step, state)
+        op = resolve(step, state)
         seq = state.seq + 1
         try:
             applied = apply_operation(state, op, step.actor, new_card_id=f"srv-{number}", seq=seq)
@@ -161,7 +96,7 @@ def _run(meeting: list[Step]) -> tuple[BoardState, list[LogEntry], int]:
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(steps, min_size=10, max_size=60))
-def test_replaying_the_log_rebuilds_the_board_exactly(meeting: list[Step]) -> None:
+def test_replaying_the_log_rebuilds_the_board_exactly(meeting: list[Step[Actor]]) -> None:
     final, log, refused = _run(meeting)
     event(f"accepted {min(len(log) // 10 * 10, 30)}+")
     event("some refused" if refused else "none refused")
@@ -183,7 +118,7 @@ def test_replaying_the_log_rebuilds_the_board_exactly(meeting: list[Step]) -> No
 
 @settings(max_examples=50, deadline=None)
 @given(st.lists(steps, max_size=30), st.integers(0, 30))
-def test_replaying_a_prefix_gives_the_board_as_it_was_then(meeting: list[Step], cut: int) -> None:
+def test_replaying_a_prefix_gives_the_board_as_it_was_then(meeting: list[Step[Actor]], cut: int) -> None:
     """A client that reconnects at sequence n is brought up to date from the board at n."""
     state = BoardState()
     log: list[LogEntry] = []
@@ -191,7 +126,7 @@ def test_replaying_a_prefix_gives_the_board_as_it_was_then(meeting: list[Step], 
     for number, step in enumerate(meeting):
         try:
             applied = apply_operation(
-                state, _resolve(step, state), step.actor, new_card_id=f"srv-{number}", seq=state.seq + 1
+                state, resolve(step, state), step.actor, new_card_id=f"srv-{number}", seq=state.seq + 1
             )
         except DomainError:
             continue

@@ -92,42 +92,44 @@ class LossyBroker(MemoryBroker):
         await super().publish(meeting_id, message)
 
 
-@pytest.mark.asyncio
-async def test_events_lost_by_the_broker_are_filled_from_the_op_log_in_order(store: tuple[OpLog, Participant]) -> None:
+@contextlib.asynccontextmanager
+async def two_processes(
+    store: tuple[OpLog, Participant],
+) -> AsyncIterator[tuple[LossyBroker, FakeChannel, FakeChannel]]:
+    """Two rooms for one meeting: two app processes sharing a database and a (lossy) broker, with the chair
+    writing through one and reading through the other."""
     oplog, chair = store
     broker = LossyBroker()
-    # Two rooms for one meeting: two app processes sharing a database and a (lossy) broker.
     async with (
         Room(chair.meeting_id, oplog, broker, LIMITS) as here,
         Room(chair.meeting_id, oplog, broker, LIMITS) as there,
     ):
         writer, reader = FakeChannel(), FakeChannel()
         async with serving(here, writer, chair), serving(there, reader, chair):
-            broker.drop_next = 2
-            for n in range(3):
-                writer.type(add_frame(n))
-                await writer.next("ack")
-            # Events 1 and 2 never crossed the broker; event 3 did, and revealed the gap.
-            got = [await reader.next("event") for _ in range(3)]
-            assert [e["seq"] for e in got] == [1, 2, 3]
-            assert [e["card"]["text"] for e in got] == ["worry 0", "worry 1", "worry 2"]
+            yield broker, writer, reader
+
+
+@pytest.mark.asyncio
+async def test_events_lost_by_the_broker_are_filled_from_the_op_log_in_order(store: tuple[OpLog, Participant]) -> None:
+    async with two_processes(store) as (broker, writer, reader):
+        broker.drop_next = 2
+        for n in range(3):
+            writer.type(add_frame(n))
+            await writer.next("ack")
+        # Events 1 and 2 never crossed the broker; event 3 did, and revealed the gap.
+        got = [await reader.next("event") for _ in range(3)]
+        assert [e["seq"] for e in got] == [1, 2, 3]
+        assert [e["card"]["text"] for e in got] == ["worry 0", "worry 1", "worry 2"]
 
 
 @pytest.mark.asyncio
 async def test_a_ping_pulls_a_trailing_lost_event_from_the_op_log(store: tuple[OpLog, Participant]) -> None:
-    oplog, chair = store
-    broker = LossyBroker()
-    async with (
-        Room(chair.meeting_id, oplog, broker, LIMITS) as here,
-        Room(chair.meeting_id, oplog, broker, LIMITS) as there,
-    ):
-        writer, reader = FakeChannel(), FakeChannel()
-        async with serving(here, writer, chair), serving(there, reader, chair):
-            broker.drop_next = 1
-            writer.type(add_frame(0))
-            await writer.next("ack")
-            # Nothing follows to reveal the gap: the reader's next ping does.
-            reader.type({"type": "ping"})
-            event = await reader.next("event")
-            assert event["seq"] == 1 and event["card"]["text"] == "worry 0"
-            assert (await reader.next("pong"))["seq"] == 1
+    async with two_processes(store) as (broker, writer, reader):
+        broker.drop_next = 1
+        writer.type(add_frame(0))
+        await writer.next("ack")
+        # Nothing follows to reveal the gap: the reader's next ping does.
+        reader.type({"type": "ping"})
+        event = await reader.next("event")
+        assert event["seq"] == 1 and event["card"]["text"] == "worry 0"
+        assert (await reader.next("pong"))["seq"] == 1

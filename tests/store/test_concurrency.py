@@ -4,8 +4,10 @@ there are no gaps, and the board is exactly the op log replayed."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import time
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -15,7 +17,7 @@ from app.domain.operations import Actor, AddCard, EditCard, MoveCard
 from app.store.database import Database
 from app.store.oplog import CommittedOp, OpLog
 
-from ._support import Room, card_rows, op_id, op_rows, replayed, whole_log
+from ._support import Room, card_rows, new_room, op_id, op_rows, replayed, whole_log
 
 pytestmark = pytest.mark.asyncio
 
@@ -67,6 +69,36 @@ def _accepted(results: list[CommittedOp | BaseException]) -> list[CommittedOp]:
         if isinstance(result, BaseException) and not isinstance(result, DomainError):
             raise result
     return [result for result in results if isinstance(result, CommittedOp)]
+
+
+@contextlib.asynccontextmanager
+async def _two_engines(url: str) -> AsyncIterator[tuple[Database, Database, OpLog, OpLog, Room]]:
+    """Two app processes on one database (two engines, each op log with its own board cache) and a meeting
+    seeded with eight shared cards through the first."""
+    first, second = Database(url), Database(url)
+    try:
+        await first.run_migrations()
+        await second.run_migrations()
+        log_a, log_b = OpLog(first), OpLog(second)
+        room = await new_room(first)
+        await _seed(log_a, room)
+        yield first, second, log_a, log_b, room
+    finally:
+        await first.dispose()
+        await second.dispose()
+
+
+async def _commit_through_both(
+    log_a: OpLog, log_b: OpLog, room: Room, ops: list[tuple[Actor, str, Op]]
+) -> list[CommittedOp | BaseException]:
+    """Commit every op at once, alternating between the two processes."""
+    return await asyncio.gather(
+        *(
+            (log_a if n % 2 else log_b).commit(room.meeting_id, actor, client_id, op)
+            for n, (actor, client_id, op) in enumerate(ops)
+        ),
+        return_exceptions=True,
+    )
 
 
 async def _check_log_and_board(
@@ -139,27 +171,12 @@ async def test_a_resend_racing_the_original_creates_one_card(db: Database, oplog
 @pytest.mark.postgres
 async def test_two_app_processes_interleaving_on_one_meeting(postgres_database: str) -> None:
     """Two engines (two app processes, each with its own board cache) write to one meeting at once."""
-    from ._support import new_room
-
-    first, second = Database(postgres_database), Database(postgres_database)
-    try:
-        await first.run_migrations()
-        await second.run_migrations()
-        log_a, log_b = OpLog(first), OpLog(second)
-        room = await new_room(first)
-        await _seed(log_a, room)
+    async with _two_engines(postgres_database) as (first, second, log_a, log_b, room):
         await log_b.board(room.meeting_id)  # both processes have seen the meeting
 
         accepted: list[CommittedOp] = []
         for round_ in range(3):  # several rounds, so each cache is warm and then overtaken by the other process
-            ops = _mixed_ops(room, 100, seed=round_)
-            results = await asyncio.gather(
-                *(
-                    (log_a if n % 2 else log_b).commit(room.meeting_id, actor, client_id, op)
-                    for n, (actor, client_id, op) in enumerate(ops)
-                ),
-                return_exceptions=True,
-            )
+            results = await _commit_through_both(log_a, log_b, room, _mixed_ops(room, 100, seed=round_))
             accepted += _accepted(results)
             # A resend reaching the other process returns the first result.
             resend = accepted[-1]
@@ -184,33 +201,12 @@ async def test_two_app_processes_interleaving_on_one_meeting(postgres_database: 
                 )
             )
         await _check_log_and_board(second, log_b, room, accepted, seeded=8)
-    finally:
-        await first.dispose()
-        await second.dispose()
 
 
 async def test_two_engines_on_one_sqlite_file(sqlite_url: str) -> None:
     """Not the supported deployment (SQLite is one process), but two processes on one file must not corrupt
     the log: SQLite's own write lock orders them."""
-    from ._support import new_room
-
-    first, second = Database(sqlite_url), Database(sqlite_url)
-    try:
-        await first.run_migrations()
-        await second.run_migrations()
-        log_a, log_b = OpLog(first), OpLog(second)
-        room = await new_room(first)
-        await _seed(log_a, room)
-        ops = _mixed_ops(room, 100, seed=7)
-        results = await asyncio.gather(
-            *(
-                (log_a if n % 2 else log_b).commit(room.meeting_id, actor, client_id, op)
-                for n, (actor, client_id, op) in enumerate(ops)
-            ),
-            return_exceptions=True,
-        )
+    async with _two_engines(sqlite_url) as (first, _, log_a, log_b, room):
+        results = await _commit_through_both(log_a, log_b, room, _mixed_ops(room, 100, seed=7))
         accepted = _accepted(results)
         await _check_log_and_board(first, log_a, room, accepted, seeded=8)
-    finally:
-        await first.dispose()
-        await second.dispose()

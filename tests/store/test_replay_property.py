@@ -8,92 +8,43 @@ domain's own result: the projection never drifts from the log.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
 
 import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
-from app.domain.board import BoardState, CardKind, Column, default_kind
+from app.domain.board import BoardState
 from app.domain.errors import DomainError
-from app.domain.operations import AddCard, DeleteCard, EditCard, MoveCard, apply_operation
+from app.domain.operations import AddCard, apply_operation
 from app.store.database import Database
 from app.store.oplog import CommittedOp, OpLog
+from tests.support.operation_steps import RESEND, Step, operation_steps, resolve
 
 from ._support import new_room, replayed
 
 pytestmark = pytest.mark.asyncio
 
-Op = AddCard | EditCard | MoveCard | DeleteCard
-MISSING = 15
-TEXTS = ["Bruise seen", "  Gran helps  ", "Mum walks him to school", "x" * 1000, "Dad drinks", "ok"]
-
-
-@dataclass(frozen=True)
-class Step:
-    actor: int  # index into Room.everyone: chair, social worker, teacher, mum, gran, projector
-    op_type: str
-    target: int  # picks a card on the board; MISSING means one that is not there
-    column: Column
-    kind: CardKind | None
-    text: str | None
-    version_delta: int  # 0 is the version the user saw; anything else is stale
-    position: int | None
-    client_id: int | None  # None: server assigns; -1: reuse an id on the board; n: "c{n}"
-
-
-steps = st.builds(
-    Step,
-    actor=st.sampled_from([0, 1, 2, 3, 4, 0, 1, 3, 5]),
-    op_type=st.sampled_from(["add_card", "add_card", "edit_card", "move_card", "delete_card", "resend"]),
-    target=st.integers(0, MISSING),
-    column=st.sampled_from(list(Column)),
-    kind=st.sampled_from([None, None, None, *CardKind]),
-    text=st.sampled_from([None, *TEXTS]),
-    version_delta=st.sampled_from([0, 0, 0, 0, -1, 1]),
-    position=st.none() | st.integers(0, 6),
-    client_id=st.none() | st.just(-1) | st.integers(0, 5),
-)
-
-
-def _resolve(step: Step, state: BoardState) -> Op:
-    cards = state.cards()
-    card = cards[step.target % len(cards)] if cards and step.target != MISSING else None
-    card_id = card.id if card else "missing"
-    version = max(1, (card.version if card else 1) + step.version_delta)
-    if step.op_type == "add_card":
-        client_id = None if step.client_id is None else (card_id if step.client_id == -1 else f"c{step.client_id}")
-        return AddCard(
-            card_id=client_id,
-            column=step.column,
-            kind=step.kind or default_kind(step.column),
-            text=step.text or "new card",
-            position=step.position,
-        )
-    if step.op_type == "edit_card":
-        return EditCard(card_id=card_id, base_version=version, text=step.text, kind=step.kind)
-    if step.op_type == "move_card":
-        return MoveCard(card_id=card_id, column=step.column, position=step.position or 0, kind=step.kind)
-    return DeleteCard(card_id=card_id, base_version=version)
+# Indices into Room.everyone (chair, social worker, teacher, mum, gran, projector); writers appear more often.
+steps = operation_steps([0, 1, 2, 3, 4, 0, 1, 3, 5], resend=True)
 
 
 _op_ids = itertools.count()
 
 
-async def _run_meeting(db: Database, oplog: OpLog, meeting: list[Step]) -> None:
+async def _run_meeting(db: Database, oplog: OpLog, meeting: list[Step[int]]) -> None:
     room = await new_room(db)
     model = BoardState()  # what the domain alone says the board is
     accepted: list[CommittedOp] = []
     for step in meeting:
         actor = room.everyone[step.actor]
-        if step.op_type == "resend":
+        if step.op_type == RESEND:
             if not accepted:
                 continue
             first = accepted[step.target % len(accepted)]
             again = await oplog.commit(room.meeting_id, first.actor, first.op_id, first.op)
             assert again.duplicate and (again.seq, again.card, again.card_id) == (first.seq, first.card, first.card_id)
             continue
-        op = _resolve(step, model)
+        op = resolve(step, model)
         try:
             expected = apply_operation(model, op, actor, new_card_id="srv", seq=model.seq + 1)
         except DomainError as error:
@@ -130,5 +81,5 @@ async def _run_meeting(db: Database, oplog: OpLog, meeting: list[Step]) -> None:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(meeting=st.lists(steps, min_size=5, max_size=40))
-async def test_the_stored_board_is_the_op_log_replayed(db: Database, oplog: OpLog, meeting: list[Step]) -> None:
+async def test_the_stored_board_is_the_op_log_replayed(db: Database, oplog: OpLog, meeting: list[Step[int]]) -> None:
     await _run_meeting(db, oplog, meeting)
