@@ -373,7 +373,7 @@ CLOSE_ADVICE: dict[CloseCode, Advice] = {
         meaning="Unexpected failure on the server.",
     ),
     CloseCode.session_ended: Advice(
-        "the chair revoked this participant's invite (in any app process)",
+        "the chair revoked this participant's invite, or this session left the meeting (in any app process)",
         "Stop reconnecting; tell the user to ask the chair for a new link. Drop unsent ops.",
     ),
     CloseCode.forbidden: Advice(
