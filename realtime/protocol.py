@@ -35,7 +35,7 @@ class CloseCode(IntEnum):
     too_slow = 4408
     """The client did not read its events fast enough: reconnect with `since` to resync."""
     too_many_errors = 4429
-    """Too many malformed or over-rate frames in a row."""
+    """Too many frames in a row that could not be read (malformed, unknown type or invalid fields)."""
 
 
 class _Frame(BaseModel):

@@ -139,8 +139,18 @@ class Peer:
         for seq, text in held:
             self.deliver_event(seq, text)
 
-    def send_frame(self, frame: Ack | ErrorFrame | Pong | PresenceFrame) -> None:
+    @property
+    def started(self) -> bool:
+        """Whether its hello is queued: before that, the hello will bring everything this peer needs."""
+        return self._after_seq is not None
+
+    def send_frame(self, frame: Ack | ErrorFrame | Pong) -> None:
         self._enqueue(frame.model_dump_json(exclude_none=isinstance(frame, ErrorFrame)))
+
+    def send_encoded(self, text: str) -> None:
+        """A frame encoded once for many peers (presence)."""
+        if self.started:
+            self._enqueue(text)
 
     def _enqueue(self, text: str) -> None:
         if self.close_with is not None:
@@ -431,9 +441,9 @@ class Room:
         await self.broker.publish(self.meeting_id, json.dumps({"kind": "presence", "from": PROCESS_ID}))
 
     async def _send_presence(self) -> None:
-        frame = PresenceFrame(present=await self._present())
+        text = PresenceFrame(present=await self._present()).model_dump_json()
         for peer in list(self.peers.values()):
-            peer.send_frame(frame)
+            peer.send_encoded(text)
 
     async def _renew_presence(self) -> None:
         while True:
@@ -462,7 +472,8 @@ def _validation_error(error: ValidationError, text: str) -> ErrorFrame:
     with contextlib.suppress(Exception):
         candidate = json.loads(text).get("op_id")
         op_id = candidate if isinstance(candidate, str) and len(candidate) <= 64 else None
-    if "json_invalid" in kinds or "model_type" in kinds or "model_attributes_type" in kinds:
+    top_level = {detail["type"] for detail in error.errors() if not detail["loc"]}
+    if "json_invalid" in kinds or top_level & {"model_type", "model_attributes_type", "dict_type"}:
         return ErrorFrame(code=ErrorCode.malformed, message="That message was not a JSON object.", op_id=op_id)
     if kinds & {"union_tag_invalid", "union_tag_not_found"}:
         return ErrorFrame(

@@ -169,3 +169,10 @@ async def test_ops_over_the_rate_limit_are_refused_with_a_retry_time(sqlite_url:
         await client.close()
     finally:
         limited.stop()
+
+
+@pytest.mark.asyncio
+async def test_json_that_is_not_an_object_gets_malformed(server: ServerProcess, room: Room) -> None:
+    assert (await raw_error(room.offender, "[1, 2]"))["code"] == "malformed"
+    assert (await raw_error(room.offender, '"add a card"'))["code"] == "malformed"
+    await assert_room_carries_on(server, room)

@@ -133,3 +133,16 @@ async def test_a_ping_pulls_a_trailing_lost_event_from_the_op_log(store: tuple[O
         event = await reader.next("event")
         assert event["seq"] == 1 and event["card"]["text"] == "worry 0"
         assert (await reader.next("pong"))["seq"] == 1
+
+
+@pytest.mark.asyncio
+async def test_the_hello_is_the_first_frame_even_while_others_join(store: tuple[OpLog, Participant]) -> None:
+    oplog, chair = store
+    async with Room(chair.meeting_id, oplog, MemoryBroker(), LIMITS) as room:
+        channels = [FakeChannel() for _ in range(12)]
+        tasks = [asyncio.create_task(room.serve(channel, chair, "session", None)) for channel in channels]
+        firsts = [await asyncio.wait_for(channel.frames.get(), WAIT) for channel in channels]
+        assert [frame["type"] for frame in firsts] == ["hello"] * 12
+        for channel in channels:
+            channel.hang_up()
+        await asyncio.wait_for(asyncio.gather(*tasks), WAIT)
