@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from app.domain.errors import InviteNotFound, MeetingNotFound, NotSignedIn, ParticipantNotFound
@@ -52,15 +52,18 @@ class Meetings:
     async def create(self, title: str, chair_name: str) -> tuple[SignedIn, str]:
         """A new meeting with its chair, already signed in. Returns the chair's session and invite token (for
         the chair's other devices)."""
-        async with self.db.write() as session:
+
+        def work(session: Session) -> tuple[SignedIn, str]:
             meeting = MeetingRow(id=new_id(), title=title)
             session.add(meeting)
-            await session.flush()
-            chair = await _add_participant(session, meeting.id, Role.chair, chair_name, None)
-            token = await _issue_invite(session, chair)
-            session_token = await self._open_session(session, chair)
-            await session.commit()
-        return SignedIn(_meeting(meeting), chair, session_token), token
+            session.flush()
+            chair = _add_participant(session, meeting.id, Role.chair, chair_name, None)
+            token = _issue_invite(session, chair)
+            session_token = self._open_session(session, chair)
+            session.commit()
+            return SignedIn(_meeting(meeting), chair, session_token), token
+
+        return await self.db.transaction(work)
 
     async def get(self, meeting_id: str) -> Meeting:
         async with self.db.read() as session:
@@ -70,35 +73,43 @@ class Meetings:
             return _meeting(row)
 
     async def invite(self, meeting_id: str, role: Role, display_name: str, agency: str | None) -> Invited:
-        async with self.db.write() as session:
-            if await session.get(MeetingRow, meeting_id) is None:
+        def work(session: Session) -> Invited:
+            if session.get(MeetingRow, meeting_id) is None:
                 raise MeetingNotFound("There is no such meeting.")
-            participant = await _add_participant(session, meeting_id, role, display_name, agency)
-            token = await _issue_invite(session, participant)
-            await session.commit()
-        return Invited(participant, token)
+            participant = _add_participant(session, meeting_id, role, display_name, agency)
+            token = _issue_invite(session, participant)
+            session.commit()
+            return Invited(participant, token)
+
+        return await self.db.transaction(work)
 
     async def reissue_invite(self, meeting_id: str, participant_id: str) -> Invited:
         """A new link for a participant; their earlier links stop working."""
-        async with self.db.write() as session:
-            participant = await _participant_in(session, meeting_id, participant_id)
-            await _revoke_invites(session, participant_id)
-            token = await _issue_invite(session, participant)
-            await session.commit()
-        return Invited(participant, token)
+
+        def work(session: Session) -> Invited:
+            participant = _participant_in(session, meeting_id, participant_id)
+            _revoke_invites(session, participant_id)
+            token = _issue_invite(session, participant)
+            session.commit()
+            return Invited(participant, token)
+
+        return await self.db.transaction(work)
 
     async def revoke(self, meeting_id: str, participant_id: str) -> None:
         """Revoke a participant's links and end their sessions (their open connections are closed by the
         caller)."""
-        async with self.db.write() as session:
-            await _participant_in(session, meeting_id, participant_id)
-            await _revoke_invites(session, participant_id)
-            await session.execute(
+
+        def work(session: Session) -> None:
+            _participant_in(session, meeting_id, participant_id)
+            _revoke_invites(session, participant_id)
+            session.execute(
                 update(SessionRow)
                 .where(col(SessionRow.participant_id) == participant_id, col(SessionRow.ended_at).is_(None))
                 .values(ended_at=utcnow())
             )
-            await session.commit()
+            session.commit()
+
+        await self.db.transaction(work)
 
     async def participants(self, meeting_id: str) -> list[ParticipantListing]:
         async with self.db.read() as session:
@@ -126,18 +137,21 @@ class Meetings:
     async def join(self, token: str) -> SignedIn:
         """Exchange an invite token for a new session. A link can be opened again (a tablet that was reset),
         until the chair revokes it."""
-        async with self.db.write() as session:
-            invite = await session.get(InviteRow, hash_token(token))
+
+        def work(session: Session) -> SignedIn:
+            invite = session.get(InviteRow, hash_token(token))
             if invite is None or invite.revoked_at is not None:
                 raise InviteNotFound("This invite link is not valid any more. Ask the chair for a new one.")
-            participant = _participant(await _get_participant(session, invite.participant_id))
-            meeting = await session.get(MeetingRow, invite.meeting_id)
+            participant = _participant(_get_participant(session, invite.participant_id))
+            meeting = session.get(MeetingRow, invite.meeting_id)
             if meeting is None:
                 raise InviteNotFound("This invite link is not valid any more. Ask the chair for a new one.")
             invite.used_at = invite.used_at or utcnow()
-            session_token = await self._open_session(session, participant)
-            await session.commit()
-        return SignedIn(_meeting(meeting), participant, session_token)
+            session_token = self._open_session(session, participant)
+            session.commit()
+            return SignedIn(_meeting(meeting), participant, session_token)
+
+        return await self.db.transaction(work)
 
     async def signed_in(self, meeting_id: str, session_token: str | None) -> Participant:
         """The participant behind a session cookie, if the session is alive and belongs to this meeting."""
@@ -152,16 +166,11 @@ class Meetings:
                 or as_utc(row.expires_at) <= utcnow()
             ):
                 raise NotSignedIn("Your session has ended. Ask the chair for a new link.")
-            return _participant(await _get_participant(session, row.participant_id))
-
-    async def session_alive(self, session_token: str) -> bool:
-        async with self.db.read() as session:
-            row = await session.get(SessionRow, hash_token(session_token))
-            return row is not None and row.ended_at is None and as_utc(row.expires_at) > utcnow()
+            return _participant(await session.run_sync(_get_participant, row.participant_id))
 
     async def leave(self, meeting_id: str, session_token: str) -> None:
-        async with self.db.write() as session:
-            await session.execute(
+        def work(session: Session) -> None:
+            session.execute(
                 update(SessionRow)
                 .where(
                     col(SessionRow.token_hash) == hash_token(session_token),
@@ -169,9 +178,11 @@ class Meetings:
                 )
                 .values(ended_at=utcnow())
             )
-            await session.commit()
+            session.commit()
 
-    async def _open_session(self, session: AsyncSession, participant: Participant) -> str:
+        await self.db.transaction(work)
+
+    def _open_session(self, session: Session, participant: Participant) -> str:
         token = new_token()
         session.add(
             SessionRow(
@@ -184,16 +195,16 @@ class Meetings:
         return token
 
 
-async def _add_participant(
-    session: AsyncSession, meeting_id: str, role: Role, display_name: str, agency: str | None
+def _add_participant(
+    session: Session, meeting_id: str, role: Role, display_name: str, agency: str | None
 ) -> Participant:
     row = ParticipantRow(id=new_id(), meeting_id=meeting_id, role=role.value, display_name=display_name, agency=agency)
     session.add(row)
-    await session.flush()
+    session.flush()
     return _participant(row)
 
 
-async def _issue_invite(session: AsyncSession, participant: Participant) -> str:
+def _issue_invite(session: Session, participant: Participant) -> str:
     token = new_token()
     session.add(
         InviteRow(token_hash=hash_token(token), participant_id=participant.id, meeting_id=participant.meeting_id)
@@ -201,23 +212,23 @@ async def _issue_invite(session: AsyncSession, participant: Participant) -> str:
     return token
 
 
-async def _revoke_invites(session: AsyncSession, participant_id: str) -> None:
-    await session.execute(
+def _revoke_invites(session: Session, participant_id: str) -> None:
+    session.execute(
         update(InviteRow)
         .where(col(InviteRow.participant_id) == participant_id, col(InviteRow.revoked_at).is_(None))
         .values(revoked_at=utcnow())
     )
 
 
-async def _get_participant(session: AsyncSession, participant_id: str) -> ParticipantRow:
-    row = await session.get(ParticipantRow, participant_id)
+def _get_participant(session: Session, participant_id: str) -> ParticipantRow:
+    row = session.get(ParticipantRow, participant_id)
     if row is None:
         raise ParticipantNotFound("There is no such participant.")
     return row
 
 
-async def _participant_in(session: AsyncSession, meeting_id: str, participant_id: str) -> Participant:
-    row = await session.get(ParticipantRow, participant_id)
+def _participant_in(session: Session, meeting_id: str, participant_id: str) -> Participant:
+    row = session.get(ParticipantRow, participant_id)
     if row is None or row.meeting_id != meeting_id:
         raise ParticipantNotFound("There is no such participant in this meeting.")
     return _participant(row)

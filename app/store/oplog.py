@@ -7,14 +7,15 @@ every op committed before it, so sequence numbers stay gap-free and ordered acro
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
+from sqlalchemy import BindParameter, Connection, Row, Table, bindparam, delete, insert, select, update
+from sqlalchemy.orm import Session
 
 from app.domain.board import BoardState, Card, CardKind, Column
 from app.domain.errors import MeetingNotFound
@@ -85,91 +86,80 @@ class OpLog:
     async def commit(self, meeting_id: str, actor: Actor, op_id: str, op: Op) -> CommittedOp:
         """Apply `op` and make it durable. Raises a DomainError (and saves nothing) when the rules refuse it.
         A second commit with the same op id returns the first one, marked duplicate."""
-        async with self.db.write() as session:
-            reserved = (
-                await session.execute(
-                    update(MeetingRow)
-                    .where(col(MeetingRow.id) == meeting_id)
-                    .values(last_seq=col(MeetingRow.last_seq) + 1)
-                    .returning(col(MeetingRow.last_seq), col(MeetingRow.status))
-                )
-            ).one_or_none()
-            if reserved is None:
-                raise MeetingNotFound("There is no such meeting.")
-            seq, status = int(reserved[0]), str(reserved[1])
-            earlier = (
-                await session.execute(
-                    select(OpRow).where(col(OpRow.meeting_id) == meeting_id, col(OpRow.op_id) == op_id)
-                )
-            ).scalar_one_or_none()
-            if earlier is not None:
-                first = _from_row(earlier, duplicate=True)
-                await session.rollback()  # gives back the seq reserved above
-                return first
-            before = self._cache.get(meeting_id, seq - 1) or await _load_board(session, meeting_id)
-            read_only = status != "open"
-            if before.read_only != read_only:
-                before = before.model_copy(update={"read_only": read_only})
-            applied = apply_operation(before, op, actor, new_card_id=new_id(), seq=seq)
-            at = utcnow()
-            session.add(
-                OpRow(
-                    meeting_id=meeting_id,
-                    seq=seq,
-                    op_id=op_id,
-                    actor_id=actor.participant_id,
-                    role=actor.role.value,
-                    type=applied.op.type,
-                    card_id=applied.card_id,
-                    payload=_payload(applied.op, applied.card),
-                    created_at=at,
-                )
-            )
-            await _write_projection(session, meeting_id, before, applied.state)
-            await session.commit()
+        return await self.db.transaction(
+            functools.partial(self._commit_in, meeting_id=meeting_id, actor=actor, op_id=op_id, op=op)
+        )
+
+    def _commit_in(self, session: Session, *, meeting_id: str, actor: Actor, op_id: str, op: Op) -> CommittedOp:
+        """The transaction itself. It runs on SQLite's writer thread, so it alone touches the board cache."""
+        db = session.connection()
+        reserved = db.execute(_RESERVE_SEQ, {"b_meeting": meeting_id}).one_or_none()
+        if reserved is None:
+            raise MeetingNotFound("There is no such meeting.")
+        seq, status = int(reserved[0]), str(reserved[1])
+        earlier = db.execute(_EARLIER_OP, {"b_meeting": meeting_id, "b_op_id": op_id}).one_or_none()
+        if earlier is not None:
+            first = _from_row(earlier, duplicate=True)
+            session.rollback()  # gives back the seq reserved above
+            return first
+        before = self._cache.get(meeting_id, seq - 1) or _load_board(session, meeting_id)
+        read_only = status != "open"
+        if before.read_only != read_only:
+            before = before.model_copy(update={"read_only": read_only})
+        applied = apply_operation(before, op, actor, new_card_id=new_id(), seq=seq)
+        at = utcnow()
+        db.execute(
+            _INSERT_OP,
+            {
+                "meeting_id": meeting_id,
+                "seq": seq,
+                "op_id": op_id,
+                "actor_id": actor.participant_id,
+                "role": actor.role.value,
+                "type": applied.op.type,
+                "card_id": applied.card_id,
+                "payload": _payload(applied.op, applied.card),
+                "created_at": at,
+            },
+        )
+        _write_projection(db, meeting_id, before, applied.state)
+        session.commit()
         self._cache.put(meeting_id, applied.state)
         return CommittedOp(meeting_id, seq, op_id, actor, applied.op, applied.card, applied.card_id, at)
 
     async def board(self, meeting_id: str) -> BoardState:
         """The current board and the seq it is consistent with."""
         async with self.db.read() as session:
-            return await _load_board(session, meeting_id)
+            return await session.run_sync(_load_board, meeting_id)
 
     async def since(self, meeting_id: str, after_seq: int, limit: int) -> tuple[list[CommittedOp], int] | None:
         """Ops after `after_seq` in order with the meeting's current seq, or None when a snapshot is the better
         answer: more than `limit` ops followed, or `after_seq` is ahead of the log (a client from another
         database)."""
         async with self.db.read() as session:
-            last_seq = (
-                await session.execute(select(col(MeetingRow.last_seq)).where(col(MeetingRow.id) == meeting_id))
-            ).scalar_one_or_none()
-            if last_seq is None:
-                raise MeetingNotFound("There is no such meeting.")
-            if after_seq > last_seq or last_seq - after_seq > limit:
-                return None
-            rows = (
-                await session.execute(
-                    select(OpRow)
-                    .where(col(OpRow.meeting_id) == meeting_id, col(OpRow.seq) > after_seq)
-                    .order_by(col(OpRow.seq))
-                )
-            ).scalars()
-            return [_from_row(row) for row in rows], int(last_seq)
+            return await session.run_sync(_since, meeting_id, after_seq, limit)
 
     async def between(self, meeting_id: str, after_seq: int, up_to_seq: int) -> list[CommittedOp]:
         async with self.db.read() as session:
-            rows = (
-                await session.execute(
-                    select(OpRow)
-                    .where(
-                        col(OpRow.meeting_id) == meeting_id,
-                        col(OpRow.seq) > after_seq,
-                        col(OpRow.seq) <= up_to_seq,
-                    )
-                    .order_by(col(OpRow.seq))
-                )
-            ).scalars()
-            return [_from_row(row) for row in rows]
+            return await session.run_sync(_between, meeting_id, after_seq, up_to_seq)
+
+
+def _since(session: Session, meeting_id: str, after_seq: int, limit: int) -> tuple[list[CommittedOp], int] | None:
+    last_seq = session.execute(select(_MEETINGS.c.last_seq).where(_MEETINGS.c.id == meeting_id)).scalar_one_or_none()
+    if last_seq is None:
+        raise MeetingNotFound("There is no such meeting.")
+    if after_seq > last_seq or last_seq - after_seq > limit:
+        return None
+    return _between(session, meeting_id, after_seq, last_seq), int(last_seq)
+
+
+def _between(session: Session, meeting_id: str, after_seq: int, up_to_seq: int) -> list[CommittedOp]:
+    rows = session.execute(
+        select(_OPS)
+        .where(_OPS.c.meeting_id == meeting_id, _OPS.c.seq > after_seq, _OPS.c.seq <= up_to_seq)
+        .order_by(_OPS.c.seq)
+    )
+    return [_from_row(row) for row in rows]
 
 
 def _payload(op: Op, card: Card | None) -> str:
@@ -179,7 +169,7 @@ def _payload(op: Op, card: Card | None) -> str:
     )
 
 
-def _from_row(row: OpRow, duplicate: bool = False) -> CommittedOp:
+def _from_row(row: Row[Any], duplicate: bool = False) -> CommittedOp:
     payload = json.loads(row.payload)
     card = Card.model_validate(payload["card"]) if payload["card"] is not None else None
     return CommittedOp(
@@ -195,21 +185,15 @@ def _from_row(row: OpRow, duplicate: bool = False) -> CommittedOp:
     )
 
 
-async def _load_board(session: AsyncSession, meeting_id: str) -> BoardState:
-    meeting = (
-        await session.execute(
-            select(col(MeetingRow.last_seq), col(MeetingRow.status)).where(col(MeetingRow.id) == meeting_id)
-        )
+def _load_board(session: Session, meeting_id: str) -> BoardState:
+    meeting = session.execute(
+        select(_MEETINGS.c.last_seq, _MEETINGS.c.status).where(_MEETINGS.c.id == meeting_id)
     ).one_or_none()
     if meeting is None:
         raise MeetingNotFound("There is no such meeting.")
-    rows = (
-        await session.execute(
-            select(CardRow)
-            .where(col(CardRow.meeting_id) == meeting_id)
-            .order_by(col(CardRow.column), col(CardRow.position))
-        )
-    ).scalars()
+    rows = session.execute(
+        select(_CARDS).where(_CARDS.c.meeting_id == meeting_id).order_by(_CARDS.c.column, _CARDS.c.position)
+    )
     columns: dict[Column, list[Card]] = {column: [] for column in Column}
     for row in rows:
         columns[Column(row.column)].append(
@@ -233,20 +217,12 @@ def _placed(board: BoardState) -> dict[str, tuple[Card, int]]:
     return {card.id: (card, position) for cards in board.columns.values() for position, card in enumerate(cards)}
 
 
-_CARDS = CardRow.__table__  # type: ignore[attr-defined]
-_SHIFT = (
-    update(_CARDS)
-    .where(_CARDS.c.meeting_id == bindparam("b_meeting"), _CARDS.c.id == bindparam("b_id"))
-    .values(position=bindparam("b_position"))
-)
-
-
-async def _write_projection(session: AsyncSession, meeting_id: str, before: BoardState, after: BoardState) -> None:
+def _write_projection(db: Connection, meeting_id: str, before: BoardState, after: BoardState) -> None:
     """Write only what the op changed: the card it touched, and in one batch the neighbours whose position
     shifted (one statement per neighbour would hold SQLite's single write lock for every meeting)."""
     old, new = _placed(before), _placed(after)
     for card_id in old.keys() - new.keys():
-        await session.execute(delete(CardRow).where(col(CardRow.meeting_id) == meeting_id, col(CardRow.id) == card_id))
+        db.execute(_DELETE_CARD, {"b_meeting": meeting_id, "b_id": card_id})
     shifted: list[dict[str, object]] = []
     for card_id, (card, position) in new.items():
         previous = old.get(card_id)
@@ -256,20 +232,36 @@ async def _write_projection(session: AsyncSession, meeting_id: str, before: Boar
             shifted.append({"b_meeting": meeting_id, "b_id": card_id, "b_position": position})
             continue
         values = {
-            "column": card.column.value,
-            "kind": card.kind.value,
-            "text": card.text,
-            "author_id": card.author_id,
-            "version": card.version,
-            "position": position,
+            "b_meeting": meeting_id,
+            "b_id": card_id,
+            "b_column": card.column.value,
+            "b_kind": card.kind.value,
+            "b_text": card.text,
+            "b_author_id": card.author_id,
+            "b_version": card.version,
+            "b_position": position,
         }
-        if previous is not None:
-            await session.execute(
-                update(CardRow)
-                .where(col(CardRow.meeting_id) == meeting_id, col(CardRow.id) == card_id)
-                .values(**values)
-            )
-        else:
-            await session.execute(insert(CardRow).values(meeting_id=meeting_id, id=card_id, **values))
+        db.execute(_UPDATE_CARD if previous is not None else _INSERT_CARD, values)
     if shifted:
-        await session.execute(_SHIFT, shifted)
+        db.execute(_SHIFT, shifted)
+
+
+# The statements of the hot path, built once: building them per op cost more CPU than running them.
+_MEETINGS: Table = MeetingRow.__table__  # type: ignore[attr-defined]
+_OPS: Table = OpRow.__table__  # type: ignore[attr-defined]
+_CARDS: Table = CardRow.__table__  # type: ignore[attr-defined]
+_RESERVE_SEQ = (
+    update(_MEETINGS)
+    .where(_MEETINGS.c.id == bindparam("b_meeting"))
+    .values(last_seq=_MEETINGS.c.last_seq + 1)
+    .returning(_MEETINGS.c.last_seq, _MEETINGS.c.status)
+)
+_EARLIER_OP = select(_OPS).where(_OPS.c.meeting_id == bindparam("b_meeting"), _OPS.c.op_id == bindparam("b_op_id"))
+_INSERT_OP = insert(_OPS)
+_CARD_FIELDS = ("column", "kind", "text", "author_id", "version", "position")
+_CARD_VALUES: dict[str, BindParameter[Any]] = {name: bindparam(f"b_{name}") for name in _CARD_FIELDS}
+_INSERT_CARD = insert(_CARDS).values(meeting_id=bindparam("b_meeting"), id=bindparam("b_id"), **_CARD_VALUES)
+_THIS_CARD = (_CARDS.c.meeting_id == bindparam("b_meeting"), _CARDS.c.id == bindparam("b_id"))
+_UPDATE_CARD = update(_CARDS).where(*_THIS_CARD).values(**_CARD_VALUES)
+_DELETE_CARD = delete(_CARDS).where(*_THIS_CARD)
+_SHIFT = update(_CARDS).where(*_THIS_CARD).values(position=bindparam("b_position"))

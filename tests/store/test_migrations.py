@@ -13,6 +13,7 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import Connection, inspect, text
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from app.store.database import Database
 from app.store.meetings import Meetings
@@ -152,6 +153,9 @@ async def test_two_processes_migrating_an_empty_postgres_at_once_both_succeed(em
         await db.dispose()
 
 
+PRAGMAS = ("journal_mode", "synchronous", "foreign_keys")
+
+
 async def _pragma(db: Database, name: str) -> object:
     async with db.engine.connect() as connection:
         return (await connection.exec_driver_sql(f"PRAGMA {name}")).scalar_one()
@@ -166,6 +170,11 @@ async def test_sqlite_is_durable_wal_with_foreign_keys(sqlite_url: str) -> None:
             assert str(await _pragma(db, "journal_mode")).lower() == "wal"
             assert await _pragma(db, "synchronous") == 2, "synchronous=FULL: an acked op survives a power cut"
             assert await _pragma(db, "foreign_keys") == 1
+        # The writer thread's connection, which every write goes through, is configured the same way.
+        writer = await db.transaction(
+            lambda session: [session.execute(text(f"PRAGMA {name}")).scalar_one() for name in PRAGMAS]
+        )
+        assert [str(writer[0]).lower(), *writer[1:]] == ["wal", 2, 1]
         async with db.engine.connect() as one, db.engine.connect() as other:
             for connection in (one, other):
                 assert (await connection.exec_driver_sql("PRAGMA synchronous")).scalar_one() == 2
@@ -179,14 +188,17 @@ async def test_sqlite_refuses_rows_that_point_at_no_meeting(sqlite_url: str) -> 
     db = Database(sqlite_url)
     try:
         await db.run_migrations()
-        with pytest.raises(IntegrityError):
-            async with db.write() as session:
-                await session.execute(
-                    text(
-                        "INSERT INTO participants (id, meeting_id, role, display_name, created_at) "
-                        "VALUES ('p1', 'no-such-meeting', 'chair', 'Chair', CURRENT_TIMESTAMP)"
-                    )
+
+        def orphan(session: Session) -> None:
+            session.execute(
+                text(
+                    "INSERT INTO participants (id, meeting_id, role, display_name, created_at) "
+                    "VALUES ('p1', 'no-such-meeting', 'chair', 'Chair', CURRENT_TIMESTAMP)"
                 )
-                await session.commit()
+            )
+            session.commit()
+
+        with pytest.raises(IntegrityError):
+            await db.transaction(orphan)
     finally:
         await db.dispose()
