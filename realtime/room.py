@@ -361,7 +361,8 @@ class Room:
 
     # ---- events --------------------------------------------------------------------------------------------
 
-    async def _accept(self, seq: int, event: Event | None, text: str | None) -> None:
+    async def _accept(self, seq: int, event: Event, text: str) -> None:
+        """Fan out the event with this seq, after any the room has not seen yet (read from the op log)."""
         async with self._accept_lock:
             if seq <= self.last_seq:
                 return
@@ -369,12 +370,6 @@ class Room:
                 for missed in await self.oplog.between(self.meeting_id, self.last_seq, seq - 1):
                     missed_event = event_of(missed)
                     self._fan_out(missed.seq, missed_event, missed_event.model_dump_json())
-            if event is None or text is None:
-                committed = await self.oplog.between(self.meeting_id, seq - 1, seq)
-                if not committed:
-                    return
-                event = event_of(committed[0])
-                text = event.model_dump_json()
             self._fan_out(seq, event, text)
 
     def _fan_out(self, seq: int, event: Event, text: str) -> None:
