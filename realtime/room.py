@@ -171,9 +171,12 @@ class Peer:
                 self._queue.put_nowait(self.close_with)
                 return
             except asyncio.QueueFull:
-                pass
+                pass  # too much queued to flush: close at once
+        while not self._queue.empty():
+            self._queue.get_nowait()
+        self._queue.put_nowait(self.close_with)  # for a writer not started yet
         if self.writer is not None:
-            self.writer.cancel()
+            self.writer.cancel()  # it may be stuck in a send to a frozen client
 
     async def write_loop(self) -> None:
         while True:
