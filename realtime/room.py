@@ -21,12 +21,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from app.domain.board import BoardState
 from app.domain.errors import DomainError, StaleVersion
 from app.domain.meeting import Participant
 from app.domain.operations import Actor
 from app.domain.roles import Role
-from app.domain.visibility import VIEW_OF_ROLE, View, card_visible
+from app.domain.visibility import VIEW_OF_ROLE, View, board_for_view, card_visible
 from app.store.oplog import CommittedOp, OpLog
 from realtime.broker import RoomBroker, Subscription
 from realtime.channel import Channel
@@ -91,11 +90,6 @@ def event_of(committed: CommittedOp) -> Event:
         card=committed.card,
         at=committed.at.isoformat(),
     )
-
-
-def board_for_view(board: BoardState, view: View) -> BoardState:
-    columns = {column: tuple(c for c in cards if card_visible(c, view)) for column, cards in board.columns.items()}
-    return board.model_copy(update={"columns": columns})
 
 
 class Peer:

@@ -27,9 +27,8 @@ from app.api.sessions import (
 from app.domain.board import BoardState
 from app.domain.errors import PermissionDenied
 from app.domain.roles import PERMISSIONS
-from app.domain.visibility import VIEW_OF_ROLE
+from app.domain.visibility import VIEW_OF_ROLE, board_for_view
 from app.store.tokens import hash_token
-from realtime.room import board_for_view
 
 router = APIRouter(prefix="/api/meetings", tags=["meetings"])
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from app.domain.board import Card
+from app.domain.board import BoardState, Card
 from app.domain.roles import Role
 
 
@@ -31,3 +31,8 @@ VIEW_OF_ROLE: dict[Role, View] = {
 
 def card_visible(card: Card, view: View) -> bool:
     return True
+
+
+def board_for_view(board: BoardState, view: View) -> BoardState:
+    columns = {column: tuple(c for c in cards if card_visible(c, view)) for column, cards in board.columns.items()}
+    return board.model_copy(update={"columns": columns})

@@ -91,7 +91,8 @@ class OpLog:
         )
 
     def _commit_in(self, session: Session, *, meeting_id: str, actor: Actor, op_id: str, op: Op) -> CommittedOp:
-        """The transaction itself. It runs on SQLite's writer thread, so it alone touches the board cache."""
+        """The transaction itself. On SQLite it runs on the writer thread, the only thread that then touches the
+        board cache."""
         db = session.connection()
         reserved = db.execute(_RESERVE_SEQ, {"b_meeting": meeting_id}).one_or_none()
         if reserved is None:
