@@ -44,7 +44,14 @@ class Database:
             _configure_sqlite(self._sqlite_writer_engine)
             self._sqlite_writer_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
         else:
-            self.engine = create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+            # Whatever the server's default, an acknowledged op must have reached the disk (and any sync replica).
+            self.engine = create_async_engine(
+                url,
+                pool_size=10,
+                max_overflow=10,
+                pool_pre_ping=True,
+                connect_args={"server_settings": {"synchronous_commit": "on"}},
+            )
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
 
     @contextlib.asynccontextmanager

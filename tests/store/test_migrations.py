@@ -202,3 +202,23 @@ async def test_sqlite_refuses_rows_that_point_at_no_meeting(sqlite_url: str) -> 
             await db.transaction(orphan)
     finally:
         await db.dispose()
+
+
+@pytest.mark.postgres
+async def test_postgres_commits_synchronously_whatever_the_server_default(postgres_database: str) -> None:
+    """An ack is sent after the commit; with synchronous_commit off a crash could still lose that op."""
+    admin = await asyncpg.connect(POSTGRES_ADMIN_DSN)
+    name = postgres_database.rsplit("/", 1)[1]
+    try:
+        await admin.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
+        db = Database(postgres_database)
+        try:
+            setting = await db.transaction(
+                lambda session: session.execute(text("SHOW synchronous_commit")).scalar_one()
+            )
+            assert setting == "on"
+        finally:
+            await db.dispose()
+    finally:
+        await admin.execute(f'ALTER DATABASE "{name}" RESET synchronous_commit')
+        await admin.close()
