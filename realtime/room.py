@@ -15,7 +15,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass
 from typing import Any
 
@@ -218,7 +218,7 @@ class Room:
         peer = Peer(channel, participant, session_key, self.limits)
         self.peers[peer.id] = peer
         try:
-            await self.broker.presence_set(self.meeting_id, peer.id, _presence_entry(participant))
+            await self._best_effort(self.broker.presence_set(self.meeting_id, peer.id, _presence_entry(participant)))
             peer.start(await self._hello(peer, since))
             await self._announce_presence()
             peer.writer = writer = asyncio.create_task(peer.write_loop(), name="peer-writer")
@@ -240,8 +240,8 @@ class Room:
                     await asyncio.wait_for(
                         channel.close(peer.close_with.code, peer.close_with.reason), CLOSE_FLUSH_SECONDS
                     )
-            with contextlib.suppress(Exception):
-                await self.broker.presence_remove(self.meeting_id, peer.id)
+            await self._best_effort(self.broker.presence_remove(self.meeting_id, peer.id))
+            with contextlib.suppress(Exception):  # the room may be closing with its last peer
                 await self._announce_presence()
 
     def end_sessions(self, participant_id: str | None, session_key: str | None, reason: str) -> None:
@@ -256,7 +256,10 @@ class Room:
 
     async def _hello(self, peer: Peer, since: int | None) -> Hello:
         present = await self._present()
-        you = next(p for p in present if p.participant_id == peer.participant.id)
+        you = next((p for p in present if p.participant_id == peer.participant.id), None)
+        if you is None:  # the shared registry missed our entry: we are here all the same
+            you = _present_participant(_presence_entry(peer.participant), connections=1)
+            present = [*present, you]
         if since is not None:
             replay = await self.oplog.since(self.meeting_id, since, self.limits.replay_limit)
             if replay is not None:
@@ -414,23 +417,31 @@ class Room:
 
     # ---- presence ------------------------------------------------------------------------------------------
 
+    async def _best_effort(self, call: Awaitable[object]) -> None:
+        """Presence is a courtesy: when the shared registry (Redis) is down, the board must still work."""
+        try:
+            await call
+        except Exception as failure:
+            log.warning("presence unavailable in meeting %s: %s", self.meeting_id, type(failure).__name__)
+
     async def _present(self) -> list[PresentParticipant]:
+        try:
+            entries = await self.broker.presence_list(self.meeting_id)
+        except Exception as failure:
+            log.warning("presence unavailable in meeting %s: %s", self.meeting_id, type(failure).__name__)
+            entries = [_presence_entry(peer.participant) for peer in self.peers.values()]  # who is here, at least
         by_participant: dict[str, PresentParticipant] = {}
-        for entry in await self.broker.presence_list(self.meeting_id):
-            pid = str(entry["participant_id"])
-            known = by_participant.get(pid)
-            by_participant[pid] = PresentParticipant(
-                participant_id=pid,
-                display_name=str(entry["display_name"]),
-                role=Role(entry["role"]),
-                agency=entry.get("agency"),
-                connections=known.connections + 1 if known else 1,
-            )
+        for entry in entries:
+            known = by_participant.get(str(entry["participant_id"]))
+            present = _present_participant(entry, connections=known.connections + 1 if known else 1)
+            by_participant[present.participant_id] = present
         return sorted(by_participant.values(), key=lambda p: (p.role != Role.chair, p.display_name.lower()))
 
     async def _announce_presence(self) -> None:
         await self._send_presence()
-        await self.broker.publish(self.meeting_id, json.dumps({"kind": "presence", "from": PROCESS_ID}))
+        await self._best_effort(
+            self.broker.publish(self.meeting_id, json.dumps({"kind": "presence", "from": PROCESS_ID}))
+        )
 
     async def _send_presence(self) -> None:
         text = PresenceFrame(present=await self._present()).model_dump_json()
@@ -441,12 +452,23 @@ class Room:
         while True:
             await asyncio.sleep(PRESENCE_RENEW_SECONDS)
             for peer in list(self.peers.values()):
-                with contextlib.suppress(Exception):
-                    await self.broker.presence_set(self.meeting_id, peer.id, _presence_entry(peer.participant))
+                await self._best_effort(
+                    self.broker.presence_set(self.meeting_id, peer.id, _presence_entry(peer.participant))
+                )
 
 
 def _event_visible(event: Event, view: View) -> bool:
     return event.card is None or card_visible(event.card, view)
+
+
+def _present_participant(entry: dict[str, Any], connections: int) -> PresentParticipant:
+    return PresentParticipant(
+        participant_id=str(entry["participant_id"]),
+        display_name=str(entry["display_name"]),
+        role=Role(entry["role"]),
+        agency=entry.get("agency"),
+        connections=connections,
+    )
 
 
 def _presence_entry(participant: Participant) -> dict[str, Any]:

@@ -146,3 +146,33 @@ async def test_the_hello_is_the_first_frame_even_while_others_join(store: tuple[
         for channel in channels:
             channel.hang_up()
         await asyncio.wait_for(asyncio.gather(*tasks), WAIT)
+
+
+class RegistryDownBroker(MemoryBroker):
+    """Fan-out works, but the shared presence registry (Redis, say) does not answer."""
+
+    async def presence_set(self, meeting_id: str, connection_id: str, entry: dict[str, Any]) -> None:
+        raise ConnectionError("registry down")
+
+    async def presence_remove(self, meeting_id: str, connection_id: str) -> None:
+        raise ConnectionError("registry down")
+
+    async def presence_list(self, meeting_id: str) -> list[dict[str, Any]]:
+        raise ConnectionError("registry down")
+
+
+@pytest.mark.asyncio
+async def test_the_board_works_while_the_presence_registry_is_down(store: tuple[OpLog, Participant]) -> None:
+    oplog, chair = store
+    async with Room(chair.meeting_id, oplog, RegistryDownBroker(), LIMITS) as room:
+        channel = FakeChannel()
+        task = asyncio.create_task(room.serve(channel, chair, "session", None))
+        hello = await channel.next("hello")
+        # Who is here falls back to this process's own connections.
+        assert [p["display_name"] for p in hello["present"]] == ["Chair"]
+        assert hello["you"]["participant_id"] == chair.id
+        channel.type(add_frame(1))
+        assert (await channel.next("ack"))["seq"] == 1
+        assert (await channel.next("event"))["card"]["text"] == "worry 1"
+        channel.hang_up()
+        await asyncio.wait_for(task, WAIT)
