@@ -285,7 +285,10 @@ class Room:
     async def _read_loop(self, peer: Peer) -> None:
         bad_frames = 0
         async for text in peer.channel:
-            if len(text.encode()) > self.limits.max_frame_bytes:
+            # uvicorn already enforces the frame size; this guards other transports. A character is at most
+            # four bytes, so only a long frame is worth encoding to measure.
+            too_long = len(text) * 4 > self.limits.max_frame_bytes
+            if too_long and len(text.encode()) > self.limits.max_frame_bytes:
                 peer.close_soon(CloseCode.message_too_big, "Frame too big.")
                 return
             try:

@@ -28,6 +28,7 @@ from app.domain.board import BoardState
 from app.domain.errors import PermissionDenied
 from app.domain.roles import PERMISSIONS
 from app.domain.visibility import VIEW_OF_ROLE, board_for_view
+from app.store.meetings import Invited
 from app.store.tokens import hash_token
 
 router = APIRouter(prefix="/api/meetings", tags=["meetings"])
@@ -36,6 +37,12 @@ router = APIRouter(prefix="/api/meetings", tags=["meetings"])
 def invite_url(request: Request, token: str) -> str:
     # The token rides in the fragment, which browsers never send to a server, so it is in no access log.
     return f"{str(request.base_url).rstrip('/')}/join#{token}"
+
+
+def _invitation(request: Request, invited: Invited) -> Invitation:
+    return Invitation(
+        participant=ParticipantOut.of(invited.participant), invite_url=invite_url(request, invited.invite_token)
+    )
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=responses(422))
@@ -86,10 +93,7 @@ async def add_participant(
 ) -> Invitation:
     """Add someone to the meeting and get their personal invite link."""
     invited = await services.meetings.invite(meeting_id, body.role, body.display_name, body.agency)
-    return Invitation(
-        participant=ParticipantOut.of(invited.participant),
-        invite_url=invite_url(request, invited.invite_token),
-    )
+    return _invitation(request, invited)
 
 
 @router.post(
@@ -102,10 +106,7 @@ async def reissue_invite(
 ) -> Invitation:
     """A new link for this person; their old links stop working."""
     invited = await services.meetings.reissue_invite(meeting_id, participant_id)
-    return Invitation(
-        participant=ParticipantOut.of(invited.participant),
-        invite_url=invite_url(request, invited.invite_token),
-    )
+    return _invitation(request, invited)
 
 
 @router.delete(
