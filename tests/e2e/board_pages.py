@@ -9,6 +9,8 @@ import re
 
 from playwright.sync_api import Locator, Page, expect
 
+from tests.e2e.conftest import Screens
+
 COLUMN_IDS = ("worries", "working_well", "needs_to_happen")
 
 
@@ -99,3 +101,13 @@ def delete_card(page: Page, text: str) -> None:
 
 def texts(page: Page, column_id: str) -> Locator:
     return cards(page, column_id).get_by_test_id("card-text")
+
+
+def chair_and_professional(screens: Screens, base_url: str) -> tuple[Page, Page]:
+    """A meeting started by a chair, with a professional joined on their own screen by the chair's link."""
+    chair = screens.open()
+    start_meeting(chair, base_url)
+    link = invite_person(chair, "Jo Patel", "professional", copy=False)
+    professional = screens.open()
+    join_by_link(professional, link)
+    return chair, professional

@@ -13,6 +13,7 @@ from tests.e2e.board_pages import (
     add_card,
     card,
     cards,
+    chair_and_professional,
     column,
     delete_card,
     edit_card,
@@ -114,11 +115,7 @@ def test_room_screen_shows_the_map_without_controls(live_server, screens: Screen
 
 
 def test_a_lost_connection_catches_up_and_sends_what_was_typed_meanwhile(live_server, screens: Screens) -> None:
-    chair = screens.open()
-    start_meeting(chair, live_server.url)
-    link = invite_person(chair, "Jo Patel", "professional", copy=False)
-    professional = screens.open()
-    join_by_link(professional, link)
+    chair, professional = chair_and_professional(screens, live_server.url)
 
     # The professional's link drops (as when a laptop leaves the wifi): the page says so in words.
     professional.evaluate("window.sosBoard.connection.suspend()")
@@ -169,11 +166,7 @@ def test_a_server_restart_loses_nothing_that_was_typed(server, screens: Screens)
 
 
 def test_someone_elses_change_during_an_edit_keeps_your_words(live_server, screens: Screens) -> None:
-    chair = screens.open()
-    start_meeting(chair, live_server.url)
-    link = invite_person(chair, "Jo Patel", "professional", copy=False)
-    professional = screens.open()
-    join_by_link(professional, link)
+    chair, professional = chair_and_professional(screens, live_server.url)
     add_card(chair, "needs_to_happen", "Jo to visit weekly.", "next_step")
 
     card(chair, "Jo to visit weekly.").get_by_role("button", name="Edit").click()
