@@ -40,7 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.services = services
     add_exception_handlers(app)
-    for router in (meetings.router, join.router, health.router, endpoint.router, pages.router):
+    for router in (meetings.router, meetings.kinds_router, join.router, health.router, endpoint.router, pages.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=pages.FRONTEND_DIR), name="static")
 

@@ -35,13 +35,14 @@ class Services:
             send_queue_frames=settings.send_queue_frames,
             replay_limit=settings.replay_limit,
         )
+        meetings = Meetings(db, settings.session_hours)
         return cls(
             settings=settings,
             db=db,
-            meetings=Meetings(db, settings.session_hours),
+            meetings=meetings,
             oplog=oplog,
             broker=broker,
-            rooms=RoomRegistry(oplog, broker, limits),
+            rooms=RoomRegistry(oplog, broker, limits, meetings.people),
         )
 
     async def start(self) -> None:

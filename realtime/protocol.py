@@ -10,11 +10,19 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
 
-from app.domain.board import BoardState, Card
+from app.domain.attendance import Attendee
+from app.domain.board import Card
+from app.domain.changes import Change
+from app.domain.children import Child
+from app.domain.decision import Decision
 from app.domain.operations import Operation
+from app.domain.plan import NetworkMember, NextStep
 from app.domain.roles import Role
+from app.domain.state import MeetingState
+from app.domain.statements import DangerStatement
+from app.domain.voice import ChildWords
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 
 OpId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 
@@ -75,15 +83,34 @@ class ActorInfo(_Frame):
     role: Role
 
 
+class Person(_Frame):
+    """Someone invited to the meeting, so every screen can name the author of any item, even after they left."""
+
+    participant_id: str
+    display_name: str
+    role: Role
+    agency: str | None = None
+
+
 class Event(_Frame):
-    """One accepted operation, sent to every connection of the meeting (the author's included) in seq order."""
+    """One accepted operation, sent to every connection of the meeting (the author's included) in seq order.
+
+    A screen applies `changes` (replace or remove each item by entity and id) and needs nothing else. Where an
+    operation touched something this connection may not see, `op` and `card` are null and `changes` holds only
+    what it may see (at most the removal of an item it had): the event still comes, so its seq has no gap."""
 
     type: Literal["event"] = "event"
     seq: int = Field(ge=1)
     op_id: OpId
     actor: ActorInfo
-    op: Operation = Field(description="The operation as logged: an add names its card id and final position.")
-    card: Card | None = Field(description="The card after the operation; null after a delete.")
+    op: Operation | None = Field(
+        description="The operation as logged (an add names its new id and final position); null when this "
+        "connection may not see all it did."
+    )
+    card: Card | None = Field(description="For card operations: the card after it; null after a delete.")
+    changes: list[Change] = Field(
+        default_factory=list, description="Each item the operation changed, as it is now; `value` null: removed."
+    )
     at: str = Field(description="Commit time, ISO 8601 UTC.")
 
 
@@ -93,7 +120,14 @@ class Hello(_Frame):
     seq: int = Field(ge=0, description="The meeting's sequence number this hello is consistent with.")
     you: PresentParticipant
     present: list[PresentParticipant]
-    board: BoardState | None = Field(description="The whole board; null when `missed` brings the client up to date.")
+    people: list[Person] = Field(
+        default_factory=list, description="Everyone invited to the meeting, present or not, to name authors."
+    )
+    server_time: str = Field(description="The server's clock, ISO 8601 UTC, so phase timers count down right.")
+    board: MeetingState | None = Field(
+        description="The whole meeting as this connection may see it (the map's `columns` and everything else); "
+        "null when `missed` brings the client up to date."
+    )
     missed: list[Event] | None = Field(
         description="When the client reconnected with `since` and few enough events followed it: those events."
     )
@@ -106,8 +140,12 @@ class Ack(_Frame):
     type: Literal["ack"] = "ack"
     op_id: OpId
     seq: int = Field(ge=1)
-    card_id: str
+    card_id: str = Field(description="The id of the item the operation was about (a new item's id for an add).")
     duplicate: bool = Field(default=False, description="True when this op id had already been committed.")
+
+
+VersionedItem = Card | DangerStatement | Child | Attendee | NetworkMember | NextStep | ChildWords | Decision
+"""Items whose edits carry a base version, and so may be refused as stale."""
 
 
 class ErrorFrame(_Frame):
@@ -115,7 +153,7 @@ class ErrorFrame(_Frame):
     code: str = Field(description="Stable machine-readable code; see docs/protocol.md for the list.")
     message: str = Field(description="Plain words for the person at the screen.")
     op_id: str | None = Field(default=None, description="The refused operation, when one was identified.")
-    current: Card | None = Field(default=None, description="With `stale_version`: the card as it is now.")
+    current: VersionedItem | None = Field(default=None, description="With `stale_version`: the item as it is now.")
     retry_after_ms: int | None = Field(default=None, description="With `rate_limited`: when to try again.")
 
 

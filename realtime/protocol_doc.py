@@ -28,9 +28,10 @@ from pydantic import BaseModel, TypeAdapter
 
 from app.config import Settings
 from app.domain import errors as domain_errors
-from app.domain.board import CARD_TEXT_MAX, KINDS_BY_COLUMN, BoardState, Card, CardKind, Column
+from app.domain.board import CARD_TEXT_MAX, KINDS_BY_COLUMN, Card, CardKind, Column
 from app.domain.operations import AddCard, DeleteCard, EditCard, MoveCard
 from app.domain.roles import PERMISSIONS, OpType, Role
+from app.domain.state import BoardState
 from realtime import protocol
 from realtime.protocol import (
     PROTOCOL_VERSION,
@@ -550,6 +551,7 @@ def _example_section() -> str:
         seq=43,
         you=_ME,
         present=[_CHAIR, _ME],
+        server_time=_AT.isoformat(),
         board=None,
         missed=[_event_42(), _event_my_add(43)],
         limits=_LIMITS,

@@ -15,8 +15,9 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -25,19 +26,19 @@ from app.domain.errors import DomainError, StaleVersion
 from app.domain.meeting import Participant
 from app.domain.operations import Actor
 from app.domain.roles import Role
-from app.domain.visibility import VIEW_OF_ROLE, View, board_for_view, card_visible
+from app.domain.visibility import Viewer, meeting_for
 from app.store.oplog import CommittedOp, OpLog
 from realtime.broker import RoomBroker, Subscription
 from realtime.channel import Channel
+from realtime.events import EventTexts, decode_committed, encode_committed, event_for
 from realtime.protocol import (
     Ack,
-    ActorInfo,
     CloseCode,
     ErrorCode,
     ErrorFrame,
-    Event,
     Hello,
     OpRequest,
+    Person,
     Ping,
     Pong,
     PresenceFrame,
@@ -81,15 +82,12 @@ class _Close:
     reason: str
 
 
-def event_of(committed: CommittedOp) -> Event:
-    return Event(
-        seq=committed.seq,
-        op_id=committed.op_id,
-        actor=ActorInfo(participant_id=committed.actor.participant_id, role=committed.actor.role),
-        op=committed.op,
-        card=committed.card,
-        at=committed.at.isoformat(),
-    )
+Directory = Callable[[str], Awaitable[list[Participant]]]
+"""Everyone invited to a meeting (app.store.meetings.Meetings.people)."""
+
+
+async def _nobody(_meeting_id: str) -> list[Participant]:
+    return []
 
 
 class Peer:
@@ -101,8 +99,8 @@ class Peer:
         self.channel = channel
         self.participant = participant
         self.session_key = session_key
-        self.actor = Actor(participant.id, participant.role)
-        self.view = VIEW_OF_ROLE[participant.role]
+        self.actor = Actor(participant.id, participant.role, participant.display_name, participant.agency)
+        self.viewer = Viewer(participant.id, participant.role)
         self.limits = limits
         self.bucket = TokenBucket(limits.ops_per_second, limits.ops_burst)
         self._queue: asyncio.Queue[str | _Close] = asyncio.Queue(limits.send_queue_frames)
@@ -181,11 +179,14 @@ class Peer:
 
 
 class Room:
-    def __init__(self, meeting_id: str, oplog: OpLog, broker: RoomBroker, limits: Limits) -> None:
+    def __init__(
+        self, meeting_id: str, oplog: OpLog, broker: RoomBroker, limits: Limits, directory: Directory = _nobody
+    ) -> None:
         self.meeting_id = meeting_id
         self.oplog = oplog
         self.broker = broker
         self.limits = limits
+        self.directory = directory
         self.peers: dict[str, Peer] = {}
         self.last_seq = 0
         self._accept_lock = asyncio.Lock()
@@ -260,27 +261,28 @@ class Room:
         if you is None:  # the shared registry missed our entry: we are here all the same
             you = _present_participant(_presence_entry(peer.participant), connections=1)
             present = [*present, you]
+        people = [
+            Person(participant_id=p.id, display_name=p.display_name, role=p.role, agency=p.agency)
+            for p in await self.directory(self.meeting_id)
+        ]
+        hello = Hello(
+            seq=0,
+            you=you,
+            present=present,
+            people=people,
+            server_time=datetime.now(UTC).isoformat(),
+            board=None,
+            missed=None,
+            limits=self.limits.public(),
+        )
         if since is not None:
             replay = await self.oplog.since(self.meeting_id, since, self.limits.replay_limit)
             if replay is not None:
                 ops, seq = replay
-                return Hello(
-                    seq=seq,
-                    you=you,
-                    present=present,
-                    board=None,
-                    missed=[e for e in map(event_of, ops) if _event_visible(e, peer.view)],
-                    limits=self.limits.public(),
-                )
+                missed = [event_for(committed, peer.viewer) for committed in ops]
+                return hello.model_copy(update={"seq": seq, "missed": missed})
         board = await self.oplog.board(self.meeting_id)
-        return Hello(
-            seq=board.seq,
-            you=you,
-            present=present,
-            board=board_for_view(board, peer.view),
-            missed=None,
-            limits=self.limits.public(),
-        )
+        return hello.model_copy(update={"seq": board.seq, "board": meeting_for(board, peer.viewer)})
 
     async def _read_loop(self, peer: Peer) -> None:
         bad_frames = 0
@@ -327,7 +329,7 @@ class Room:
                     code=refusal.code,
                     message=refusal.message,
                     op_id=request.op_id,
-                    current=refusal.current if isinstance(refusal, StaleVersion) else None,
+                    current=refusal.current if isinstance(refusal, StaleVersion) else None,  # type: ignore[arg-type]
                 )
             )
             return
@@ -352,39 +354,33 @@ class Room:
         )
         if committed.duplicate:
             return
-        event = event_of(committed)
-        text = event.model_dump_json()
-        await self._accept(committed.seq, event, text)
+        await self._accept(committed)
         try:
             await self.broker.publish(
-                self.meeting_id, json.dumps({"kind": "event", "seq": committed.seq, "frame": text})
+                self.meeting_id,
+                json.dumps({"kind": "event", "seq": committed.seq, "frame": encode_committed(committed)}),
             )
         except Exception as failure:  # other processes catch up from the op log on their next ping
             log.warning("publish failed in meeting %s: %s", self.meeting_id, type(failure).__name__)
 
     # ---- events --------------------------------------------------------------------------------------------
 
-    async def _accept(self, seq: int, event: Event, text: str) -> None:
-        """Fan out the event with this seq, after any the room has not seen yet (read from the op log)."""
+    async def _accept(self, committed: CommittedOp) -> None:
+        """Fan out the op with this seq, after any the room has not seen yet (read from the op log)."""
         async with self._accept_lock:
-            if seq <= self.last_seq:
+            if committed.seq <= self.last_seq:
                 return
-            if seq > self.last_seq + 1:
-                for missed in await self.oplog.between(self.meeting_id, self.last_seq, seq - 1):
-                    missed_event = event_of(missed)
-                    self._fan_out(missed.seq, missed_event, missed_event.model_dump_json())
-            self._fan_out(seq, event, text)
+            if committed.seq > self.last_seq + 1:
+                for missed in await self.oplog.between(self.meeting_id, self.last_seq, committed.seq - 1):
+                    self._fan_out(missed)
+            self._fan_out(committed)
 
-    def _fan_out(self, seq: int, event: Event, text: str) -> None:
-        self.last_seq = seq
-        # Encoded once per view, not once per socket.
-        texts: dict[View, str | None] = {}
+    def _fan_out(self, committed: CommittedOp) -> None:
+        self.last_seq = committed.seq
+        # Every peer gets the event (its seq at least), as its viewer may see it; encoded once per audience.
+        texts = EventTexts(committed)
         for peer in list(self.peers.values()):
-            if peer.view not in texts:
-                texts[peer.view] = text if _event_visible(event, peer.view) else None
-            view_text = texts[peer.view]
-            if view_text is not None:
-                peer.deliver_event(seq, view_text)
+            peer.deliver_event(committed.seq, texts.for_viewer(peer.viewer))
 
     async def catch_up(self) -> None:
         """Pull from the op log whatever the broker failed to bring. Cheap, and at most every few seconds."""
@@ -398,8 +394,7 @@ class Room:
             self.close_all(CloseCode.too_slow, "Too far behind; reconnect to resync.")
             return
         for committed in replay[0]:
-            event = event_of(committed)
-            await self._accept(committed.seq, event, event.model_dump_json())
+            await self._accept(committed)
 
     async def _listen(self, subscription: Subscription) -> None:
         async for message in subscription:
@@ -407,10 +402,8 @@ class Room:
                 envelope = json.loads(message)
                 kind = envelope["kind"]
                 if kind == "event":
-                    seq = int(envelope["seq"])
-                    if seq > self.last_seq:
-                        text = str(envelope["frame"])
-                        await self._accept(seq, Event.model_validate_json(text), text)
+                    if int(envelope["seq"]) > self.last_seq:
+                        await self._accept(decode_committed(str(envelope["frame"])))
                 elif kind == "presence" and envelope.get("from") != PROCESS_ID:
                     await self._send_presence()
                 elif kind == "end":
@@ -460,10 +453,6 @@ class Room:
                 )
 
 
-def _event_visible(event: Event, view: View) -> bool:
-    return event.card is None or card_visible(event.card, view)
-
-
 def _present_participant(entry: dict[str, Any], connections: int) -> PresentParticipant:
     return PresentParticipant(
         participant_id=str(entry["participant_id"]),
@@ -503,10 +492,11 @@ def _validation_error(error: ValidationError, text: str) -> ErrorFrame:
 class RoomRegistry:
     """The rooms open in this process, one per meeting with connected peers; a room closes with its last peer."""
 
-    def __init__(self, oplog: OpLog, broker: RoomBroker, limits: Limits) -> None:
+    def __init__(self, oplog: OpLog, broker: RoomBroker, limits: Limits, directory: Directory = _nobody) -> None:
         self.oplog = oplog
         self.broker = broker
         self.limits = limits
+        self.directory = directory
         self._rooms: dict[str, Room] = {}
         self._users: dict[str, int] = {}
         self._lock = asyncio.Lock()
@@ -516,7 +506,7 @@ class RoomRegistry:
         async with self._lock:
             room = self._rooms.get(meeting_id)
             if room is None:
-                room = await Room(meeting_id, self.oplog, self.broker, self.limits).__aenter__()
+                room = await Room(meeting_id, self.oplog, self.broker, self.limits, self.directory).__aenter__()
                 self._rooms[meeting_id] = room
             self._users[meeting_id] = self._users.get(meeting_id, 0) + 1
         try:

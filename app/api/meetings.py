@@ -12,6 +12,7 @@ from app.api.schemas import (
     Invitation,
     InviteState,
     Me,
+    MeetingKindOut,
     MeetingOut,
     ParticipantListing,
     ParticipantOut,
@@ -24,14 +25,16 @@ from app.api.sessions import (
     session_cookie_name,
     set_session_cookie,
 )
-from app.domain.board import BoardState
+from app.domain.agendas import agenda_templates
 from app.domain.errors import PermissionDenied
 from app.domain.roles import PERMISSIONS
-from app.domain.visibility import VIEW_OF_ROLE, board_for_view
+from app.domain.state import MeetingState
+from app.domain.visibility import Viewer, meeting_for
 from app.store.meetings import Invited
 from app.store.tokens import hash_token
 
 router = APIRouter(prefix="/api/meetings", tags=["meetings"])
+kinds_router = APIRouter(prefix="/api", tags=["meetings"])
 
 
 def invite_url(request: Request, token: str) -> str:
@@ -50,13 +53,22 @@ async def create_meeting(
     body: CreateMeeting, request: Request, response: Response, services: ServicesDep
 ) -> CreatedMeeting:
     """Start a meeting. The caller becomes its chair and is signed in (session cookie)."""
-    signed_in, chair_token = await services.meetings.create(body.title, body.chair_name)
+    signed_in, chair_token = await services.meetings.create(body.title, body.chair_name, body.kind)
     set_session_cookie(response, services, signed_in.meeting.id, signed_in.session_token)
     return CreatedMeeting(
         meeting=MeetingOut.of(signed_in.meeting),
         participant=ParticipantOut.of(signed_in.participant),
         invite_url=invite_url(request, chair_token),
     )
+
+
+@kinds_router.get("/meeting-kinds")
+async def meeting_kinds() -> list[MeetingKindOut]:
+    """The kinds of meeting and the agenda each starts with."""
+    return [
+        MeetingKindOut(kind=template.kind, label=template.label, phases=list(template.phases))
+        for template in agenda_templates().values()
+    ]
 
 
 @router.get("/{meeting_id}/me", responses=responses(401, 404, 422))
@@ -71,9 +83,10 @@ async def me(meeting_id: str, participant: ParticipantDep, services: ServicesDep
 
 
 @router.get("/{meeting_id}/board", responses=responses(401, 404, 422))
-async def board(meeting_id: str, participant: ParticipantDep, services: ServicesDep) -> BoardState:
-    """The board as this participant's role may see it, with the seq it is consistent with."""
-    return board_for_view(await services.oplog.board(meeting_id), VIEW_OF_ROLE[participant.role])
+async def board(meeting_id: str, participant: ParticipantDep, services: ServicesDep) -> MeetingState:
+    """The whole meeting as this participant may see it (the map's columns and everything the conference
+    records), with the seq it is consistent with."""
+    return meeting_for(await services.oplog.board(meeting_id), Viewer(participant.id, participant.role))
 
 
 @router.get("/{meeting_id}/participants", responses=responses(401, 403, 404, 422))

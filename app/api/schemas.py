@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from app.domain.agendas import MeetingKind, Phase
 from app.domain.meeting import Meeting, Participant
 from app.domain.roles import OpType, Role, Scope
 
@@ -21,6 +22,9 @@ class _Body(BaseModel):
 class CreateMeeting(_Body):
     title: Title = Field(description="Shown on every screen, e.g. 'Initial conference, 27 November'.")
     chair_name: Name
+    kind: MeetingKind = Field(
+        default=MeetingKind.initial_conference, description="Picks the agenda: see GET /api/meeting-kinds."
+    )
 
 
 class AddParticipant(_Body):
@@ -38,10 +42,19 @@ class MeetingOut(BaseModel):
     title: str
     status: str
     created_at: str
+    kind: MeetingKind
 
     @classmethod
     def of(cls, meeting: Meeting) -> MeetingOut:
-        return cls(id=meeting.id, title=meeting.title, status=meeting.status, created_at=meeting.created_at)
+        return cls(
+            id=meeting.id, title=meeting.title, status=meeting.status, created_at=meeting.created_at, kind=meeting.kind
+        )
+
+
+class MeetingKindOut(BaseModel):
+    kind: MeetingKind
+    label: str
+    phases: list[Phase]
 
 
 class ParticipantOut(BaseModel):

@@ -1,18 +1,18 @@
-"""The three-column map, its cards, and the limits on what a card may hold."""
+"""The three-column map: its columns, the kinds of card each holds, and the card itself."""
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints
 
-CARD_TEXT_MAX = 1000
-"""Characters on one card: enough for a danger statement, short enough to read on a projected wall."""
+from app.domain.items import TEXT_MAX, AuthoredItem, ChildIds, ItemId, Model
+
+CARD_TEXT_MAX = TEXT_MAX
 
 CardText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=CARD_TEXT_MAX)]
-CardId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
-ParticipantId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+CardId = ItemId
 
 
 class Column(StrEnum):
@@ -43,39 +43,18 @@ def default_kind(column: Column) -> CardKind:
     return KINDS_BY_COLUMN[column][0]
 
 
-class Card(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    id: CardId
+class Card(AuthoredItem):
     column: Column
     kind: CardKind
     text: CardText
-    author_id: ParticipantId
-    version: int = Field(ge=1, description="Starts at 1; every accepted change to the card's text or kind adds one.")
+    child_ids: ChildIds = ()
 
 
-class BoardState(BaseModel):
-    """The whole map at one sequence number. Cards are listed per column in display order."""
+class CardChange(Model):
+    """A card after the operation (null once deleted, or when it is not for this screen), and where it now stands
+    in its column (null: where it was)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    seq: int = Field(default=0, ge=0, description="Sequence number of the last operation applied.")
-    read_only: bool = False
-    columns: dict[Column, tuple[Card, ...]] = Field(default_factory=dict)
-
-    @model_validator(mode="after")
-    def _every_column_present(self) -> BoardState:
-        # A board always has its three columns, even when a snapshot lists only some of them.
-        for column in Column:
-            self.columns.setdefault(column, ())
-        return self
-
-    def find(self, card_id: str) -> tuple[Column, int, Card] | None:
-        for column, cards in self.columns.items():
-            for index, card in enumerate(cards):
-                if card.id == card_id:
-                    return column, index, card
-        return None
-
-    def cards(self) -> list[Card]:
-        return [card for column in Column for card in self.columns.get(column, ())]
+    entity: Literal["card"] = "card"
+    id: CardId
+    value: Card | None
+    position: int | None = Field(default=None, ge=0)

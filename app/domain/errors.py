@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
-    from app.domain.board import Card
+    from pydantic import BaseModel
 
 
 class DomainError(Exception):
@@ -32,18 +32,56 @@ class CardAlreadyExists(DomainError):
     code = "card_exists"
 
 
+class ItemNotFound(DomainError):
+    """A statement, round, step, child's words or other item that is not (or no longer) in the meeting."""
+
+    code = "item_not_found"
+
+
+class ChildNotFound(DomainError):
+    """The operation names a child who is not in this meeting."""
+
+    code = "child_not_found"
+
+
 class MeetingReadOnly(DomainError):
     code = "meeting_read_only"
 
 
 class StaleVersion(DomainError):
-    """The edit was based on an older version of the card: the caller gets the current card back."""
+    """The edit was based on an older version of the item: the caller gets the current one back."""
 
     code = "stale_version"
 
-    def __init__(self, message: str, current: Card) -> None:
+    def __init__(self, message: str, current: BaseModel) -> None:
         super().__init__(message)
         self.current = current
+
+
+class PhaseChanged(DomainError):
+    """The chair's move was made from a phase the meeting has already left (a double click, or two devices)."""
+
+    code = "phase_changed"
+
+
+class RoundNotOpen(DomainError):
+    """An answer to a scaling round that is not open: unknown, or already revealed."""
+
+    code = "round_not_open"
+
+
+class RoundAlreadyRevealed(DomainError):
+    code = "round_already_revealed"
+
+
+class ClosedPartRunning(DomainError):
+    """The family is out of the room for a closed part: their screens wait until the chair asks them back."""
+
+    code = "closed_part_running"
+
+
+class NoClosedPart(DomainError):
+    code = "no_closed_part"
 
 
 class MeetingNotFound(DomainError):

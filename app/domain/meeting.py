@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.domain.agendas import MeetingKind
 from app.domain.roles import Role
 
 
@@ -22,3 +23,4 @@ class Meeting:
     title: str
     status: str
     created_at: str
+    kind: MeetingKind = MeetingKind.initial_conference

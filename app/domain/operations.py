@@ -1,222 +1,316 @@
-"""Operations on the board and the one deterministic function that applies them.
+"""Every operation on a meeting, and the one deterministic function that applies them.
 
-`apply_operation` reads nothing but its arguments, so replaying a meeting's op log from an empty board rebuilds
-exactly the projection the store keeps.
+`apply_operation` reads nothing but its arguments (the time and any new id come in with them), so replaying a
+meeting's op log from its genesis rebuilds exactly the projection the store keeps. Each concept module holds its
+own operations and rules; this module checks what holds for all of them (finalised, the role table, the closed
+part, what the family may not see) and dispatches.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, Field, TypeAdapter
 
-from app.domain.board import (
-    KINDS_BY_COLUMN,
-    BoardState,
-    Card,
-    CardId,
-    CardKind,
-    CardText,
-    Column,
-    ParticipantId,
+from app.domain import (
+    attendance,
+    cards,
+    children,
+    closed_part,
+    decision,
+    focus,
+    phases,
+    plan,
+    scaling,
+    statements,
+    voice,
 )
+from app.domain.attendance import (
+    AddAttendee,
+    CheckIn,
+    ConfirmAttendee,
+    EditAttendee,
+    RemoveAttendee,
+    SetAttendance,
+)
+from app.domain.board import Card, CardChange
+from app.domain.cards import AddCard, DeleteCard, EditCard, MoveCard
+from app.domain.changes import AnyChange
+from app.domain.children import AddChild, EditChild, RemoveChild
+from app.domain.closed_part import EndClosedPart, SetRestricted, StartClosedPart
+from app.domain.context import Actor, Handler, OpContext
+from app.domain.decision import AddDecisionNote, ClearDecision, RecordDecision, RemoveDecisionNote, SetDecisionView
 from app.domain.errors import (
-    CardAlreadyExists,
     CardNotFound,
-    InvalidOperation,
+    ClosedPartRunning,
+    ItemNotFound,
     MeetingReadOnly,
     PermissionDenied,
-    StaleVersion,
+)
+from app.domain.focus import SetFocus, settle_focus
+from app.domain.items import find
+from app.domain.phases import SetPhase, SetTimer
+from app.domain.plan import (
+    AddNetworkMember,
+    AddStep,
+    DeleteStep,
+    EditNetworkMember,
+    EditStep,
+    RemoveNetworkMember,
+    SetPlanDates,
 )
 from app.domain.roles import OpType, Role, Scope, scope_for
+from app.domain.scaling import AnswerFor, AnswerRound, OpenRound, RevealRound
+from app.domain.state import BoardState, MeetingState
+from app.domain.statements import AddStatement, DeleteStatement, EditStatement, SetFamilyView, SetSafetyGoal
+from app.domain.visibility import view_sees_restricted
+from app.domain.voice import AddChildWords, DeleteChildWords, EditChildWords
 
+AnyOperation = (
+    AddCard
+    | EditCard
+    | MoveCard
+    | DeleteCard
+    | SetPhase
+    | SetTimer
+    | AddChild
+    | EditChild
+    | RemoveChild
+    | AddAttendee
+    | EditAttendee
+    | SetAttendance
+    | CheckIn
+    | ConfirmAttendee
+    | RemoveAttendee
+    | AddStatement
+    | EditStatement
+    | DeleteStatement
+    | SetFamilyView
+    | SetSafetyGoal
+    | OpenRound
+    | AnswerRound
+    | AnswerFor
+    | RevealRound
+    | AddNetworkMember
+    | EditNetworkMember
+    | RemoveNetworkMember
+    | AddStep
+    | EditStep
+    | DeleteStep
+    | SetPlanDates
+    | RecordDecision
+    | ClearDecision
+    | SetDecisionView
+    | AddDecisionNote
+    | RemoveDecisionNote
+    | AddChildWords
+    | EditChildWords
+    | DeleteChildWords
+    | StartClosedPart
+    | EndClosedPart
+    | SetRestricted
+    | SetFocus
+)
+Operation = Annotated[AnyOperation, Field(discriminator="type")]
+operation_adapter: TypeAdapter[AnyOperation] = TypeAdapter(Operation)
 
-class _Op(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+HANDLERS: dict[type[BaseModel], Handler] = {
+    **cards.HANDLERS,
+    **phases.HANDLERS,
+    **children.HANDLERS,
+    **attendance.HANDLERS,
+    **statements.HANDLERS,
+    **scaling.HANDLERS,
+    **plan.HANDLERS,
+    **decision.HANDLERS,
+    **voice.HANDLERS,
+    **closed_part.HANDLERS,
+    **focus.HANDLERS,
+}
 
+# What each operation does, in the words a refusal uses: "A family member cannot <words>."
+ACTION_WORDS: dict[OpType, str] = {
+    OpType.add_card: "add cards",
+    OpType.edit_card: "edit cards",
+    OpType.move_card: "move cards",
+    OpType.delete_card: "delete cards",
+    OpType.set_phase: "move the meeting to another part of the agenda",
+    OpType.set_timer: "time a part of the meeting",
+    OpType.add_child: "add a child to the meeting",
+    OpType.edit_child: "change a child's details",
+    OpType.remove_child: "remove a child from the meeting",
+    OpType.add_attendee: "record who is at the meeting",
+    OpType.edit_attendee: "change who is at the meeting",
+    OpType.set_attendance: "record who arrives or leaves",
+    OpType.check_in: "mark themselves as here",
+    OpType.confirm_attendee: "confirm who is here",
+    OpType.remove_attendee: "take someone off the attendance list",
+    OpType.add_statement: "write danger statements",
+    OpType.edit_statement: "change danger statements",
+    OpType.delete_statement: "delete danger statements",
+    OpType.set_family_view: "give the family's view of a danger statement",
+    OpType.set_safety_goal: "write safety goals",
+    OpType.open_round: "start a scaling round",
+    OpType.answer_round: "answer a scaling round",
+    OpType.answer_for: "enter someone else's answer to a scaling round",
+    OpType.reveal_round: "reveal a scaling round",
+    OpType.add_network_member: "add to the safety network",
+    OpType.edit_network_member: "change the safety network",
+    OpType.remove_network_member: "remove someone from the safety network",
+    OpType.add_step: "add steps to the plan",
+    OpType.edit_step: "change the plan",
+    OpType.delete_step: "delete steps from the plan",
+    OpType.set_plan_dates: "set the dates of the next meetings",
+    OpType.record_decision: "record the decision",
+    OpType.clear_decision: "clear the decision",
+    OpType.set_decision_view: "give the family's view of the decision",
+    OpType.add_decision_note: "record a recommendation or disagreement",
+    OpType.remove_decision_note: "remove a recommendation or disagreement",
+    OpType.add_child_words: "add a child's words",
+    OpType.edit_child_words: "change a child's words",
+    OpType.delete_child_words: "delete a child's words",
+    OpType.start_closed_part: "start a closed part of the meeting",
+    OpType.end_closed_part: "end a closed part of the meeting",
+    OpType.set_restricted: "restrict items or lift a restriction",
+    OpType.set_focus: "point everyone at an item",
+}
 
-class AddCard(_Op):
-    type: Literal["add_card"] = "add_card"
-    card_id: CardId | None = Field(
-        default=None, description="Optional id chosen by the client; the server assigns one when absent."
-    )
-    column: Column
-    kind: CardKind
-    text: CardText
-    position: int | None = Field(default=None, ge=0, description="Index in the column; absent means last.")
+ROLE_WORDS = {
+    Role.chair: "chair",
+    Role.professional: "professional",
+    Role.family: "family member",
+    Role.projector: "projector (room screen)",
+    Role.observer: "observer",
+}
 
+# The item an operation acts on, so that a screen never acts on (or learns of, through a refusal) an item it
+# may not see: (the entity, the op's field naming it).
+_TARGET_OF: dict[type[BaseModel], tuple[str, str]] = {
+    EditCard: ("card", "card_id"),
+    MoveCard: ("card", "card_id"),
+    DeleteCard: ("card", "card_id"),
+    SetFamilyView: ("statement", "statement_id"),
+    EditStatement: ("statement", "statement_id"),
+    DeleteStatement: ("statement", "statement_id"),
+    SetSafetyGoal: ("statement", "statement_id"),
+    AnswerRound: ("round", "round_id"),
+    SetDecisionView: ("decision", "child_id"),
+    EditNetworkMember: ("network_member", "member_id"),
+    RemoveNetworkMember: ("network_member", "member_id"),
+    EditStep: ("step", "step_id"),
+    DeleteStep: ("step", "step_id"),
+    EditChildWords: ("voice", "voice_id"),
+    DeleteChildWords: ("voice", "voice_id"),
+}
 
-class EditCard(_Op):
-    type: Literal["edit_card"] = "edit_card"
-    card_id: CardId
-    base_version: int = Field(ge=1, description="The card version this edit was made against.")
-    text: CardText | None = None
-    kind: CardKind | None = None
-
-
-class MoveCard(_Op):
-    """Moving never destroys words, so it needs no base version: the last move wins."""
-
-    type: Literal["move_card"] = "move_card"
-    card_id: CardId
-    column: Column
-    position: int = Field(ge=0, description="Index in the target column once the card is taken out.")
-    kind: CardKind | None = Field(
-        default=None,
-        description="New kind, needed when the card's kind does not belong in the target column.",
-    )
-
-
-class DeleteCard(_Op):
-    type: Literal["delete_card"] = "delete_card"
-    card_id: CardId
-    base_version: int = Field(ge=1, description="Deleting needs the version the user saw, like an edit.")
-
-
-Operation = Annotated[AddCard | EditCard | MoveCard | DeleteCard, Field(discriminator="type")]
-operation_adapter: TypeAdapter[AddCard | EditCard | MoveCard | DeleteCard] = TypeAdapter(Operation)
-
-
-@dataclass(frozen=True, slots=True)
-class Actor:
-    participant_id: str
-    role: Role
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
 class Applied:
-    """What an accepted operation did: the board after it, the card it touched (None once deleted), and the
-    operation as it is logged (an add always names its card id)."""
+    """What an accepted operation did: the meeting after it, the operation as it is logged (an add always names
+    its new id), the items it changed, and the id of the item it was about."""
 
-    state: BoardState
-    op: AddCard | EditCard | MoveCard | DeleteCard
-    card: Card | None
-    card_id: str
+    state: MeetingState
+    op: AnyOperation
+    changes: tuple[AnyChange, ...]
+    target_id: str
+
+    @property
+    def card(self) -> Card | None:
+        """The card after a card operation (None once deleted, or for other operations)."""
+        return next((c.value for c in self.changes if isinstance(c, CardChange)), None)
+
+    @property
+    def card_id(self) -> str:
+        return self.target_id
 
 
 def apply_operation(
-    state: BoardState,
-    op: AddCard | EditCard | MoveCard | DeleteCard,
+    state: MeetingState,
+    op: AnyOperation,
     actor: Actor,
     *,
-    new_card_id: str,
+    new_id: str = "",
     seq: int,
+    at: datetime = EPOCH,
 ) -> Applied:
-    """Check `op` against the rules and return the board after it. Raises a DomainError when refused.
+    """Check `op` against the rules and return the meeting after it. Raises a DomainError when refused.
 
-    `new_card_id` is used by an add that names no id; `seq` is the sequence number the op will be logged under.
+    `new_id` is the id a new item gets when the op names none; `seq` and `at` are the sequence number and the
+    time the op will be logged under.
     """
     if state.read_only:
         raise MeetingReadOnly("This meeting has been finalised; the map can no longer be changed.")
-    scope = scope_for(actor.role, OpType(op.type))
+    op_type = OpType(op.type)
+    scope = scope_for(actor.role, op_type)
     if scope is Scope.none:
-        raise PermissionDenied(f"A {actor.role.value} cannot {_verb(op)} cards.")
-    if isinstance(op, AddCard):
-        return _add(state, op, actor, new_card_id, seq)
-    found = state.find(op.card_id)
-    if found is None:
-        raise CardNotFound("That card is no longer on the board.")
-    column, index, card = found
-    if scope is Scope.own and card.author_id != actor.participant_id:
-        raise PermissionDenied(f"You can only {_verb(op)} cards you wrote yourself.")
-    if isinstance(op, EditCard):
-        return _edit(state, op, card, column, index, seq)
-    if isinstance(op, MoveCard):
-        return _move(state, op, card, column, index, seq)
-    return _delete(state, op, card, column, index, seq)
+        raise PermissionDenied(f"A {ROLE_WORDS[actor.role]} cannot {ACTION_WORDS[op_type]}.")
+    if not view_sees_restricted(actor.role):
+        if state.closed_part.active:
+            raise ClosedPartRunning("This part of the meeting is private. You will be asked back.")
+        _check_target_visible(state, op)
+    outcome = HANDLERS[type(op)](state, op, OpContext(actor, seq, at, new_id, scope))
+    after = outcome.state if outcome.state.seq == seq else outcome.state.model_copy(update={"seq": seq})
+    after, focus_change = settle_focus(after)
+    changes = outcome.changes if focus_change is None else (*outcome.changes, focus_change)
+    logged: Any = outcome.logged or op
+    return Applied(after, logged, changes, outcome.target_id)
 
 
-def _verb(op: AddCard | EditCard | MoveCard | DeleteCard) -> str:
-    return {"add_card": "add", "edit_card": "edit", "move_card": "move", "delete_card": "delete"}[op.type]
+def _check_target_visible(state: MeetingState, op: BaseModel) -> None:
+    target = _TARGET_OF.get(type(op))
+    if target is None:
+        return
+    entity, field = target
+    item_id = getattr(op, field)
+    if entity == "card":
+        found = state.find(item_id)
+        if found is not None and found[2].kept_from_family():
+            raise CardNotFound("That card is no longer on the board.")
+        return
+    item = find(_collection(state, entity), item_id)
+    if item is not None and item.kept_from_family():
+        raise ItemNotFound("That is not in this meeting (any more).")
 
 
-def _check_kind(column: Column, kind: CardKind) -> None:
-    if kind not in KINDS_BY_COLUMN[column]:
-        allowed = ", ".join(k.value for k in KINDS_BY_COLUMN[column])
-        raise InvalidOperation(f"A {kind.value} card does not belong in {column.value} (allowed: {allowed}).")
+def _collection(state: MeetingState, entity: str) -> Iterable[Any]:
+    field = {
+        "statement": "statements",
+        "round": "rounds",
+        "decision": "decisions",
+        "network_member": "network",
+        "step": "steps",
+        "voice": "voices",
+    }[entity]
+    items: Iterable[Any] = getattr(state, field)
+    return items
 
 
-def _check_version(card: Card, base_version: int) -> None:
-    if base_version != card.version:
-        raise StaleVersion("Someone changed this card while you were working on it. Here is the current version.", card)
-
-
-def _with_column(state: BoardState, column: Column, cards: list[Card], seq: int) -> BoardState:
-    columns = dict(state.columns)
-    columns[column] = tuple(cards)
-    return state.model_copy(update={"columns": columns, "seq": seq})
-
-
-def _add(state: BoardState, op: AddCard, actor: Actor, new_card_id: str, seq: int) -> Applied:
-    _check_kind(op.column, op.kind)
-    card_id = op.card_id or new_card_id
-    if state.find(card_id) is not None:
-        raise CardAlreadyExists("A card with that id is already on the board.")
-    card = Card(id=card_id, column=op.column, kind=op.kind, text=op.text, author_id=actor.participant_id, version=1)
-    cards = list(state.columns[op.column])
-    position = len(cards) if op.position is None else min(op.position, len(cards))
-    cards.insert(position, card)
-    logged = op.model_copy(update={"card_id": card_id, "position": position})
-    return Applied(_with_column(state, op.column, cards, seq), logged, card, card_id)
-
-
-def _edit(state: BoardState, op: EditCard, card: Card, column: Column, index: int, seq: int) -> Applied:
-    if op.text is None and op.kind is None:
-        raise InvalidOperation("An edit must change the text, the kind, or both.")
-    _check_version(card, op.base_version)
-    kind = op.kind or card.kind
-    _check_kind(column, kind)
-    text = op.text or card.text
-    # Saving the same words again is no change, and must not make a colleague's in-flight edit stale.
-    version = card.version + (text != card.text or kind != card.kind)
-    edited = card.model_copy(update={"text": text, "kind": kind, "version": version})
-    cards = list(state.columns[column])
-    cards[index] = edited
-    return Applied(_with_column(state, column, cards, seq), op, edited, card.id)
-
-
-def _move(state: BoardState, op: MoveCard, card: Card, column: Column, index: int, seq: int) -> Applied:
-    kind = op.kind or card.kind
-    _check_kind(op.column, kind)
-    # The version counts changes to the card's words (text, kind), so a move does not make a colleague's
-    # in-flight edit stale unless the move had to change the kind.
-    version = card.version + (kind != card.kind)
-    moved = card.model_copy(update={"column": op.column, "kind": kind, "version": version})
-    source = list(state.columns[column])
-    del source[index]
-    after = _with_column(state, column, source, seq)
-    target = list(after.columns[op.column])
-    position = min(op.position, len(target))
-    target.insert(position, moved)
-    logged = op.model_copy(update={"position": position, "kind": kind})
-    return Applied(_with_column(after, op.column, target, seq), logged, moved, card.id)
-
-
-def _delete(state: BoardState, op: DeleteCard, card: Card, column: Column, index: int, seq: int) -> Applied:
-    _check_version(card, op.base_version)
-    cards = list(state.columns[column])
-    del cards[index]
-    return Applied(_with_column(state, column, cards, seq), op, None, card.id)
-
-
-def replay(entries: list[tuple[int, AddCard | EditCard | MoveCard | DeleteCard, Actor]]) -> BoardState:
-    """Rebuild a board from its op log (seq, logged op, actor), in order."""
-    state = BoardState()
-    for seq, op, actor in entries:
-        state = apply_operation(state, op, actor, new_card_id="", seq=seq).state
+def replay(
+    entries: Iterable[tuple[int, AnyOperation, Actor, datetime]], start: MeetingState | None = None
+) -> MeetingState:
+    """Rebuild a meeting from its genesis (`start`) and its op log (seq, logged op, actor, time), in order."""
+    state = start or MeetingState()
+    for seq, op, actor, at in entries:
+        state = apply_operation(state, op, actor, seq=seq, at=at).state
     return state
 
 
 __all__ = [
     "Actor",
     "AddCard",
+    "AnyOperation",
     "Applied",
+    "BoardState",
     "DeleteCard",
     "EditCard",
+    "MeetingState",
     "MoveCard",
     "Operation",
-    "ParticipantId",
     "apply_operation",
     "operation_adapter",
     "replay",

@@ -1,19 +1,33 @@
-"""What a connection may receive, decided on the server for its role.
+"""What a connection may receive, decided on the server for its role and participant.
 
-Everything on the live board is visible to every role today. Closed-session items and unrevealed scaling ratings
-will be filtered here, so that they never leave the server towards a family or projector connection.
+Two rules, applied to snapshots, events, resumes and HTTP reads alike:
+
+1. Items kept from the family (restricted by a closed part or by the chair, and a child's words shared without
+   the child's consent) never reach a family or room-screen connection. An event about such an item reaches
+   them only as its seq (so their sequence has no gap) and, where the item was on their screen before, its
+   removal by id.
+2. Until the chair reveals a scaling round, an answer's value and reason reach only the connection of whoever
+   gave it; everyone else learns that the person has answered.
+
+Both rules read only the item's own value, so they apply to a stored change without the meeting around it.
+Connections that would receive the same bytes share an audience, so an event is encoded once per audience.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
-from app.domain.board import BoardState, Card
+from app.domain.board import CardChange
+from app.domain.changes import AnyChange
 from app.domain.roles import Role
+from app.domain.scaling import Answer, AnswerChange
+from app.domain.state import MeetingState
 
 
 class View(StrEnum):
-    """Roles that see the same thing share one view, so an event is encoded once per view, not per socket."""
+    """What a role sees. The family and the room screen see the same items; their screens differ."""
 
     full = "full"
     family = "family"
@@ -29,10 +43,109 @@ VIEW_OF_ROLE: dict[Role, View] = {
 }
 
 
-def card_visible(card: Card, view: View) -> bool:
-    return True
+def view_sees_restricted(role: Role) -> bool:
+    return VIEW_OF_ROLE[role] is View.full
 
 
-def board_for_view(board: BoardState, view: View) -> BoardState:
-    columns = {column: tuple(c for c in cards if card_visible(c, view)) for column, cards in board.columns.items()}
-    return board.model_copy(update={"columns": columns})
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    participant_id: str
+    role: Role
+
+    @property
+    def sees_restricted(self) -> bool:
+        return view_sees_restricted(self.role)
+
+
+Audience = tuple[bool, str | None]
+"""(sees restricted items, the participant whose own unrevealed answer is in the event, if it is this one)."""
+
+
+def _kept_from_family(value: Any) -> bool:
+    check = getattr(value, "kept_from_family", None)
+    return bool(check()) if check is not None else False
+
+
+def _answer_hidden_from(answer: Answer, viewer: Viewer) -> bool:
+    return not answer.revealed and answer.submitted_by != viewer.participant_id
+
+
+def redacted(answer: Answer) -> Answer:
+    """What others see of an unrevealed answer: that this person has answered."""
+    return answer.model_copy(update={"value": None, "reason": None})
+
+
+def change_for(change: AnyChange, viewer: Viewer) -> AnyChange | None:
+    """The change as this viewer receives it: itself, its value withheld (removal or redaction), or nothing."""
+    value = change.value
+    if value is None:
+        return change
+    if not viewer.sees_restricted and _kept_from_family(value):
+        withheld: dict[str, Any] = {"value": None}
+        if isinstance(change, CardChange):
+            withheld["position"] = None
+        return change.model_copy(update=withheld)
+    if isinstance(change, AnswerChange) and isinstance(value, Answer) and _answer_hidden_from(value, viewer):
+        return change.model_copy(update={"value": redacted(value)})
+    return change
+
+
+def audience_of(changes: tuple[AnyChange, ...], viewer: Viewer) -> Audience:
+    """Viewers with the same audience receive the same event, byte for byte."""
+    mine = next(
+        (
+            viewer.participant_id
+            for c in changes
+            if isinstance(c, AnswerChange)
+            and c.value is not None
+            and not c.value.revealed
+            and c.value.submitted_by == viewer.participant_id
+        ),
+        None,
+    )
+    return viewer.sees_restricted, mine
+
+
+def changes_for(changes: tuple[AnyChange, ...], viewer: Viewer) -> tuple[tuple[AnyChange, ...], bool]:
+    """The changes this viewer receives, and whether they receive all of them as they are (then the operation
+    itself may be shown too: it holds nothing the changes withhold)."""
+    shown: list[AnyChange] = []
+    whole = True
+    for change in changes:
+        seen = change_for(change, viewer)
+        whole = whole and seen is change
+        if seen is not None:
+            shown.append(seen)
+    return tuple(shown), whole
+
+
+def meeting_for(state: MeetingState, viewer: Viewer) -> MeetingState:
+    """The meeting as this viewer may see it: for snapshots and HTTP reads."""
+    family = not viewer.sees_restricted
+
+    def keep(items: tuple[Any, ...]) -> tuple[Any, ...]:
+        return tuple(item for item in items if not _kept_from_family(item)) if family else items
+
+    answers = tuple(
+        redacted(answer) if _answer_hidden_from(answer, viewer) else answer for answer in keep(state.answers)
+    )
+    update: dict[str, Any] = {"answers": answers}
+    if family:
+        update |= {
+            "columns": {column: keep(cards) for column, cards in state.columns.items()},
+            "statements": keep(state.statements),
+            "rounds": keep(state.rounds),
+            "network": keep(state.network),
+            "steps": keep(state.steps),
+            "decisions": keep(state.decisions),
+            "decision_notes": keep(state.decision_notes),
+            "voices": keep(state.voices),
+            "focus": None if state.focus is not None and state.focus.restricted else state.focus,
+        }
+    return state.model_copy(update=update)
+
+
+def board_for_view(state: MeetingState, view: View, participant_id: str = "") -> MeetingState:
+    """The meeting for a role's view (kept for callers that think in views rather than viewers)."""
+    role = next(role for role, role_view in VIEW_OF_ROLE.items() if role_view is view)
+    return meeting_for(state, Viewer(participant_id, role))

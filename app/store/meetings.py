@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -9,12 +10,16 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from app.domain.agendas import MeetingKind
 from app.domain.errors import InviteNotFound, MeetingNotFound, NotSignedIn, ParticipantNotFound
 from app.domain.meeting import Meeting, Participant
 from app.domain.roles import Role
+from app.domain.state import CONFERENCE_FIELDS, MeetingState
 from app.store.database import Database
-from app.store.tables import InviteRow, MeetingRow, ParticipantRow, SessionRow, as_utc, utcnow
+from app.store.tables import InviteRow, MeetingRow, MeetingStateRow, ParticipantRow, SessionRow, as_utc, utcnow
 from app.store.tokens import hash_token, new_id, new_token
+
+_CONFERENCE = set(CONFERENCE_FIELDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +46,7 @@ def _participant(row: ParticipantRow) -> Participant:
 
 
 def _meeting(row: MeetingRow) -> Meeting:
-    return Meeting(row.id, row.title, row.status, as_utc(row.created_at).isoformat())
+    return Meeting(row.id, row.title, row.status, as_utc(row.created_at).isoformat(), MeetingKind(row.kind))
 
 
 class Meetings:
@@ -49,14 +54,19 @@ class Meetings:
         self.db = db
         self.session_lifetime = timedelta(hours=session_hours)
 
-    async def create(self, title: str, chair_name: str) -> tuple[SignedIn, str]:
+    async def create(
+        self, title: str, chair_name: str, kind: MeetingKind = MeetingKind.initial_conference
+    ) -> tuple[SignedIn, str]:
         """A new meeting with its chair, already signed in. Returns the chair's session and invite token (for
-        the chair's other devices)."""
+        the chair's other devices). The meeting keeps a copy of its kind's agenda from now on."""
 
         def work(session: Session) -> tuple[SignedIn, str]:
-            meeting = MeetingRow(id=new_id(), title=title)
+            genesis = MeetingState.new(kind)
+            agenda = json.dumps([phase.model_dump(mode="json") for phase in genesis.agenda])
+            meeting = MeetingRow(id=new_id(), title=title, kind=kind.value, agenda=agenda)
             session.add(meeting)
             session.flush()
+            session.add(MeetingStateRow(meeting_id=meeting.id, state=genesis.model_dump_json(include=_CONFERENCE)))
             chair = _add_participant(session, meeting.id, Role.chair, chair_name, None)
             token = _issue_invite(session, chair)
             session_token = self._open_session(session, chair)
@@ -133,6 +143,16 @@ class Meetings:
                 if rank[state] >= rank[status.get(invite.participant_id, "revoked")]:
                     status[invite.participant_id] = state
             return [ParticipantListing(_participant(row), status.get(row.id, "revoked")) for row in people]
+
+    async def people(self, meeting_id: str) -> list[Participant]:
+        """Everyone ever invited to the meeting, revoked or not, so an item keeps its author's name."""
+        async with self.db.read() as session:
+            rows = await session.execute(
+                select(ParticipantRow)
+                .where(col(ParticipantRow.meeting_id) == meeting_id)
+                .order_by(col(ParticipantRow.created_at))
+            )
+            return [_participant(row) for row in rows.scalars()]
 
     async def join(self, token: str) -> SignedIn:
         """Exchange an invite token for a new session. A link can be opened again (a tablet that was reset),

@@ -1,12 +1,16 @@
-"""The op log and the board projection, written together in one transaction per operation.
+"""The op log and the meeting's projection, written together in one transaction per operation.
 
 Order of work inside the transaction matters: the first statement bumps the meeting's `last_seq`, which takes the
 meeting's row lock (PostgreSQL) or the write lock (SQLite). Everything after it, the duplicate check included, sees
 every op committed before it, so sequence numbers stay gap-free and ordered across processes.
+
+The projection is two parts: the cards, one row each (the hot path writes only the card an op touched), and the
+rest of the meeting as one JSON document, rewritten only by the ops that change it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 from collections import OrderedDict
@@ -14,26 +18,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pydantic import TypeAdapter
 from sqlalchemy import BindParameter, Connection, Row, Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from app.domain.board import BoardState, Card, CardKind, Column
+from app.domain.agendas import MeetingKind, Phase
+from app.domain.board import Card, CardChange, CardKind, Column
+from app.domain.changes import AnyChange, changes_adapter
 from app.domain.errors import MeetingNotFound
-from app.domain.operations import (
-    Actor,
-    AddCard,
-    DeleteCard,
-    EditCard,
-    MoveCard,
-    apply_operation,
-    operation_adapter,
-)
+from app.domain.operations import Actor, AnyOperation, Applied, apply_operation, operation_adapter
 from app.domain.roles import Role
+from app.domain.state import CONFERENCE_FIELDS, MeetingState
 from app.store.database import Database
-from app.store.tables import CardRow, MeetingRow, OpRow, as_utc, utcnow
+from app.store.tables import CardRow, MeetingRow, MeetingStateRow, OpRow, as_utc, utcnow
 from app.store.tokens import new_id
 
-Op = AddCard | EditCard | MoveCard | DeleteCard
+_agenda_adapter: TypeAdapter[tuple[Phase, ...]] = TypeAdapter(tuple[Phase, ...])
+_CONFERENCE = set(CONFERENCE_FIELDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,31 +45,39 @@ class CommittedOp:
     seq: int
     op_id: str
     actor: Actor
-    op: Op
-    card: Card | None
-    card_id: str
+    op: AnyOperation
+    changes: tuple[AnyChange, ...]
+    target_id: str
     at: datetime
     duplicate: bool = False
 
+    @property
+    def card(self) -> Card | None:
+        return next((c.value for c in self.changes if isinstance(c, CardChange)), None)
+
+    @property
+    def card_id(self) -> str:
+        return self.target_id
+
 
 class _BoardCache:
-    """Boards of recently active meetings, so an op usually needs no read of the projection. An entry is used
-    only when its seq is exactly the one before the op's, which the row lock makes true only if no other
-    process wrote in between. So anything that ever changes `cards` or a meeting's status must do it as an op
-    through `commit` (finalising included), bumping `last_seq`, or this cache would serve a stale board."""
+    """Meetings recently active, so an op usually needs no read of the projection. An entry is used only when
+    its seq is exactly the one before the op's, which the row lock makes true only if no other process wrote in
+    between. So anything that ever changes the projection or a meeting's status must do it as an op through
+    `commit` (finalising included), bumping `last_seq`, or this cache would serve a stale meeting."""
 
     def __init__(self, size: int = 512) -> None:
-        self._boards: OrderedDict[str, BoardState] = OrderedDict()
+        self._boards: OrderedDict[str, MeetingState] = OrderedDict()
         self._size = size
 
-    def get(self, meeting_id: str, seq: int) -> BoardState | None:
+    def get(self, meeting_id: str, seq: int) -> MeetingState | None:
         board = self._boards.get(meeting_id)
         if board is None or board.seq != seq:
             return None
         self._boards.move_to_end(meeting_id)
         return board
 
-    def put(self, meeting_id: str, board: BoardState) -> None:
+    def put(self, meeting_id: str, board: MeetingState) -> None:
         current = self._boards.get(meeting_id)
         if current is not None and current.seq >= board.seq:
             return
@@ -83,14 +92,16 @@ class OpLog:
         self.db = db
         self._cache = _BoardCache()
 
-    async def commit(self, meeting_id: str, actor: Actor, op_id: str, op: Op) -> CommittedOp:
+    async def commit(self, meeting_id: str, actor: Actor, op_id: str, op: AnyOperation) -> CommittedOp:
         """Apply `op` and make it durable. Raises a DomainError (and saves nothing) when the rules refuse it.
         A second commit with the same op id returns the first one, marked duplicate."""
         return await self.db.transaction(
             functools.partial(self._commit_in, meeting_id=meeting_id, actor=actor, op_id=op_id, op=op)
         )
 
-    def _commit_in(self, session: Session, *, meeting_id: str, actor: Actor, op_id: str, op: Op) -> CommittedOp:
+    def _commit_in(
+        self, session: Session, *, meeting_id: str, actor: Actor, op_id: str, op: AnyOperation
+    ) -> CommittedOp:
         """The transaction itself. On SQLite it runs on the writer thread, the only thread that then touches the
         board cache."""
         db = session.connection()
@@ -103,12 +114,12 @@ class OpLog:
             first = _from_row(earlier, duplicate=True)
             session.rollback()  # gives back the seq reserved above
             return first
-        before = self._cache.get(meeting_id, seq - 1) or _load_board(session, meeting_id)
+        before = self._cache.get(meeting_id, seq - 1) or _load_meeting(session, meeting_id)
         read_only = status != "open"
         if before.read_only != read_only:
             before = before.model_copy(update={"read_only": read_only})
-        applied = apply_operation(before, op, actor, new_card_id=new_id(), seq=seq)
         at = utcnow()
+        applied = apply_operation(before, op, actor, new_id=new_id(), seq=seq, at=at)
         db.execute(
             _INSERT_OP,
             {
@@ -118,20 +129,25 @@ class OpLog:
                 "actor_id": actor.participant_id,
                 "role": actor.role.value,
                 "type": applied.op.type,
-                "card_id": applied.card_id,
-                "payload": _payload(applied.op, applied.card),
+                "card_id": applied.target_id,
+                "payload": _payload(applied),
                 "created_at": at,
             },
         )
         _write_projection(db, meeting_id, before, applied.state)
         session.commit()
         self._cache.put(meeting_id, applied.state)
-        return CommittedOp(meeting_id, seq, op_id, actor, applied.op, applied.card, applied.card_id, at)
+        return CommittedOp(meeting_id, seq, op_id, actor, applied.op, applied.changes, applied.target_id, at)
 
-    async def board(self, meeting_id: str) -> BoardState:
-        """The current board and the seq it is consistent with."""
+    async def board(self, meeting_id: str) -> MeetingState:
+        """The whole meeting now, and the seq it is consistent with."""
         async with self.db.read() as session:
-            return await session.run_sync(_load_board, meeting_id)
+            return await session.run_sync(_load_meeting, meeting_id)
+
+    async def genesis(self, meeting_id: str) -> MeetingState:
+        """The meeting before its first op: what replaying its log starts from."""
+        async with self.db.read() as session:
+            return await session.run_sync(_genesis, meeting_id)
 
     async def since(self, meeting_id: str, after_seq: int, limit: int) -> tuple[list[CommittedOp], int] | None:
         """Ops after `after_seq` in order with the meeting's current seq, or None when a snapshot is the better
@@ -163,32 +179,61 @@ def _between(session: Session, meeting_id: str, after_seq: int, up_to_seq: int) 
     return [_from_row(row) for row in rows]
 
 
-def _payload(op: Op, card: Card | None) -> str:
+def _payload(applied: Applied) -> str:
     return json.dumps(
-        {"op": op.model_dump(mode="json"), "card": card.model_dump(mode="json") if card else None},
+        {
+            "op": applied.op.model_dump(mode="json"),
+            "changes": [change.model_dump(mode="json") for change in applied.changes],
+        },
         separators=(",", ":"),
     )
 
 
+def committed_from_log(
+    meeting_id: str, seq: int, op_id: str, actor: Actor, target_id: str, at: datetime, payload: dict[str, Any]
+) -> CommittedOp:
+    """An op from its stored (or published) form. Rows from before the conference carry only the card."""
+    op = operation_adapter.validate_python(payload["op"])
+    if "changes" in payload:
+        changes = tuple(changes_adapter.validate_python(payload["changes"]))
+    else:
+        card = Card.model_validate(payload["card"]) if payload["card"] is not None else None
+        position = getattr(op, "position", None) if op.type in ("add_card", "move_card") else None
+        changes = (CardChange(id=target_id, value=card, position=position),)
+    return CommittedOp(meeting_id, seq, op_id, actor, op, changes, target_id, at)
+
+
 def _from_row(row: Row[Any], duplicate: bool = False) -> CommittedOp:
-    payload = json.loads(row.payload)
-    card = Card.model_validate(payload["card"]) if payload["card"] is not None else None
-    return CommittedOp(
+    committed = committed_from_log(
         meeting_id=row.meeting_id,
         seq=row.seq,
         op_id=row.op_id,
         actor=Actor(row.actor_id, Role(row.role)),
-        op=operation_adapter.validate_python(payload["op"]),
-        card=card,
-        card_id=row.card_id,
+        target_id=row.card_id,
         at=as_utc(row.created_at),
-        duplicate=duplicate,
+        payload=json.loads(row.payload),
     )
+    return dataclasses.replace(committed, duplicate=True) if duplicate else committed
 
 
-def _load_board(session: Session, meeting_id: str) -> BoardState:
+def _genesis_of(kind: str, agenda: str | None) -> MeetingState:
+    return MeetingState.new(MeetingKind(kind), _agenda_adapter.validate_json(agenda) if agenda else None)
+
+
+def _genesis(session: Session, meeting_id: str) -> MeetingState:
+    row = session.execute(
+        select(_MEETINGS.c.kind, _MEETINGS.c.agenda).where(_MEETINGS.c.id == meeting_id)
+    ).one_or_none()
+    if row is None:
+        raise MeetingNotFound("There is no such meeting.")
+    return _genesis_of(row.kind, row.agenda)
+
+
+def _load_meeting(session: Session, meeting_id: str) -> MeetingState:
     meeting = session.execute(
-        select(_MEETINGS.c.last_seq, _MEETINGS.c.status).where(_MEETINGS.c.id == meeting_id)
+        select(_MEETINGS.c.last_seq, _MEETINGS.c.status, _MEETINGS.c.kind, _MEETINGS.c.agenda, _STATES.c.state)
+        .join(_STATES, _STATES.c.meeting_id == _MEETINGS.c.id, isouter=True)
+        .where(_MEETINGS.c.id == meeting_id)
     ).one_or_none()
     if meeting is None:
         raise MeetingNotFound("There is no such meeting.")
@@ -205,22 +250,37 @@ def _load_board(session: Session, meeting_id: str) -> BoardState:
                 text=row.text,
                 author_id=row.author_id,
                 version=row.version,
+                child_ids=tuple(json.loads(row.child_ids)),
+                restricted=bool(row.restricted),
+                edited_by=row.edited_by,
             )
         )
-    return BoardState(
-        seq=int(meeting[0]),
-        read_only=meeting[1] != "open",
-        columns={column: tuple(cards) for column, cards in columns.items()},
+    genesis = _genesis_of(meeting.kind, meeting.agenda)
+    conference = json.loads(meeting.state) if meeting.state else {}
+    return MeetingState.model_validate(
+        {
+            **genesis.model_dump(include={"kind", "agenda"}),
+            **conference,
+            "seq": int(meeting.last_seq),
+            "read_only": meeting.status != "open",
+            "columns": {column: tuple(cards) for column, cards in columns.items()},
+        }
     )
 
 
-def _placed(board: BoardState) -> dict[str, tuple[Card, int]]:
+def _placed(board: MeetingState) -> dict[str, tuple[Card, int]]:
     return {card.id: (card, position) for cards in board.columns.values() for position, card in enumerate(cards)}
 
 
-def _write_projection(db: Connection, meeting_id: str, before: BoardState, after: BoardState) -> None:
-    """Write only what the op changed: the card it touched, and in one batch the neighbours whose position
-    shifted (one statement per neighbour would hold SQLite's single write lock for every meeting)."""
+def _write_projection(db: Connection, meeting_id: str, before: MeetingState, after: MeetingState) -> None:
+    """Write only what the op changed: the card it touched, in one batch the neighbours whose position shifted
+    (one statement per neighbour would hold SQLite's single write lock for every meeting), and the rest of the
+    meeting only when an op changed it (every concept's rule returns a new object for what it changes)."""
+    if any(getattr(before, name) is not getattr(after, name) for name in CONFERENCE_FIELDS):
+        state = after.model_dump_json(include=_CONFERENCE)
+        db.execute(_UPDATE_STATE, {"b_meeting": meeting_id, "b_state": state})
+    if before.columns is after.columns:
+        return
     old, new = _placed(before), _placed(after)
     for card_id in old.keys() - new.keys():
         db.execute(_DELETE_CARD, {"b_meeting": meeting_id, "b_id": card_id})
@@ -241,6 +301,9 @@ def _write_projection(db: Connection, meeting_id: str, before: BoardState, after
             "b_author_id": card.author_id,
             "b_version": card.version,
             "b_position": position,
+            "b_child_ids": json.dumps(card.child_ids),
+            "b_restricted": card.restricted,
+            "b_edited_by": card.edited_by,
         }
         db.execute(_UPDATE_CARD if previous is not None else _INSERT_CARD, values)
     if shifted:
@@ -251,6 +314,7 @@ def _write_projection(db: Connection, meeting_id: str, before: BoardState, after
 _MEETINGS: Table = MeetingRow.__table__  # type: ignore[attr-defined]
 _OPS: Table = OpRow.__table__  # type: ignore[attr-defined]
 _CARDS: Table = CardRow.__table__  # type: ignore[attr-defined]
+_STATES: Table = MeetingStateRow.__table__  # type: ignore[attr-defined]
 _RESERVE_SEQ = (
     update(_MEETINGS)
     .where(_MEETINGS.c.id == bindparam("b_meeting"))
@@ -259,10 +323,11 @@ _RESERVE_SEQ = (
 )
 _EARLIER_OP = select(_OPS).where(_OPS.c.meeting_id == bindparam("b_meeting"), _OPS.c.op_id == bindparam("b_op_id"))
 _INSERT_OP = insert(_OPS)
-_CARD_FIELDS = ("column", "kind", "text", "author_id", "version", "position")
+_CARD_FIELDS = ("column", "kind", "text", "author_id", "version", "position", "child_ids", "restricted", "edited_by")
 _CARD_VALUES: dict[str, BindParameter[Any]] = {name: bindparam(f"b_{name}") for name in _CARD_FIELDS}
 _INSERT_CARD = insert(_CARDS).values(meeting_id=bindparam("b_meeting"), id=bindparam("b_id"), **_CARD_VALUES)
 _THIS_CARD = (_CARDS.c.meeting_id == bindparam("b_meeting"), _CARDS.c.id == bindparam("b_id"))
 _UPDATE_CARD = update(_CARDS).where(*_THIS_CARD).values(**_CARD_VALUES)
 _DELETE_CARD = delete(_CARDS).where(*_THIS_CARD)
 _SHIFT = update(_CARDS).where(*_THIS_CARD).values(position=bindparam("b_position"))
+_UPDATE_STATE = update(_STATES).where(_STATES.c.meeting_id == bindparam("b_meeting")).values(state=bindparam("b_state"))

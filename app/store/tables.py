@@ -29,6 +29,12 @@ class MeetingRow(SQLModel, table=True):
     status: str = Field(default="open", max_length=16)
     last_seq: int = Field(default=0, description="Sequence number of the meeting's last accepted op.")
     created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    kind: str = Field(default="initial_conference", max_length=32)
+    agenda: str | None = Field(
+        default=None,
+        sa_column=Column(Text, nullable=True),
+        description="The agenda (JSON) the meeting keeps from its start; null: its kind's template.",
+    )
 
 
 class ParticipantRow(SQLModel, table=True):
@@ -95,3 +101,16 @@ class CardRow(SQLModel, table=True):
     author_id: str = Field(max_length=32)
     version: int
     position: int
+    child_ids: str = Field(default="[]", sa_column=Column(Text, nullable=False), description="JSON list of ids.")
+    restricted: bool = False
+    edited_by: str | None = Field(default=None, max_length=64)
+
+
+class MeetingStateRow(SQLModel, table=True):
+    """The rest of the meeting's projection (everything but the cards), as the domain's JSON. Written in the same
+    transaction as each op that changes it, so it is always the op log replayed."""
+
+    __tablename__ = "meeting_states"
+
+    meeting_id: str = Field(foreign_key="meetings.id", primary_key=True, max_length=32)
+    state: str = Field(sa_column=Column(Text, nullable=False))

@@ -5,10 +5,16 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from app.domain.roles import PERMISSIONS, Role
 from tests.api._support import JoinAs, Member, OpenBrowser, assert_error, browser_with_cookie, create_meeting
 
-EVERYTHING = {"add_card": "any", "edit_card": "any", "move_card": "any", "delete_card": "any"}
-NOTHING = {"add_card": "none", "edit_card": "none", "move_card": "none", "delete_card": "none"}
+CARD_OPS = ("add_card", "edit_card", "move_card", "delete_card")
+EVERYTHING = dict.fromkeys(CARD_OPS, "any")
+NOTHING = dict.fromkeys(CARD_OPS, "none")
+
+
+def _row(role: str) -> dict[str, str]:
+    return {op.value: scope.value for op, scope in PERMISSIONS[Role(role)].items()}
 
 
 @pytest.mark.asyncio
@@ -21,7 +27,8 @@ async def test_the_chair_sees_the_meeting_and_themself(chair: Member) -> None:
     assert body["meeting"]["title"] == "Initial conference"
     assert body["participant"]["id"] == chair.participant_id
     assert body["participant"]["role"] == "chair"
-    assert body["permissions"] == EVERYTHING
+    assert body["permissions"] == _row("chair")
+    assert all(body["permissions"][op] == "any" for op in body["permissions"])
 
 
 @pytest.mark.asyncio
@@ -41,7 +48,11 @@ async def test_permissions_follow_the_role(join_as: JoinAs, role: str, permissio
 
     assert body["participant"]["role"] == role
     assert body["participant"]["display_name"] == "Pat"
-    assert body["permissions"] == permissions
+    assert {op: body["permissions"][op] for op in CARD_OPS} == permissions
+    assert body["permissions"] == _row(role), "the whole row of the one table, mirrored for the UI"
+    # Running the meeting is the chair's; taking part is everyone's who is in the room.
+    assert body["permissions"]["set_phase"] == "none"
+    assert body["permissions"]["answer_round"] == ("any" if role in ("professional", "family") else "none")
 
 
 @pytest.mark.asyncio

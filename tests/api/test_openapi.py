@@ -11,6 +11,7 @@ import pytest_asyncio
 ERROR_REF = "#/components/schemas/ErrorResponse"
 EXPECTED = {
     ("post", "/api/meetings"),
+    ("get", "/api/meeting-kinds"),
     ("get", "/api/meetings/{meeting_id}/me"),
     ("get", "/api/meetings/{meeting_id}/board"),
     ("get", "/api/meetings/{meeting_id}/participants"),

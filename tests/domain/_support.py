@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import itertools
 
-from app.domain.board import BoardState, Card, CardKind, Column
+from app.domain.board import Card, CardKind, Column
 from app.domain.operations import Actor, AddCard, Applied, DeleteCard, EditCard, MoveCard, apply_operation
 from app.domain.roles import Role
+from app.domain.state import BoardState
 
 CHAIR = Actor("chair-1", Role.chair)
 SOCIAL_WORKER = Actor("sw-1", Role.professional)
@@ -28,7 +29,7 @@ class Room:
 
     def do(self, actor: Actor, op: Op) -> Applied:
         """Apply like the server: a refused op raises and leaves the board and the sequence untouched."""
-        applied = apply_operation(self.state, op, actor, new_card_id=f"srv-{next(self._ids)}", seq=self.state.seq + 1)
+        applied = apply_operation(self.state, op, actor, new_id=f"srv-{next(self._ids)}", seq=self.state.seq + 1)
         self.state = applied.state
         return applied
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from app.domain.board import BoardState, CardKind, Column
+from app.domain.board import CardKind, Column
 from app.domain.errors import CardAlreadyExists, MeetingReadOnly
 from app.domain.operations import AddCard, DeleteCard, apply_operation
+from app.domain.state import BoardState
 
 from ._support import CHAIR, MUM, SOCIAL_WORKER, Room
 
@@ -33,7 +34,7 @@ def test_add_does_not_change_the_board_it_was_given() -> None:
         before,
         AddCard(column=Column.worries, kind=CardKind.harm, text="x"),
         CHAIR,
-        new_card_id="c1",
+        new_id="c1",
         seq=1,
     ).state
     assert before.cards() == []
@@ -46,7 +47,7 @@ def test_server_assigned_id_is_used_when_client_names_none_and_logged() -> None:
         BoardState(),
         AddCard(column=Column.working_well, kind=CardKind.strength, text="Mum walks him to school"),
         MUM,
-        new_card_id="srv-42",
+        new_id="srv-42",
         seq=7,
     )
     assert applied.card_id == "srv-42"
@@ -61,7 +62,7 @@ def test_client_chosen_id_wins_over_server_id() -> None:
         BoardState(),
         AddCard(card_id="client-abc", column=Column.worries, kind=CardKind.harm, text="x"),
         CHAIR,
-        new_card_id="srv-1",
+        new_id="srv-1",
         seq=1,
     )
     assert applied.card_id == "client-abc"
@@ -144,7 +145,7 @@ def test_nothing_can_be_added_once_the_meeting_is_finalised() -> None:
             state,
             AddCard(column=Column.worries, kind=CardKind.harm, text="late"),
             CHAIR,
-            new_card_id="c",
+            new_id="c",
             seq=1,
         )
     assert refused.value.code == "meeting_read_only"

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from app.domain.board import BoardState, CardKind, Column
+from app.domain.board import CardKind, Column
 from app.domain.errors import CardNotFound, InvalidOperation, MeetingReadOnly
 from app.domain.operations import EditCard
+from app.domain.state import BoardState
 
 from ._support import CHAIR, MUM, SOCIAL_WORKER, TEACHER, Room
 

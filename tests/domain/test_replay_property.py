@@ -7,12 +7,15 @@ server, accepted operations are numbered and logged as `Applied.op`; refused one
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 
-from app.domain.board import KINDS_BY_COLUMN, BoardState, Column
+from app.domain.board import KINDS_BY_COLUMN, Column
 from app.domain.errors import DomainError, StaleVersion
 from app.domain.operations import (
+    EPOCH,
     Actor,
     AddCard,
     DeleteCard,
@@ -20,6 +23,7 @@ from app.domain.operations import (
     operation_adapter,
     replay,
 )
+from app.domain.state import BoardState
 from tests.support.operation_steps import Step, operation_steps, resolve
 
 from ._support import CHAIR, GRAN, MINUTES, MUM, PROJECTOR, SOCIAL_WORKER, TEACHER, Op
@@ -27,7 +31,7 @@ from ._support import CHAIR, GRAN, MINUTES, MUM, PROJECTOR, SOCIAL_WORKER, TEACH
 # Writers appear more often than watchers so that most meetings get somewhere.
 ACTORS = [CHAIR, SOCIAL_WORKER, TEACHER, MUM, GRAN, CHAIR, SOCIAL_WORKER, TEACHER, MUM, PROJECTOR, MINUTES]
 
-LogEntry = tuple[int, Op, Actor]
+LogEntry = tuple[int, Op, Actor, datetime]
 steps = operation_steps(ACTORS)
 
 
@@ -60,7 +64,7 @@ def _run(meeting: list[Step[Actor]]) -> tuple[BoardState, list[LogEntry], int]:
         op = resolve(step, state)
         seq = state.seq + 1
         try:
-            applied = apply_operation(state, op, step.actor, new_card_id=f"srv-{number}", seq=seq)
+            applied = apply_operation(state, op, step.actor, new_id=f"srv-{number}", seq=seq)
         except StaleVersion as error:
             refused += 1
             found = state.find(op.card_id)
@@ -76,7 +80,7 @@ def _run(meeting: list[Step[Actor]]) -> tuple[BoardState, list[LogEntry], int]:
         note(f"seq {seq}: {step.actor.role} {applied.op!r}")
         before, state = state, applied.state
         assert state.seq == seq
-        log.append((seq, applied.op, step.actor))
+        log.append((seq, applied.op, step.actor, EPOCH))
         _check_invariants(state)
         # Only the touched card changes; everyone else's cards keep their words and their order.
         assert _others(state, applied.card_id) == _others(before, applied.card_id)
@@ -110,7 +114,9 @@ def test_replaying_the_log_rebuilds_the_board_exactly(meeting: list[Step[Actor]]
     assert replay(log) == rebuilt, "replaying twice gives the same board"
 
     # The store keeps the log as JSON: reading it back and replaying still gives the same board.
-    from_storage = [(seq, operation_adapter.validate_json(op.model_dump_json()), actor) for seq, op, actor in log]
+    from_storage = [
+        (seq, operation_adapter.validate_json(op.model_dump_json()), actor, at) for seq, op, actor, at in log
+    ]
     assert replay(from_storage) == final
     # And a JSON snapshot of the board reads back as the same board.
     assert BoardState.model_validate_json(final.model_dump_json()) == final
@@ -126,19 +132,19 @@ def test_replaying_a_prefix_gives_the_board_as_it_was_then(meeting: list[Step[Ac
     for number, step in enumerate(meeting):
         try:
             applied = apply_operation(
-                state, resolve(step, state), step.actor, new_card_id=f"srv-{number}", seq=state.seq + 1
+                state, resolve(step, state), step.actor, new_id=f"srv-{number}", seq=state.seq + 1
             )
         except DomainError:
             continue
         state = applied.state
-        log.append((state.seq, applied.op, step.actor))
+        log.append((state.seq, applied.op, step.actor, EPOCH))
         boards.append(state)
     cut = min(cut, len(log))
     assert replay(log[:cut]) == boards[cut]
     # Continuing from the snapshot at `cut` with the rest of the log reaches the same end.
     resumed = boards[cut]
-    for seq, op, actor in log[cut:]:
-        resumed = apply_operation(resumed, op, actor, new_card_id="", seq=seq).state
+    for seq, op, actor, _at in log[cut:]:
+        resumed = apply_operation(resumed, op, actor, new_id="", seq=seq).state
     assert resumed == state
 
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlmodel import col
 
-from app.domain.board import BoardState
 from app.domain.operations import Actor, replay
 from app.domain.roles import Role
+from app.domain.state import BoardState
 from app.store.database import Database
 from app.store.meetings import Meetings
 from app.store.oplog import CommittedOp, OpLog
@@ -72,7 +72,8 @@ async def whole_log(oplog: OpLog, meeting_id: str) -> list[CommittedOp]:
 
 async def replayed(oplog: OpLog, meeting_id: str) -> BoardState:
     """The board rebuilt from nothing but the op log."""
-    return replay([(op.seq, op.op, op.actor) for op in await whole_log(oplog, meeting_id)])
+    entries = [(op.seq, op.op, op.actor, op.at) for op in await whole_log(oplog, meeting_id)]
+    return replay(entries, await oplog.genesis(meeting_id))
 
 
 async def op_rows(db: Database, meeting_id: str) -> list[OpRow]:

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import col
 
-from app.domain.board import BoardState, CardKind, Column
+from app.domain.board import CardKind, Column
 from app.domain.errors import (
     CardNotFound,
     DomainError,
@@ -17,8 +17,10 @@ from app.domain.errors import (
     StaleVersion,
 )
 from app.domain.operations import Actor, AddCard, DeleteCard, EditCard, MoveCard, apply_operation
+from app.domain.operations import AnyOperation as Op
+from app.domain.state import BoardState
 from app.store.database import Database
-from app.store.oplog import Op, OpLog
+from app.store.oplog import OpLog
 from app.store.tables import MeetingRow, OpRow
 
 from ._support import Room, card_rows, new_room, op_id, op_rows, replayed
@@ -217,7 +219,7 @@ async def test_the_projection_follows_add_edit_move_delete_exactly(db: Database,
             expected,
             committed.op,
             actor,
-            new_card_id=f"unused-{next(numbers)}",
+            new_id=f"unused-{next(numbers)}",
             seq=committed.seq,
         ).state
         stored = await OpLog(db).board(room.meeting_id)  # no cache: what the database holds

@@ -13,9 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
-from app.domain.board import BoardState
 from app.domain.errors import DomainError
 from app.domain.operations import AddCard, apply_operation
+from app.domain.state import BoardState
 from app.store.database import Database
 from app.store.oplog import CommittedOp, OpLog
 from tests.support.operation_steps import RESEND, Step, operation_steps, resolve
@@ -46,7 +46,7 @@ async def _run_meeting(db: Database, oplog: OpLog, meeting: list[Step[int]]) -> 
             continue
         op = resolve(step, model)
         try:
-            expected = apply_operation(model, op, actor, new_card_id="srv", seq=model.seq + 1)
+            expected = apply_operation(model, op, actor, new_id="srv", seq=model.seq + 1)
         except DomainError as error:
             expected_error: DomainError | None = error
         else:
@@ -62,7 +62,7 @@ async def _run_meeting(db: Database, oplog: OpLog, meeting: list[Step[int]]) -> 
         note(f"seq {committed.seq}: {actor.role} {committed.op!r}")
         assert expected_error is None, f"the store accepted what the rules refuse: {expected_error!r}"
         assert committed.seq == model.seq + 1
-        model = apply_operation(model, committed.op, actor, new_card_id="unused", seq=committed.seq).state
+        model = apply_operation(model, committed.op, actor, new_id="unused", seq=committed.seq).state
         if not isinstance(op, AddCard) or op.card_id is not None:
             assert model == expected.state
         accepted.append(committed)

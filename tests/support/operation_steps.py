@@ -13,8 +13,9 @@ from typing import Generic, TypeVar
 
 from hypothesis import strategies as st
 
-from app.domain.board import BoardState, CardKind, Column, default_kind
+from app.domain.board import CardKind, Column, default_kind
 from app.domain.operations import AddCard, DeleteCard, EditCard, MoveCard
+from app.domain.state import BoardState
 
 ActorT = TypeVar("ActorT")
 Op = AddCard | EditCard | MoveCard | DeleteCard

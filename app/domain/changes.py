@@ -1,0 +1,44 @@
+"""What an operation changed: each item it touched, as it is after the operation (null once removed).
+
+Events carry these, so a screen updates its copy of the meeting without knowing the rules: it replaces or removes
+the item with that entity and id. visibility.py decides, per connection, which of them each screen receives.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, TypeAdapter
+
+from app.domain.attendance import AttendeeChange
+from app.domain.board import CardChange
+from app.domain.children import ChildChange
+from app.domain.closed_part import ClosedPartChange
+from app.domain.decision import DecisionChange, DecisionNoteChange
+from app.domain.focus import FocusChange
+from app.domain.phases import PhaseChange
+from app.domain.plan import NetworkChange, PlanDatesChange, StepChange
+from app.domain.scaling import AnswerChange, RoundChange
+from app.domain.statements import StatementChange
+from app.domain.voice import ChildWordsChange
+
+AnyChange = (
+    CardChange
+    | ChildChange
+    | AttendeeChange
+    | StatementChange
+    | RoundChange
+    | AnswerChange
+    | NetworkChange
+    | StepChange
+    | PlanDatesChange
+    | DecisionChange
+    | DecisionNoteChange
+    | ChildWordsChange
+    | PhaseChange
+    | ClosedPartChange
+    | FocusChange
+)
+Change = Annotated[AnyChange, Field(discriminator="entity")]
+change_adapter: TypeAdapter[AnyChange] = TypeAdapter(Change)
+changes_adapter: TypeAdapter[list[AnyChange]] = TypeAdapter(list[Change])

@@ -1,0 +1,106 @@
+"""What every item on a meeting's record shares: ids, text limits, versions, authorship, restriction, and the
+small collection functions the concept modules use to change a tuple of items without mutating it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Annotated, Protocol, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from app.domain.errors import InvalidOperation, ItemNotFound, StaleVersion
+
+TEXT_MAX = 1000
+"""Characters in one field: enough for a danger statement, short enough to read on a projected wall."""
+
+ItemId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+ParticipantId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TEXT_MAX)]
+"""Words someone wrote: never empty."""
+OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=TEXT_MAX)]
+"""Words that may be left blank while the room works on the rest."""
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)]
+ChildIds = Annotated[tuple[ItemId, ...], Field(max_length=12, description="The children this concerns (ids).")]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Item(Model):
+    id: ItemId
+    version: int = Field(default=1, ge=1, description="Starts at 1; every accepted change to its words adds one.")
+
+
+class AuthoredItem(Item):
+    """Written by someone in the room: who wrote it stays; who changed it last is added beside it."""
+
+    author_id: ParticipantId
+    edited_by: ParticipantId | None = Field(
+        default=None, description="Who last changed the words, when that was not the author (authorship never moves)."
+    )
+    restricted: bool = Field(
+        default=False, description="Kept from the family and the room screen (closed part, or marked by the chair)."
+    )
+
+    def kept_from_family(self) -> bool:
+        """Whether the family and the room screen must never receive it (visibility.py applies this)."""
+        return self.restricted
+
+
+class HasId(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+ItemT = TypeVar("ItemT", bound=HasId)
+
+
+def find(items: Iterable[ItemT], item_id: str) -> ItemT | None:
+    return next((item for item in items if item.id == item_id), None)
+
+
+def require(items: Iterable[ItemT], item_id: str, what: str) -> ItemT:
+    found = find(items, item_id)
+    if found is None:
+        raise ItemNotFound(f"That {what} is not in this meeting (any more).")
+    return found
+
+
+def replaced(items: tuple[ItemT, ...], item: ItemT) -> tuple[ItemT, ...]:
+    """The tuple with `item` in place of the one with its id, or added at the end."""
+    if any(existing.id == item.id for existing in items):
+        return tuple(item if existing.id == item.id else existing for existing in items)
+    return (*items, item)
+
+
+def removed(items: tuple[ItemT, ...], item_id: str) -> tuple[ItemT, ...]:
+    return tuple(item for item in items if item.id != item_id)
+
+
+def check_new_id(items: Iterable[HasId], item_id: str, limit: int, what: str) -> None:
+    if find(items, item_id) is not None:
+        raise InvalidOperation(f"A {what} with that id is already in this meeting.")
+    if sum(1 for _ in items) >= limit:
+        raise InvalidOperation(f"This meeting already has {limit} of these; that is the most one meeting can hold.")
+
+
+def check_version(item: Item, base_version: int, what: str) -> None:
+    if base_version != item.version:
+        raise StaleVersion(
+            f"Someone changed this {what} while you were working on it. Here is the current version.", item
+        )
+
+
+class Authored(Protocol):
+    @property
+    def author_id(self) -> str: ...
+
+    @property
+    def edited_by(self) -> str | None: ...
+
+
+def last_editor(item: Authored, editor_id: str) -> str | None:
+    """Who to show as the last to change an item's words: nobody while only its author has."""
+    return None if editor_id == item.author_id and item.edited_by is None else editor_id
