@@ -24,7 +24,7 @@ from app.domain.items import (
     replaced,
     require,
 )
-from app.domain.statements import Agreement, FamilyView
+from app.domain.statements import Agreement, FamilyView, family_view_after
 
 if TYPE_CHECKING:
     from app.domain.state import MeetingState
@@ -177,24 +177,8 @@ def clear_decision(state: MeetingState, op: ClearDecision, ctx: OpContext) -> Ou
 
 def set_decision_view(state: MeetingState, op: SetDecisionView, ctx: OpContext) -> Outcome:
     decision = _decision_or_new(state, op.child_id, ctx)
-    view = decision.family_view
-    if op.base_version != (view.version if view else 0):
-        raise StaleVersion("Someone changed the family's view while you were writing. Here it is now.", decision)
-    me = ctx.actor.participant_id
-    if view is None:
-        new_view = FamilyView(agreement=op.agreement, words=op.words, author_id=me)
-    elif (view.agreement, view.words) == (op.agreement, op.words):
-        return _save(state, decision)
-    else:
-        new_view = view.model_copy(
-            update={
-                "agreement": op.agreement,
-                "words": op.words,
-                "version": view.version + 1,
-                "edited_by": last_editor(view, me),
-            }
-        )
-    return _save(state, decision.model_copy(update={"family_view": new_view}))
+    view = family_view_after(decision.family_view, op, ctx, decision)
+    return _save(state, decision if view is None else decision.model_copy(update={"family_view": view}))
 
 
 def add_decision_note(state: MeetingState, op: AddDecisionNote, ctx: OpContext) -> Outcome:

@@ -3,12 +3,17 @@ small collection functions the concept modules use to change a tuple of items wi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Annotated, Protocol, TypeVar
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from app.domain.context import OpContext, Outcome
 from app.domain.errors import InvalidOperation, ItemNotFound, StaleVersion
+
+if TYPE_CHECKING:
+    from app.domain.state import MeetingState
 
 TEXT_MAX = 1000
 """Characters in one field: enough for a danger statement, short enough to read on a projected wall."""
@@ -104,3 +109,68 @@ class Authored(Protocol):
 def last_editor(item: Authored, editor_id: str) -> str | None:
     """Who to show as the last to change an item's words: nobody while only its author has."""
     return None if editor_id == item.author_id and item.edited_by is None else editor_id
+
+
+AuthoredT = TypeVar("AuthoredT", bound=AuthoredItem)
+
+
+@dataclass(frozen=True, slots=True)
+class AuthoredCollection(Generic[AuthoredT]):
+    """One kind of item people write (danger statements, the safety network, next steps, a child's words): the
+    same rules to add, edit and delete each, so every such item keeps its author, counts its versions and is
+    restricted when added during a closed part in exactly one way."""
+
+    field: str
+    """The MeetingState field that holds them."""
+    item: type[AuthoredT]
+    change: Callable[..., Any]
+    """Its change model: (id, value)."""
+    id_field: str
+    """The operations' field naming the item."""
+    words: tuple[str, ...]
+    """The operations' fields copied onto the item."""
+    what: str
+    limit: int
+
+    def all(self, state: MeetingState) -> tuple[AuthoredT, ...]:
+        items: tuple[AuthoredT, ...] = getattr(state, self.field)
+        return items
+
+    def get(self, state: MeetingState, item_id: str) -> AuthoredT:
+        return require(self.all(state), item_id, self.what)
+
+    def save(self, state: MeetingState, item: AuthoredT, logged: BaseModel | None = None) -> Outcome:
+        after = state.model_copy(update={self.field: replaced(self.all(state), item)})
+        return Outcome(after, (self.change(id=item.id, value=item),), item.id, logged)
+
+    def add(self, state: MeetingState, op: BaseModel, ctx: OpContext, **more: Any) -> Outcome:
+        item_id = getattr(op, self.id_field) or ctx.new_id
+        check_new_id(self.all(state), item_id, self.limit, self.what)
+        item = self.item(
+            id=item_id,
+            author_id=ctx.actor.participant_id,
+            restricted=state.closed_part.active,
+            **{key: getattr(op, key) for key in self.words},
+            **more,
+        )
+        return self.save(state, item, op.model_copy(update={self.id_field: item_id}))
+
+    def edit(self, state: MeetingState, op: BaseModel, ctx: OpContext, doing: str) -> Outcome:
+        item = self.get(state, getattr(op, self.id_field))
+        ctx.check_owner(item.author_id, doing)
+        check_version(item, getattr(op, "base_version"), self.what)  # noqa: B009
+        words = {key: getattr(op, key) for key in self.words}
+        if all(getattr(item, key) == value for key, value in words.items()):
+            return self.save(state, item)  # the same words again: no new version, nobody's edit made stale
+        editor = last_editor(item, ctx.actor.participant_id)
+        return self.save(state, item.model_copy(update={**words, "version": item.version + 1, "edited_by": editor}))
+
+    def delete(self, state: MeetingState, op: BaseModel, ctx: OpContext, doing: str) -> Outcome:
+        item = self.get(state, getattr(op, self.id_field))
+        ctx.check_owner(item.author_id, doing)
+        check_version(item, getattr(op, "base_version"), self.what)  # noqa: B009
+        return self.remove(state, item.id)
+
+    def remove(self, state: MeetingState, item_id: str) -> Outcome:
+        after = state.model_copy(update={self.field: removed(self.all(state), item_id)})
+        return Outcome(after, (self.change(id=item_id, value=None),), item_id)

@@ -12,6 +12,7 @@ from app.domain.children import check_children
 from app.domain.context import Handler, OpContext, Outcome
 from app.domain.errors import InvalidOperation
 from app.domain.items import (
+    AuthoredCollection,
     AuthoredItem,
     ChildIds,
     ItemId,
@@ -20,11 +21,6 @@ from app.domain.items import (
     OptionalText,
     ShortText,
     Text,
-    check_new_id,
-    check_version,
-    last_editor,
-    removed,
-    replaced,
     require,
 )
 
@@ -144,53 +140,39 @@ class SetPlanDates(Model):
     core_group: date | None = None
 
 
-_MEMBER = ("name", "relationship", "agreed_to")
-_STEP = ("what", "who", "by_when", "how_we_know", "child_ids")
-
-
-def _save_member(state: MeetingState, member: NetworkMember, logged: Model | None = None) -> Outcome:
-    after = state.model_copy(update={"network": replaced(state.network, member)})
-    return Outcome(after, (NetworkChange(id=member.id, value=member),), member.id, logged)
-
-
-def _save_step(state: MeetingState, step: NextStep, logged: Model | None = None) -> Outcome:
-    after = state.model_copy(update={"steps": replaced(state.steps, step)})
-    return Outcome(after, (StepChange(id=step.id, value=step),), step.id, logged)
+NETWORK = AuthoredCollection(
+    field="network",
+    item=NetworkMember,
+    change=NetworkChange,
+    id_field="member_id",
+    words=("name", "relationship", "agreed_to"),
+    what="safety network member",
+    limit=MAX_NETWORK,
+)
+STEPS = AuthoredCollection(
+    field="steps",
+    item=NextStep,
+    change=StepChange,
+    id_field="step_id",
+    words=("what", "who", "by_when", "how_we_know", "child_ids"),
+    what="next step",
+    limit=MAX_STEPS,
+)
 
 
 def add_network_member(state: MeetingState, op: AddNetworkMember, ctx: OpContext) -> Outcome:
-    member_id = op.member_id or ctx.new_id
-    check_new_id(state.network, member_id, MAX_NETWORK, "safety network member")
-    member = NetworkMember(
-        id=member_id,
-        author_id=ctx.actor.participant_id,
-        restricted=state.closed_part.active,
-        **{key: getattr(op, key) for key in _MEMBER},
-    )
-    return _save_member(state, member, op.model_copy(update={"member_id": member_id}))
+    return NETWORK.add(state, op, ctx)
 
 
 def edit_network_member(state: MeetingState, op: EditNetworkMember, ctx: OpContext) -> Outcome:
-    member = require(state.network, op.member_id, "safety network member")
-    ctx.check_owner(member.author_id, "change the safety network")
-    check_version(member, op.base_version, "safety network member")
-    words = {key: getattr(op, key) for key in _MEMBER}
-    if all(getattr(member, key) == value for key, value in words.items()):
-        return _save_member(state, member)
-    edited = member.model_copy(
-        update={**words, "version": member.version + 1, "edited_by": last_editor(member, ctx.actor.participant_id)}
-    )
-    return _save_member(state, edited)
+    return NETWORK.edit(state, op, ctx, "change safety network members")
 
 
 def remove_network_member(state: MeetingState, op: RemoveNetworkMember, ctx: OpContext) -> Outcome:
-    member = require(state.network, op.member_id, "safety network member")
-    ctx.check_owner(member.author_id, "change the safety network")
-    check_version(member, op.base_version, "safety network member")
+    member = NETWORK.get(state, op.member_id)
     if any(isinstance(step.who, NetworkOwner) and step.who.member_id == member.id for step in state.steps):
         raise InvalidOperation(f"{member.name} is named in the plan. Change those steps first.")
-    after = state.model_copy(update={"network": removed(state.network, member.id)})
-    return Outcome(after, (NetworkChange(id=member.id, value=None),), member.id)
+    return NETWORK.delete(state, op, ctx, "remove safety network members")
 
 
 def _check_owner_exists(state: MeetingState, who: AttendeeOwner | NetworkOwner | NamedOwner | None) -> None:
@@ -201,40 +183,19 @@ def _check_owner_exists(state: MeetingState, who: AttendeeOwner | NetworkOwner |
 
 
 def add_step(state: MeetingState, op: AddStep, ctx: OpContext) -> Outcome:
-    step_id = op.step_id or ctx.new_id
-    check_new_id(state.steps, step_id, MAX_STEPS, "next step")
     _check_owner_exists(state, op.who)
     check_children(state, op.child_ids)
-    step = NextStep(
-        id=step_id,
-        author_id=ctx.actor.participant_id,
-        restricted=state.closed_part.active,
-        **{key: getattr(op, key) for key in _STEP},
-    )
-    return _save_step(state, step, op.model_copy(update={"step_id": step_id}))
+    return STEPS.add(state, op, ctx)
 
 
 def edit_step(state: MeetingState, op: EditStep, ctx: OpContext) -> Outcome:
-    step = require(state.steps, op.step_id, "next step")
-    ctx.check_owner(step.author_id, "change the plan")
-    check_version(step, op.base_version, "next step")
     _check_owner_exists(state, op.who)
     check_children(state, op.child_ids)
-    words = {key: getattr(op, key) for key in _STEP}
-    if all(getattr(step, key) == value for key, value in words.items()):
-        return _save_step(state, step)
-    edited = step.model_copy(
-        update={**words, "version": step.version + 1, "edited_by": last_editor(step, ctx.actor.participant_id)}
-    )
-    return _save_step(state, edited)
+    return STEPS.edit(state, op, ctx, "change next steps")
 
 
 def delete_step(state: MeetingState, op: DeleteStep, ctx: OpContext) -> Outcome:
-    step = require(state.steps, op.step_id, "next step")
-    ctx.check_owner(step.author_id, "change the plan")
-    check_version(step, op.base_version, "next step")
-    after = state.model_copy(update={"steps": removed(state.steps, step.id)})
-    return Outcome(after, (StepChange(id=step.id, value=None),), step.id)
+    return STEPS.delete(state, op, ctx, "delete next steps")
 
 
 def set_plan_dates(state: MeetingState, op: SetPlanDates, ctx: OpContext) -> Outcome:

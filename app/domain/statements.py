@@ -9,7 +9,7 @@ version, so the family giving their view never makes a professional's edit of th
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
@@ -17,6 +17,7 @@ from app.domain.children import check_children
 from app.domain.context import Handler, OpContext, Outcome
 from app.domain.errors import InvalidOperation, StaleVersion
 from app.domain.items import (
+    AuthoredCollection,
     AuthoredItem,
     ChildIds,
     ItemId,
@@ -24,12 +25,7 @@ from app.domain.items import (
     OptionalText,
     ParticipantId,
     Text,
-    check_new_id,
-    check_version,
     last_editor,
-    removed,
-    replaced,
-    require,
 )
 
 if TYPE_CHECKING:
@@ -114,6 +110,19 @@ class SetFamilyView(Model):
     words: OptionalText = ""
 
 
+class FamilyViewGiven(Protocol):
+    """What giving the family's view takes, of a statement or of the decision."""
+
+    @property
+    def base_version(self) -> int: ...
+
+    @property
+    def agreement(self) -> Agreement: ...
+
+    @property
+    def words(self) -> str: ...
+
+
 class SetSafetyGoal(Model):
     type: Literal["set_safety_goal"] = "set_safety_goal"
     statement_id: ItemId
@@ -124,80 +133,59 @@ class SetSafetyGoal(Model):
     how_long: OptionalText = ""
 
 
-_WORDS = ("who_is_worried", "behaviour", "impact", "if_nothing_changes", "child_ids")
+STATEMENTS = AuthoredCollection(
+    field="statements",
+    item=DangerStatement,
+    change=StatementChange,
+    id_field="statement_id",
+    words=("who_is_worried", "behaviour", "impact", "if_nothing_changes", "child_ids"),
+    what="danger statement",
+    limit=MAX_STATEMENTS,
+)
 _GOAL = ("adults_will", "child_will_experience", "professionals_will_see", "how_long")
 
 
-def _save(state: MeetingState, statement: DangerStatement, logged: Model | None = None) -> Outcome:
-    after = state.model_copy(update={"statements": replaced(state.statements, statement)})
-    return Outcome(after, (StatementChange(id=statement.id, value=statement),), statement.id, logged)
-
-
 def add_statement(state: MeetingState, op: AddStatement, ctx: OpContext) -> Outcome:
-    statement_id = op.statement_id or ctx.new_id
-    check_new_id(state.statements, statement_id, MAX_STATEMENTS, "danger statement")
     check_children(state, op.child_ids)
-    statement = DangerStatement(
-        id=statement_id,
-        author_id=ctx.actor.participant_id,
-        restricted=state.closed_part.active,
-        **{key: getattr(op, key) for key in _WORDS},
-    )
-    return _save(state, statement, op.model_copy(update={"statement_id": statement_id}))
+    return STATEMENTS.add(state, op, ctx)
 
 
 def edit_statement(state: MeetingState, op: EditStatement, ctx: OpContext) -> Outcome:
-    statement = require(state.statements, op.statement_id, "danger statement")
-    ctx.check_owner(statement.author_id, "change danger statements")
-    check_version(statement, op.base_version, "danger statement")
     check_children(state, op.child_ids)
-    words = {key: getattr(op, key) for key in _WORDS}
-    if all(getattr(statement, key) == value for key, value in words.items()):
-        return _save(state, statement)
-    edited = statement.model_copy(
-        update={
-            **words,
-            "version": statement.version + 1,
-            "edited_by": last_editor(statement, ctx.actor.participant_id),
-        }
-    )
-    return _save(state, edited)
+    return STATEMENTS.edit(state, op, ctx, "change danger statements")
 
 
 def delete_statement(state: MeetingState, op: DeleteStatement, ctx: OpContext) -> Outcome:
-    statement = require(state.statements, op.statement_id, "danger statement")
-    ctx.check_owner(statement.author_id, "delete danger statements")
-    check_version(statement, op.base_version, "danger statement")
-    if any(r.statement_id == statement.id for r in state.rounds):
+    if any(r.statement_id == op.statement_id for r in state.rounds):
         raise InvalidOperation("The room has scaled this danger statement, so it stays on the record.")
-    after = state.model_copy(update={"statements": removed(state.statements, statement.id)})
-    return Outcome(after, (StatementChange(id=statement.id, value=None),), statement.id)
+    return STATEMENTS.delete(state, op, ctx, "delete danger statements")
+
+
+def family_view_after(
+    view: FamilyView | None, op: FamilyViewGiven, ctx: OpContext, holder: BaseModel
+) -> FamilyView | None:
+    """The family's view (of a statement or of a decision) once they, or someone writing for them, have given
+    it; None when it is unchanged. A view given against an older version is refused with its `holder` as now."""
+    base_version, agreement, words = op.base_version, op.agreement, op.words
+    if base_version != (view.version if view else 0):
+        raise StaleVersion("Someone changed the family's view while you were working on it. Here it is now.", holder)
+    me = ctx.actor.participant_id
+    if view is None:
+        return FamilyView(agreement=agreement, words=words, author_id=me)
+    if (view.agreement, view.words) == (agreement, words):
+        return None
+    update = {"agreement": agreement, "words": words, "version": view.version + 1, "edited_by": last_editor(view, me)}
+    return view.model_copy(update=update)
 
 
 def set_family_view(state: MeetingState, op: SetFamilyView, ctx: OpContext) -> Outcome:
-    statement = require(state.statements, op.statement_id, "danger statement")
-    view = statement.family_view
-    if op.base_version != (view.version if view else 0):
-        raise _stale(statement, "the family's view")
-    me = ctx.actor.participant_id
-    if view is None:
-        new_view = FamilyView(agreement=op.agreement, words=op.words, author_id=me)
-    elif (view.agreement, view.words) == (op.agreement, op.words):
-        return _save(state, statement)
-    else:
-        new_view = view.model_copy(
-            update={
-                "agreement": op.agreement,
-                "words": op.words,
-                "version": view.version + 1,
-                "edited_by": last_editor(view, me),
-            }
-        )
-    return _save(state, statement.model_copy(update={"family_view": new_view}))
+    statement = STATEMENTS.get(state, op.statement_id)
+    view = family_view_after(statement.family_view, op, ctx, statement)
+    return STATEMENTS.save(state, statement if view is None else statement.model_copy(update={"family_view": view}))
 
 
 def set_safety_goal(state: MeetingState, op: SetSafetyGoal, ctx: OpContext) -> Outcome:
-    statement = require(state.statements, op.statement_id, "danger statement")
+    statement = STATEMENTS.get(state, op.statement_id)
     goal = statement.goal
     if op.base_version != (goal.version if goal else 0):
         raise _stale(statement, "safety goal")
@@ -208,10 +196,10 @@ def set_safety_goal(state: MeetingState, op: SetSafetyGoal, ctx: OpContext) -> O
     if goal is None:
         new_goal = SafetyGoal(author_id=me, **words)
     elif all(getattr(goal, key) == value for key, value in words.items()):
-        return _save(state, statement)
+        return STATEMENTS.save(state, statement)
     else:
         new_goal = goal.model_copy(update={**words, "version": goal.version + 1, "edited_by": last_editor(goal, me)})
-    return _save(state, statement.model_copy(update={"goal": new_goal}))
+    return STATEMENTS.save(state, statement.model_copy(update={"goal": new_goal}))
 
 
 def _stale(statement: DangerStatement, what: str) -> StaleVersion:

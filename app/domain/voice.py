@@ -12,17 +12,12 @@ from pydantic import BaseModel, Field
 from app.domain.children import require_child
 from app.domain.context import Handler, OpContext, Outcome
 from app.domain.items import (
+    AuthoredCollection,
     AuthoredItem,
     ItemId,
     Model,
     ShortText,
     Text,
-    check_new_id,
-    check_version,
-    last_editor,
-    removed,
-    replaced,
-    require,
 )
 
 if TYPE_CHECKING:
@@ -79,47 +74,28 @@ class DeleteChildWords(Model):
     base_version: int = Field(ge=1)
 
 
-_FIELDS = ("house", "words", "shared", "told_to")
-
-
-def _save(state: MeetingState, words: ChildWords, logged: Model | None = None) -> Outcome:
-    after = state.model_copy(update={"voices": replaced(state.voices, words)})
-    return Outcome(after, (ChildWordsChange(id=words.id, value=words),), words.id, logged)
+WORDS = AuthoredCollection(
+    field="voices",
+    item=ChildWords,
+    change=ChildWordsChange,
+    id_field="voice_id",
+    words=("house", "words", "shared", "told_to"),
+    what="child's words",
+    limit=MAX_WORDS,
+)
 
 
 def add_child_words(state: MeetingState, op: AddChildWords, ctx: OpContext) -> Outcome:
     require_child(state, op.child_id)
-    voice_id = op.voice_id or ctx.new_id
-    check_new_id(state.voices, voice_id, MAX_WORDS, "child's words")
-    words = ChildWords(
-        id=voice_id,
-        child_id=op.child_id,
-        author_id=ctx.actor.participant_id,
-        restricted=state.closed_part.active,
-        **{key: getattr(op, key) for key in _FIELDS},
-    )
-    return _save(state, words, op.model_copy(update={"voice_id": voice_id}))
+    return WORDS.add(state, op, ctx, child_id=op.child_id)
 
 
 def edit_child_words(state: MeetingState, op: EditChildWords, ctx: OpContext) -> Outcome:
-    words = require(state.voices, op.voice_id, "child's words")
-    ctx.check_owner(words.author_id, "change a child's words")
-    check_version(words, op.base_version, "child's words")
-    fields = {key: getattr(op, key) for key in _FIELDS}
-    if all(getattr(words, key) == value for key, value in fields.items()):
-        return _save(state, words)
-    edited = words.model_copy(
-        update={**fields, "version": words.version + 1, "edited_by": last_editor(words, ctx.actor.participant_id)}
-    )
-    return _save(state, edited)
+    return WORDS.edit(state, op, ctx, "change a child's words")
 
 
 def delete_child_words(state: MeetingState, op: DeleteChildWords, ctx: OpContext) -> Outcome:
-    words = require(state.voices, op.voice_id, "child's words")
-    ctx.check_owner(words.author_id, "delete a child's words")
-    check_version(words, op.base_version, "child's words")
-    after = state.model_copy(update={"voices": removed(state.voices, words.id)})
-    return Outcome(after, (ChildWordsChange(id=words.id, value=None),), words.id)
+    return WORDS.delete(state, op, ctx, "delete a child's words")
 
 
 HANDLERS: dict[type[BaseModel], Handler] = {
