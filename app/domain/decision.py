@@ -17,6 +17,7 @@ from app.domain.items import (
     Model,
     Name,
     OptionalText,
+    ParticipantId,
     check_new_id,
     find,
     last_editor,
@@ -54,6 +55,7 @@ class Decision(AuthoredItem):
     outcome: PlanOutcome | None = Field(default=None, description="Null until the chair records it.")
     categories: Categories = ()
     reasons: OptionalText = ""
+    recorded_by: ParticipantId | None = Field(default=None, description="Who recorded the outcome (the chair).")
     family_view: FamilyView | None = None
 
 
@@ -154,12 +156,15 @@ def record_decision(state: MeetingState, op: RecordDecision, ctx: OpContext) -> 
     if op.base_version != (decision.version if recorded else 0):
         raise StaleVersion("Someone changed this decision while you were working on it. Here it is now.", decision)
     _check_categories(op.outcome, op.categories)
-    words = {"outcome": op.outcome, "categories": op.categories, "reasons": op.reasons}
+    words: dict[str, object] = {"outcome": op.outcome, "categories": op.categories, "reasons": op.reasons}
     if recorded and all(getattr(decision, key) == value for key, value in words.items()):
         return _save(state, decision)
     version = decision.version + 1 if recorded else decision.version
     editor = last_editor(decision, ctx.actor.participant_id) if recorded else decision.edited_by
-    return _save(state, decision.model_copy(update={**words, "version": version, "edited_by": editor}))
+    recorder = ctx.actor.participant_id
+    return _save(
+        state, decision.model_copy(update={**words, "version": version, "edited_by": editor, "recorded_by": recorder})
+    )
 
 
 def clear_decision(state: MeetingState, op: ClearDecision, ctx: OpContext) -> Outcome:
