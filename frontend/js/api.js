@@ -49,7 +49,8 @@ export async function api(method, path, body) {
 }
 
 export const meetingsApi = {
-  create: (title, chairName) => api("POST", "/api/meetings", { title, chair_name: chairName }),
+  create: (title, chairName, kind = "initial_conference") =>
+    api("POST", "/api/meetings", { title, chair_name: chairName, kind }),
   join: (token) => api("POST", "/api/join", { token }),
   me: (id) => api("GET", `/api/meetings/${encodeURIComponent(id)}/me`),
   leave: (id) => api("POST", `/api/meetings/${encodeURIComponent(id)}/leave`),

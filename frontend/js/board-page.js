@@ -1,41 +1,68 @@
-// The board page's controller: owns the state, wires the connection to the model and the views.
-// Nothing of the meeting is written to browser storage: when this page goes, so does everything it held.
+// The board page's controller: owns the state and the connection; the views (views/app.js) only render it and
+// call the actions below. Nothing of the meeting is written to browser storage: when this page goes, so does
+// everything it held.
+//
+// Drafts of every form live here (state.ui.drafts, keyed by form), not in components, so moving the meeting to
+// another phase, or looking at another part, never throws away what anyone is typing.
 
 import { ApiError, meetingsApi } from "./api.js";
-import { applyEvent, columnsFromBoard, displayColumns, emptyColumns, findCard } from "./board-model.js";
 import { BoardConnection } from "./connection.js";
 import { COLUMNS, columnById, kindForMove } from "./kinds.js";
-import { BoardView } from "./views/board-view.js";
-import { EndView } from "./views/end-view.js";
-import { HeaderView } from "./views/header-view.js";
-import { NoticesView } from "./views/notices-view.js";
-import { PeopleView } from "./views/people-view.js";
+import { applyChanges, currentPhase, displayColumns, emptyMeeting, findCard, findItem, meetingFromBoard } from "./meeting-model.js";
+import { html, render as renderTree } from "./ui.js";
+import { App, makeContext } from "./views/app.js";
+import { AGREEMENT, partOfArea, partOfEntity } from "./words.js";
 
 const meetingId = decodeURIComponent(location.pathname.split("/").filter(Boolean)[1] || "");
+const root = document.getElementById("app");
+
+function freshUi() {
+  return {
+    viewPhase: null, // the phase this person chose to look at; null: wherever the meeting is
+    movedNote: false, // the meeting moved on while they were typing, so their view stayed where they were
+    editing: {}, // card id -> {text, kind, baseVersion, conflict, note}
+    moving: null,
+    moveTarget: null,
+    confirmingDelete: null,
+    confirmingLeave: false,
+    addDrafts: Object.fromEntries(COLUMNS.map((c) => [c.id, { text: "", kind: c.kinds[0] }])),
+    drafts: {}, // form key -> {field: value}
+    editors: {}, // form key -> {entity, id, versionKey, base, conflict, current}
+    formErrors: {}, // form key -> plain words
+    focusRequest: null, // {selector, token}: put the keyboard focus there after the next render
+    scrollRequest: null, // an item key ("statement:abc") to scroll to after the next render
+    followPart: null, // the room screen: the part holding what the chair last pointed at, until the phase moves
+  };
+}
+
+function freshPeople() {
+  return {
+    enabled: false,
+    list: [],
+    busy: false,
+    message: "",
+    newLink: null,
+    copyStatus: "",
+    form: { display_name: "", role: "professional", agency: "" },
+  };
+}
 
 const state = {
   phase: "loading", // loading | board | ended | left | failed
   endMessage: "",
   meeting: null,
   me: null,
-  permissions: { add_card: "none", edit_card: "none", move_card: "none", delete_card: "none" },
-  readOnly: false,
-  columns: emptyColumns(),
+  permissions: {},
+  board: emptyMeeting(),
   pendingOps: [],
-  display: emptyColumns(),
-  names: new Map(), // participant id -> {display_name, role, agency}: everyone seen during this visit
+  display: {},
+  names: new Map(), // participant id -> {display_name, role, agency}: everyone invited or seen
   present: [],
   connection: { state: "connecting", message: "", pending: 0 },
   notices: [],
-  ui: {
-    editing: {}, // card id -> {text, kind, baseVersion, conflict: card|null, note}
-    moving: null,
-    confirmingDelete: null,
-    confirmingLeave: false,
-    addDrafts: Object.fromEntries(COLUMNS.map((c) => [c.id, { text: "", kind: c.kinds[0] }])),
-    focusRequest: null,
-  },
-  people: { enabled: false, list: [], busy: false, message: "", newLink: null, copyStatus: "", resetToken: 0 },
+  clockSkewMs: 0, // server clock minus this device's clock
+  ui: freshUi(),
+  people: freshPeople(),
 };
 
 let connection = null;
@@ -43,26 +70,59 @@ let leaving = false; // the server ends our socket when we leave: that is not "s
 let noticeCounter = 0;
 let focusCounter = 0;
 let renderQueued = false;
-
-const views = {
-  header: new HeaderView(document.querySelector("[data-testid=meeting-header]")),
-  notices: new NoticesView(document.querySelector("[data-testid=notices]")),
-  people: new PeopleView(document.querySelector("[data-testid=people-panel]")),
-  board: new BoardView(document.querySelector("[data-testid=board]")),
-  end: new EndView(document.querySelector("[data-testid=end-state]")),
-};
+let lastFocusToken = null;
+let lastFocusKey = null;
+/** op id -> {form, draft, editor}: what a form sent, so a refusal can give the words back where they were. */
+const sentForms = new Map();
+/** Refusals given back to a form during this burst of frames, to check once the screen shows them. */
+const refusalsToCheck = [];
 
 // ---- rendering --------------------------------------------------------------------------------------------
 
 function render() {
   renderQueued = false;
-  state.display = displayColumns(state.columns, state.pendingOps, state.me);
-  views.end.render(state);
-  if (state.phase !== "board") return;
-  views.header.render(state);
-  views.notices.render(state);
-  views.people.render(state);
-  views.board.render(state);
+  state.display = displayColumns(state.board.columns, state.pendingOps, state.me);
+  const active = document.activeElement;
+  const selection =
+    active && typeof active.selectionStart === "number" ? [active.selectionStart, active.selectionEnd] : null;
+  renderTree(html`<${App} state=${state} actions=${actions} />`, root);
+  // Preact keeps the nodes of whatever did not change; a node moved within a list can lose focus: give it back.
+  if (active && active !== document.body && document.activeElement !== active && active.isConnected) {
+    active.focus();
+    if (selection && typeof active.selectionStart === "number") [active.selectionStart, active.selectionEnd] = selection;
+  }
+  const request = state.ui.focusRequest;
+  if (request && request.token !== lastFocusToken) {
+    lastFocusToken = request.token;
+    const target = root.querySelector(request.selector);
+    if (target) {
+      target.focus();
+      if (target.tagName === "TEXTAREA") target.selectionStart = target.selectionEnd = target.value.length;
+    }
+  }
+  followFocus();
+  surfaceHiddenRefusals();
+  document.title = state.meeting && state.phase === "board" ? `${state.meeting.title} · SoS Board` : "SoS Board";
+}
+
+/** The room screen scrolls to what the chair points at; anyone else does when they ask ("Show me"). */
+function followFocus() {
+  const focus = state.board.focus;
+  const key = focus ? `${focus.entity}:${focus.item_id}` : null;
+  let target = null;
+  if (key !== lastFocusKey) {
+    lastFocusKey = key;
+    if (key && state.me && state.me.role === "projector") target = key;
+  }
+  if (state.ui.scrollRequest) {
+    target = state.ui.scrollRequest;
+    state.ui.scrollRequest = null;
+  }
+  if (!target) return;
+  const el = root.querySelector(`[data-item="${CSS.escape(target)}"]`);
+  if (!el) return;
+  const calm = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  el.scrollIntoView({ block: "center", behavior: calm ? "auto" : "smooth" });
 }
 
 /** Render once after the current burst of frames (a reconnect can deliver many events in one go). */
@@ -78,15 +138,328 @@ function notify(text, tone = "info") {
   scheduleRender();
 }
 
-function requestFocus(key, selector) {
+function requestFocus(selector) {
   focusCounter += 1;
-  state.ui.focusRequest = { key, selector, token: focusCounter };
+  state.ui.focusRequest = { selector, token: focusCounter };
 }
 
 function remember(person) {
   const id = person.participant_id || person.id;
   if (!id) return;
   state.names.set(id, { display_name: person.display_name, role: person.role, agency: person.agency ?? null });
+}
+
+function context() {
+  return makeContext(state, actions);
+}
+
+// ---- forms: what each one sends ---------------------------------------------------------------------------
+
+/** The version an edit of this kind is based on, read from the item as it is (0: nothing there yet). */
+const VERSION = {
+  version: (item) => (item ? item.version : 0),
+  goal: (item) => (item && item.goal ? item.goal.version : 0),
+  family_view: (item) => (item && item.family_view ? item.family_view.version : 0),
+  decision: (item) => (item && item.outcome ? item.version : 0),
+};
+
+function summarize(editor, item) {
+  if (!item) return "";
+  let part = item;
+  if (editor.versionKey === "goal") part = item.goal;
+  if (editor.versionKey === "family_view") part = item.family_view;
+  if (!part) return "";
+  if (part.agreement) return `${AGREEMENT[part.agreement] || part.agreement}${part.words ? `: ${part.words}` : ""}`;
+  return Object.entries(part)
+    .filter(([key, value]) => typeof value === "string" && value && !/(^id|_id|_by|_at|^house|^column|^kind)$/.test(key))
+    .map(([, value]) => value)
+    .join(" · ");
+}
+
+const trim = (value) => (typeof value === "string" ? value.trim() : value);
+
+function whoFromChoice(draft) {
+  const choice = draft.who || "";
+  if (!choice) return { who: null };
+  if (choice === "person") {
+    const name = trim(draft.who_name || "");
+    if (!name) return { error: "Please write the name of who will do it." };
+    return { who: { kind: "person", name } };
+  }
+  const [kind, id] = choice.split(":");
+  if (kind === "attendee") return { who: { kind: "attendee", attendee_id: id } };
+  if (kind === "network") return { who: { kind: "network", member_id: id } };
+  return { who: null };
+}
+
+function choiceFromWho(who) {
+  if (!who) return { who: "" };
+  if (who.kind === "attendee") return { who: `attendee:${who.attendee_id}` };
+  if (who.kind === "network") return { who: `network:${who.member_id}` };
+  return { who: "person", who_name: who.name };
+}
+
+/**
+ * One entry per kind of form (the part of a form key before ':'). `build(draft, id, editor)` returns the op to
+ * send or {error}; `editor` describes the item an edit form is about, so its version can be checked.
+ */
+const FORMS = {
+  child: {
+    part: "attendance",
+    build(d) {
+      const name = trim(d.name || "");
+      if (!name) return { error: "Please write the child's first name or initials." };
+      const age = d.age === undefined || d.age === "" ? null : Number(d.age);
+      if (age !== null && (!Number.isInteger(age) || age < 0 || age > 25)) return { error: "Please give the age in whole years, from 0 to 25." };
+      return { type: "add_child", name, age };
+    },
+  },
+  attendee: {
+    part: "attendance",
+    build(d) {
+      const name = trim(d.name || "");
+      if (!name) return { error: "Please write the person's name." };
+      return {
+        type: "add_attendee",
+        name,
+        role_label: trim(d.role_label || ""),
+        agency: trim(d.agency || ""),
+        group: d.group || "professional",
+        status: d.status || "present",
+        report_sent: Boolean(d.report_sent),
+      };
+    },
+  },
+  statement: {
+    part: "statements",
+    editor: {
+      entity: "statement",
+      versionKey: "version",
+      fromItem: (s) => ({
+        who_is_worried: s.who_is_worried,
+        behaviour: s.behaviour,
+        impact: s.impact,
+        if_nothing_changes: s.if_nothing_changes,
+        child_ids: [...(s.child_ids || [])],
+      }),
+    },
+    build(d, id, editor) {
+      const words = {
+        who_is_worried: trim(d.who_is_worried || ""),
+        behaviour: trim(d.behaviour || ""),
+        impact: trim(d.impact || ""),
+        if_nothing_changes: trim(d.if_nothing_changes || ""),
+        child_ids: d.child_ids || [],
+      };
+      if (!words.behaviour) return { error: "Please write what the adults did or may do: a danger statement needs it." };
+      if (id === "new") return { type: "add_statement", ...words };
+      return { type: "edit_statement", statement_id: id, base_version: editor.base, ...words };
+    },
+  },
+  goal: {
+    part: "statements",
+    editor: {
+      entity: "statement",
+      versionKey: "goal",
+      fromItem: (s) => ({
+        adults_will: s.goal ? s.goal.adults_will : "",
+        child_will_experience: s.goal ? s.goal.child_will_experience : "",
+        professionals_will_see: s.goal ? s.goal.professionals_will_see : "",
+        how_long: s.goal ? s.goal.how_long : "",
+      }),
+    },
+    build(d, id, editor) {
+      const words = {
+        adults_will: trim(d.adults_will || ""),
+        child_will_experience: trim(d.child_will_experience || ""),
+        professionals_will_see: trim(d.professionals_will_see || ""),
+        how_long: trim(d.how_long || ""),
+      };
+      if (!Object.values(words).some(Boolean)) return { error: "Please write at least one part of the safety goal." };
+      return { type: "set_safety_goal", statement_id: id, base_version: editor.base, ...words };
+    },
+  },
+  view: {
+    part: "statements",
+    editor: {
+      entity: "statement",
+      versionKey: "family_view",
+      fromItem: (s) => ({ agreement: s.family_view ? s.family_view.agreement : null, words: s.family_view ? s.family_view.words : "" }),
+    },
+    build(d, id, editor) {
+      if (!d.agreement) return { error: "Please choose one of the answers first." };
+      return { type: "set_family_view", statement_id: id, base_version: editor.base, agreement: d.agreement, words: trim(d.words || "") };
+    },
+  },
+  round: {
+    part: "scaling",
+    build(d) {
+      return { type: "open_round", statement_id: d.statement_id || null, label: d.label || "start" };
+    },
+  },
+  answer: {
+    part: "scaling",
+    keep: true, // the answer stays in the form, so the person sees what they gave and can change it
+    build(d, id) {
+      if (d.value === undefined || d.value === null || d.value === "") return { error: "Please choose a number from 0 to 10." };
+      return { type: "answer_round", round_id: id, value: Number(d.value), reason: trim(d.reason || "") };
+    },
+  },
+  answerfor: {
+    part: "scaling",
+    build(d, id) {
+      const attendees = (state.board.attendees || []).filter((a) => !a.participant_id && a.status === "present");
+      const attendeeId = d.attendee_id || (attendees[0] && attendees[0].id);
+      if (!attendeeId) return { error: "Please choose whose answer this is." };
+      if (d.value === undefined || d.value === null || d.value === "") return { error: "Please choose a number from 0 to 10." };
+      return { type: "answer_for", round_id: id, attendee_id: attendeeId, value: Number(d.value), reason: trim(d.reason || "") };
+    },
+  },
+  voice: {
+    part: "voice",
+    editor: {
+      entity: "voice",
+      versionKey: "version",
+      fromItem: (w) => ({ house: w.house, words: w.words, shared: w.shared, told_to: w.told_to }),
+    },
+    build(d, id, editor) {
+      const words = trim(d.words || "");
+      if (!words) return { error: "Please write the child's words." };
+      const fields = { house: d.house || "worries", words, shared: Boolean(d.shared), told_to: trim(d.told_to || "") };
+      if (id === "new") {
+        const childId = d.child_id || ((state.board.children || [])[0] || {}).id;
+        if (!childId) return { error: "Please choose which child said this." };
+        return { type: "add_child_words", child_id: childId, ...fields };
+      }
+      return { type: "edit_child_words", voice_id: id, base_version: editor.base, ...fields };
+    },
+  },
+  member: {
+    part: "plan",
+    editor: {
+      entity: "network_member",
+      versionKey: "version",
+      fromItem: (m) => ({ name: m.name, relationship: m.relationship, agreed_to: m.agreed_to }),
+    },
+    build(d, id, editor) {
+      const name = trim(d.name || "");
+      if (!name) return { error: "Please write their name." };
+      const words = { name, relationship: trim(d.relationship || ""), agreed_to: trim(d.agreed_to || "") };
+      if (id === "new") return { type: "add_network_member", ...words };
+      return { type: "edit_network_member", member_id: id, base_version: editor.base, ...words };
+    },
+  },
+  step: {
+    part: "plan",
+    editor: {
+      entity: "step",
+      versionKey: "version",
+      fromItem: (s) => ({
+        what: s.what,
+        ...choiceFromWho(s.who),
+        by_when: s.by_when,
+        how_we_know: s.how_we_know,
+        child_ids: [...(s.child_ids || [])],
+      }),
+    },
+    build(d, id, editor) {
+      const what = trim(d.what || "");
+      if (!what) return { error: "Please write what will happen." };
+      const { who, error } = whoFromChoice(d);
+      if (error) return { error };
+      const words = { what, who, by_when: trim(d.by_when || ""), how_we_know: trim(d.how_we_know || ""), child_ids: d.child_ids || [] };
+      if (id === "new") return { type: "add_step", ...words };
+      return { type: "edit_step", step_id: id, base_version: editor.base, ...words };
+    },
+  },
+  dates: {
+    part: "plan",
+    keep: true,
+    build(d) {
+      const current = state.board.plan_dates || {};
+      const pick = (name) => {
+        const value = d[name] === undefined ? current[name] : d[name];
+        return value ? value : null;
+      };
+      return { type: "set_plan_dates", review_conference: pick("review_conference"), core_group: pick("core_group") };
+    },
+  },
+  decision: {
+    part: "decision",
+    editor: {
+      entity: "decision",
+      versionKey: "decision",
+      fromItem: (dec) => ({
+        outcome: dec && dec.outcome ? dec.outcome : null,
+        categories: dec ? [...(dec.categories || [])] : [],
+        reasons: dec ? dec.reasons : "",
+      }),
+    },
+    build(d, id, editor) {
+      if (!d.outcome) return { error: "Please choose: a Child Protection plan, or no plan." };
+      const categories = d.outcome === "child_protection_plan" ? d.categories || [] : [];
+      if (d.outcome === "child_protection_plan" && !categories.length) {
+        return { error: "Please choose the category of the plan: neglect, physical, emotional or sexual abuse." };
+      }
+      return { type: "record_decision", child_id: id, base_version: editor.base, outcome: d.outcome, categories, reasons: trim(d.reasons || "") };
+    },
+  },
+  decisionview: {
+    part: "decision",
+    editor: {
+      entity: "decision",
+      versionKey: "family_view",
+      fromItem: (dec) => ({
+        agreement: dec && dec.family_view ? dec.family_view.agreement : null,
+        words: dec && dec.family_view ? dec.family_view.words : "",
+      }),
+    },
+    build(d, id, editor) {
+      if (!d.agreement) return { error: "Please choose one of the answers first." };
+      return { type: "set_decision_view", child_id: id, base_version: editor.base, agreement: d.agreement, words: trim(d.words || "") };
+    },
+  },
+  note: {
+    part: "decision",
+    build(d, id) {
+      const who = trim(d.who || "");
+      const kind = d.kind || "recommendation";
+      if (!who) return { error: kind === "dissent" ? "Please write who disagrees." : "Please write which agency this is." };
+      const op = { type: "add_decision_note", child_id: id, kind, who, reason: trim(d.reason || "") };
+      if (kind === "recommendation") {
+        op.recommends = d.recommends || "child_protection_plan";
+        op.categories = op.recommends === "child_protection_plan" ? d.categories || [] : [];
+        if (op.recommends === "child_protection_plan" && !op.categories.length) {
+          return { error: "Please choose the category the agency recommends." };
+        }
+      }
+      return op;
+    },
+  },
+};
+
+function splitForm(form) {
+  const at = form.indexOf(":");
+  return [form.slice(0, at), form.slice(at + 1)];
+}
+
+function formPart(form) {
+  const spec = FORMS[splitForm(form)[0]];
+  return spec ? spec.part : null;
+}
+
+/** Send an op on behalf of a form, remembering its words so a refusal can hand them back. */
+function sendFromForm(form, op, snapshot) {
+  if (!connection) return;
+  delete state.ui.formErrors[form];
+  const opId = connection.send(op);
+  sentForms.set(opId, { form, ...snapshot });
+}
+
+function sendOp(op, form = null) {
+  if (!connection) return null;
+  if (form) return sendFromForm(form, op, { draft: null, editor: null });
+  return connection.send(op);
 }
 
 // ---- connection handlers ----------------------------------------------------------------------------------
@@ -99,32 +472,50 @@ const connectionHandlers = {
   },
   hello(frame) {
     if (frame.you) remember(frame.you);
+    for (const person of frame.people || []) remember(person);
     state.present = frame.present || [];
     state.present.forEach(remember);
+    if (frame.server_time) {
+      const server = Date.parse(frame.server_time);
+      if (!Number.isNaN(server)) state.clockSkewMs = server - Date.now();
+    }
     if (frame.board) {
-      state.columns = columnsFromBoard(frame.board);
-      state.readOnly = Boolean(frame.board.read_only);
+      const before = state.board;
+      state.board = meetingFromBoard(frame.board);
+      noticePhaseMove(before, state.board);
       dropVanishedUi();
+      checkEditors();
     }
     scheduleRender();
   },
   event(frame) {
-    state.columns = applyEvent(state.columns, frame);
-    const editing = frame.card ? state.ui.editing[frame.card.id] : undefined;
-    if (editing && frame.card.version > editing.baseVersion) {
-      // Someone changed the card under an open edit: say so now, keep the words, and let Save overwrite.
-      const card = frame.card;
-      state.ui.editing[card.id] = {
-        ...editing,
-        kind: columnById(card.column).kinds.includes(editing.kind) ? editing.kind : card.kind,
-        baseVersion: card.version,
-        conflict: { text: card.text, kind: card.kind, version: card.version },
-      };
+    const before = state.board;
+    state.board = applyChanges(state.board, frame.changes, frame.seq);
+    noticePhaseMove(before, state.board);
+    for (const change of frame.changes || []) {
+      if (change.entity !== "card" || !change.value) continue;
+      const card = change.value;
+      const editing = state.ui.editing[card.id];
+      if (editing && card.version > editing.baseVersion) {
+        // Someone changed the card under an open edit: say so now, keep the words, and let Save overwrite.
+        state.ui.editing[card.id] = {
+          ...editing,
+          kind: columnById(card.column).kinds.includes(editing.kind) ? editing.kind : card.kind,
+          baseVersion: card.version,
+          conflict: { text: card.text, kind: card.kind, version: card.version },
+        };
+      }
     }
-    if (frame.op && frame.op.type === "delete_card") dropVanishedUi();
+    dropVanishedUi();
+    checkEditors();
     scheduleRender();
   },
-  ack() {
+  ack(frame) {
+    const sent = sentForms.get(frame.op_id);
+    if (sent) {
+      sentForms.delete(frame.op_id);
+      delete state.ui.formErrors[sent.form];
+    }
     scheduleRender();
   },
   pending(list) {
@@ -137,14 +528,41 @@ const connectionHandlers = {
     scheduleRender();
   },
   error(frame, entry) {
-    handleRefusal(frame, entry ? entry.op : null);
+    const sent = entry ? sentForms.get(entry.opId) : null;
+    if (sent) {
+      sentForms.delete(entry.opId);
+      formRefused(sent, frame);
+    } else {
+      handleRefusal(frame, entry ? entry.op : null);
+    }
     scheduleRender();
   },
 };
 
+/** The meeting moved on while this person was typing: keep them where they are, and say so. The room screen
+ * follows whichever the chair did last: moved the meeting, or pointed at an item. */
+function noticePhaseMove(before, after) {
+  const from = before.phase && before.phase.current;
+  const to = after.phase && after.phase.current;
+  const focusKey = (meeting) => (meeting.focus ? `${meeting.focus.entity}:${meeting.focus.item_id}` : "");
+  if (from !== to) state.ui.followPart = null;
+  if (focusKey(before) !== focusKey(after)) state.ui.followPart = after.focus ? partOfEntity(after.focus.entity) : null;
+  if (!from || !to || from === to || state.ui.viewPhase || (state.me && state.me.role === "projector")) return;
+  const active = document.activeElement;
+  const typing =
+    active &&
+    root.contains(active) &&
+    (active.tagName === "TEXTAREA" || (active.tagName === "INPUT" && ["text", "number", "date"].includes(active.type))) &&
+    active.value.trim() !== "";
+  if (typing) {
+    state.ui.viewPhase = from;
+    state.ui.movedNote = true;
+  }
+}
+
 /** A card someone else deleted cannot stay open for moving or deleting; an open edit keeps its words. */
 function dropVanishedUi() {
-  const exists = (id) => findCard(state.columns, id) !== null;
+  const exists = (id) => findCard(state.board.columns, id) !== null;
   if (state.ui.moving && !exists(state.ui.moving)) state.ui.moving = null;
   if (state.ui.confirmingDelete && !exists(state.ui.confirmingDelete)) state.ui.confirmingDelete = null;
   for (const [cardId, editing] of Object.entries(state.ui.editing)) {
@@ -160,6 +578,90 @@ function dropVanishedUi() {
   }
 }
 
+/** Open edit forms of other items: a change underneath is shown at once; a deletion keeps the words in a notice. */
+function checkEditors() {
+  for (const [form, editor] of Object.entries(state.ui.editors)) {
+    const item = findItem(state.board, editor.entity, editor.id);
+    if (!item && editor.entity !== "decision") {
+      delete state.ui.editors[form];
+      const words = Object.values(state.ui.drafts[form] || {}).filter((v) => typeof v === "string" && v.trim());
+      delete state.ui.drafts[form];
+      notify(
+        `What you were changing is no longer in the meeting.${words.length ? ` Your words were: “${words.join(" · ")}”.` : ""}`,
+        "warning",
+      );
+      continue;
+    }
+    const version = VERSION[editor.versionKey](item);
+    if (version > editor.base) {
+      state.ui.editors[form] = {
+        ...mergeUntouched(form, editor, item),
+        base: version,
+        conflict: "Someone changed this while you were working on it.",
+        current: summarize(editor, item),
+      };
+    }
+  }
+}
+
+/** Someone else changed the item under an open form: the fields this person has not touched take the new
+ * words; the ones they changed keep theirs. Returns the editor with its new starting point. */
+function mergeUntouched(form, editor, item) {
+  const spec = FORMS[splitForm(form)[0]];
+  if (!spec || !spec.editor || !editor.original) return editor;
+  const theirs = spec.editor.fromItem(item);
+  const draft = { ...(state.ui.drafts[form] || {}) };
+  for (const [key, value] of Object.entries(theirs)) {
+    if (JSON.stringify(draft[key]) === JSON.stringify(editor.original[key])) draft[key] = value;
+  }
+  state.ui.drafts[form] = draft;
+  return { ...editor, original: theirs };
+}
+
+/** A form's op was refused: its words go back in the form, with the reason beside it. */
+function formRefused(sent, frame) {
+  const { form, draft, editor } = sent;
+  if (frame.code === "phase_changed") {
+    state.ui.formErrors[form] = frame.message || "The meeting has already moved on.";
+    return;
+  }
+  if (draft) {
+    const now = state.ui.drafts[form] || {};
+    const empty = !Object.values(now).some((v) => (typeof v === "string" ? v.trim() : Array.isArray(v) ? v.length : v));
+    if (editor || empty) state.ui.drafts[form] = draft;
+  }
+  if (editor) {
+    const current = frame.current || findItem(state.board, editor.entity, editor.id);
+    const reopened = { ...editor, conflict: null, current: "" };
+    if (frame.code === "stale_version" && current) {
+      Object.assign(reopened, mergeUntouched(form, editor, current), { conflict: null, current: "" });
+      reopened.base = VERSION[editor.versionKey](current);
+      reopened.conflict = frame.message || "Someone changed this while you were working on it.";
+      reopened.current = summarize(editor, current);
+    }
+    state.ui.editors[form] = reopened;
+  }
+  if (!(editor && frame.code === "stale_version")) state.ui.formErrors[form] = frame.message || "That could not be saved.";
+  // Shown beside the form; when that form is not on screen, a notice says it where the person is looking.
+  refusalsToCheck.push({ form, message: frame.message || "That could not be saved." });
+}
+
+/** After a render: a refusal whose form is not on screen becomes a notice, saying where the words are kept. */
+function surfaceHiddenRefusals() {
+  const waiting = refusalsToCheck.splice(0);
+  for (const { form, message } of waiting) {
+    if (root.querySelector(`[data-form-message="${CSS.escape(form)}"]`)) continue;
+    const part = formPart(form);
+    const where = part && state.ui.drafts[form] ? ` Your words are kept in “${partName(part)}”.` : "";
+    notify(`${message}${where}`, "warning");
+  }
+}
+
+function partName(part) {
+  const phase = (state.board.agenda || []).find((p) => partOfArea(p.area) === part);
+  return phase ? phase.title : part;
+}
+
 function handleRefusal(frame, op) {
   if (frame.code === "stale_version" && frame.current && op) {
     const current = frame.current;
@@ -172,7 +674,7 @@ function handleRefusal(frame, op) {
         conflict: { text: current.text, kind: current.kind, version: current.version },
         note: "",
       };
-      requestFocus(current.id, "textarea[name=text]");
+      requestFocus(`[data-key="${CSS.escape(current.id)}"] textarea[name=text]`);
       return;
     }
     if (op.type === "delete_card") {
@@ -190,7 +692,7 @@ function handleRefusal(frame, op) {
     if (draft && !draft.text.trim()) state.ui.addDrafts[op.column] = { text: op.text, kind: op.kind };
   }
   if (op && op.type === "edit_card" && frame.code !== "card_not_found") {
-    const found = findCard(state.columns, op.card_id);
+    const found = findCard(state.board.columns, op.card_id);
     if (found) {
       state.ui.editing[op.card_id] = {
         text: op.text !== undefined ? op.text : found.card.text,
@@ -207,21 +709,27 @@ function handleRefusal(frame, op) {
 
 // ---- user actions -----------------------------------------------------------------------------------------
 
-function sendOp(op) {
-  if (!connection) return;
-  connection.send(op);
-}
-
 function cardAt(cardId) {
-  return findCard(state.columns, cardId);
+  return findCard(state.board.columns, cardId);
 }
 
-const boardHandlers = {
-  onAddDraft(column, change) {
+const cardSelector = (cardId, inner) => `[data-key="${CSS.escape(cardId)}"] ${inner}`;
+
+function phaseForPart(part) {
+  const agenda = state.board.agenda || [];
+  const current = currentPhase(state.board);
+  if (current && partOfArea(current.area) === part) return current.id;
+  const phase = agenda.find((p) => partOfArea(p.area) === part);
+  return phase ? phase.id : null;
+}
+
+const actions = {
+  // the map
+  addCardDraft(column, change) {
     state.ui.addDrafts[column] = { ...state.ui.addDrafts[column], ...change };
     scheduleRender();
   },
-  onAdd(column) {
+  addCard(column) {
     const draft = state.ui.addDrafts[column];
     const text = draft.text.trim();
     if (!text) return;
@@ -230,33 +738,27 @@ const boardHandlers = {
     state.ui.addDrafts[column] = { text: "", kind: draft.kind };
     scheduleRender();
   },
-  onEditStart(cardId) {
+  cardEditStart(cardId) {
     const found = cardAt(cardId);
     if (!found) return;
     state.ui.moving = null;
     state.ui.confirmingDelete = null;
-    state.ui.editing[cardId] = {
-      text: found.card.text,
-      kind: found.card.kind,
-      baseVersion: found.card.version,
-      conflict: null,
-      note: "",
-    };
-    requestFocus(cardId, "textarea[name=text]");
+    state.ui.editing[cardId] = { text: found.card.text, kind: found.card.kind, baseVersion: found.card.version, conflict: null, note: "" };
+    requestFocus(cardSelector(cardId, "textarea[name=text]"));
     scheduleRender();
   },
-  onEditDraft(cardId, change) {
+  cardEditDraft(cardId, change) {
     const editing = state.ui.editing[cardId];
     if (!editing) return;
     state.ui.editing[cardId] = { ...editing, ...change };
     scheduleRender();
   },
-  onEditCancel(cardId) {
+  cardEditCancel(cardId) {
     delete state.ui.editing[cardId];
-    requestFocus(cardId, "[data-action=edit]");
+    requestFocus(cardSelector(cardId, "[data-action=edit]"));
     scheduleRender();
   },
-  onEditSave(cardId) {
+  cardEditSave(cardId) {
     const editing = state.ui.editing[cardId];
     const found = cardAt(cardId);
     if (!editing || !found) return;
@@ -271,69 +773,192 @@ const boardHandlers = {
     if (editing.kind !== found.card.kind) op.kind = editing.kind;
     delete state.ui.editing[cardId];
     if (op.text !== undefined || op.kind !== undefined) sendOp(op);
-    requestFocus(cardId, "[data-action=edit]");
+    requestFocus(cardSelector(cardId, "[data-action=edit]"));
     scheduleRender();
   },
-  onMoveStart(cardId) {
+  cardMoveStart(cardId) {
     state.ui.moving = cardId;
+    state.ui.moveTarget = null;
     state.ui.confirmingDelete = null;
-    requestFocus(cardId, "[data-action=move-done]");
+    requestFocus(cardSelector(cardId, "[data-action=move-done]"));
     scheduleRender();
   },
-  onMoveUp(cardId) {
+  cardMoveUp(cardId) {
     const found = cardAt(cardId);
     if (!found || found.index === 0) return;
     sendOp({ type: "move_card", card_id: cardId, column: found.column, position: found.index - 1 });
   },
-  onMoveDown(cardId) {
+  cardMoveDown(cardId) {
     const found = cardAt(cardId);
-    if (!found || found.index >= state.columns[found.column].length - 1) return;
+    if (!found || found.index >= state.board.columns[found.column].length - 1) return;
     sendOp({ type: "move_card", card_id: cardId, column: found.column, position: found.index + 1 });
   },
-  onMove(cardId, { column }) {
+  cardMoveTarget(column) {
+    state.ui.moveTarget = column;
+    scheduleRender();
+  },
+  cardMove(cardId, column) {
     const found = cardAt(cardId);
     if (!found || !columnById(column)) return;
-    const op = { type: "move_card", card_id: cardId, column, position: state.columns[column].length };
+    const op = { type: "move_card", card_id: cardId, column, position: state.board.columns[column].length };
     const kind = kindForMove(found.card, column);
     if (kind) op.kind = kind;
     state.ui.moving = null;
     sendOp(op);
     scheduleRender();
   },
-  onMoveDone(cardId) {
+  cardMoveDone(cardId) {
     state.ui.moving = null;
-    requestFocus(cardId, "[data-action=move]");
+    requestFocus(cardSelector(cardId, "[data-action=move]"));
     scheduleRender();
   },
-  onDeleteAsk(cardId) {
+  cardDeleteAsk(cardId) {
     state.ui.confirmingDelete = cardId;
     state.ui.moving = null;
-    requestFocus(cardId, "[data-action=delete-cancel]");
+    requestFocus(cardSelector(cardId, "[data-action=delete-cancel]"));
     scheduleRender();
   },
-  onDeleteConfirm(cardId) {
+  cardDeleteConfirm(cardId) {
     const found = cardAt(cardId);
     state.ui.confirmingDelete = null;
     if (found) sendOp({ type: "delete_card", card_id: cardId, base_version: found.card.version });
     scheduleRender();
   },
-  onDeleteCancel(cardId) {
+  cardDeleteCancel(cardId) {
     state.ui.confirmingDelete = null;
-    requestFocus(cardId, "[data-action=delete]");
+    requestFocus(cardSelector(cardId, "[data-action=delete]"));
     scheduleRender();
   },
-};
 
-const headerHandlers = {
-  onLeaveAsk() {
+  // every other form
+  draft(form, name, value) {
+    state.ui.drafts[form] = { ...(state.ui.drafts[form] || {}), [name]: value };
+    scheduleRender();
+  },
+  submit(form) {
+    if (form === "timer:") return actions.startTimer();
+    const [kind, id] = splitForm(form);
+    const spec = FORMS[kind];
+    if (!spec) return;
+    const draft = { ...(state.ui.drafts[form] || {}) };
+    const editor = state.ui.editors[form] || null;
+    if (spec.editor && id !== "new" && !editor) return;
+    const op = spec.build(draft, id, editor);
+    if (op.error) {
+      state.ui.formErrors[form] = op.error;
+      scheduleRender();
+      return;
+    }
+    sendFromForm(form, op, { draft, editor });
+    if (editor) delete state.ui.editors[form];
+    if (!spec.keep) delete state.ui.drafts[form];
+    scheduleRender();
+  },
+  openEditor(form) {
+    const [kind, id] = splitForm(form);
+    const spec = FORMS[kind];
+    if (!spec || !spec.editor) return;
+    const item = findItem(state.board, spec.editor.entity, id);
+    if (!item && spec.editor.entity !== "decision") return;
+    state.ui.drafts[form] = spec.editor.fromItem(item);
+    state.ui.editors[form] = {
+      original: spec.editor.fromItem(item),
+      entity: spec.editor.entity,
+      id,
+      versionKey: spec.editor.versionKey,
+      base: VERSION[spec.editor.versionKey](item),
+      conflict: null,
+      current: "",
+    };
+    delete state.ui.formErrors[form];
+    requestFocus(`[id^="${CSS.escape(`f-${form.replace(/[^A-Za-z0-9_-]/g, "-")}`)}"]`);
+    scheduleRender();
+  },
+  closeEditor(form) {
+    delete state.ui.editors[form];
+    delete state.ui.drafts[form];
+    delete state.ui.formErrors[form];
+    scheduleRender();
+  },
+  send(op) {
+    sendOp(op);
+  },
+  checkIn() {
+    sendOp({ type: "check_in" }, "checkin:");
+  },
+
+  // the agenda
+  lookAt(phaseId) {
+    const current = currentPhase(state.board);
+    state.ui.viewPhase = current && current.id === phaseId ? null : phaseId;
+    state.ui.movedNote = false;
+    scheduleRender();
+  },
+  lookAtPart(part) {
+    actions.lookAt(phaseForPart(part));
+  },
+  followMeeting() {
+    state.ui.viewPhase = null;
+    state.ui.movedNote = false;
+    requestFocus("#phase-title");
+    scheduleRender();
+  },
+  showFocus() {
+    const focus = state.board.focus;
+    if (!focus) return;
+    const part = partOfEntity(focus.entity);
+    const ctx = context();
+    if (part && part !== ctx.part) {
+      const phaseId = phaseForPart(part);
+      if (phaseId) actions.lookAt(phaseId);
+    }
+    state.ui.scrollRequest = `${focus.entity}:${focus.item_id}`;
+    scheduleRender();
+  },
+  setPhase(phaseId) {
+    const current = currentPhase(state.board);
+    state.ui.viewPhase = null;
+    state.ui.movedNote = false;
+    sendOp({ type: "set_phase", phase: phaseId, from_phase: current ? current.id : null }, "phase:");
+    scheduleRender();
+  },
+  startTimer() {
+    const draft = state.ui.drafts["timer:"] || {};
+    const phase = currentPhase(state.board);
+    const minutes = draft.minutes ? Number(draft.minutes) : phase && phase.minutes;
+    if (!Number.isInteger(minutes) || minutes < 1 || minutes > 180) {
+      state.ui.formErrors["phase:"] = "Please give the time in whole minutes, from 1 to 180.";
+      scheduleRender();
+      return;
+    }
+    sendOp({ type: "set_timer", minutes }, "phase:");
+  },
+  stopTimer() {
+    sendOp({ type: "set_timer", minutes: null }, "phase:");
+  },
+  startClosedPart() {
+    sendOp({ type: "start_closed_part" }, "phase:");
+  },
+  endClosedPart() {
+    sendOp({ type: "end_closed_part" }, "phase:");
+  },
+  focus(entity, id) {
+    sendOp(entity ? { type: "set_focus", entity, item_id: id } : { type: "set_focus" });
+  },
+  restrict(entity, id, restricted) {
+    sendOp({ type: "set_restricted", entity, item_id: id, restricted });
+  },
+
+  // the header
+  leaveAsk() {
     state.ui.confirmingLeave = true;
     scheduleRender();
   },
-  onLeaveCancel() {
+  leaveCancel() {
     state.ui.confirmingLeave = false;
     scheduleRender();
   },
-  async onLeaveConfirm() {
+  async leaveConfirm() {
     leaving = true;
     try {
       await meetingsApi.leave(meetingId);
@@ -347,11 +972,56 @@ const headerHandlers = {
     }
     forgetEverything("left");
   },
-};
-
-const noticeHandlers = {
-  onDismiss(id) {
+  dismissNotice(id) {
     state.notices = state.notices.filter((n) => n.id !== id);
+    scheduleRender();
+  },
+
+  // the chair's People panel
+  peopleDraft(name, value) {
+    state.people.form = { ...state.people.form, [name]: value };
+    scheduleRender();
+  },
+  addPerson() {
+    const form = state.people.form;
+    const person = { display_name: form.display_name.trim(), role: form.role, agency: form.agency.trim() || null };
+    if (!person.display_name) {
+      state.people.message = "Please write the person's name.";
+      scheduleRender();
+      return;
+    }
+    peopleAction(async () => {
+      const result = await meetingsApi.addParticipant(meetingId, person);
+      remember(result.participant);
+      showLink(result.participant, result.invite_url);
+      state.people.form = { display_name: "", role: "professional", agency: "" };
+    });
+  },
+  newLink(pid) {
+    peopleAction(async () => {
+      const result = await meetingsApi.newInvite(meetingId, pid);
+      showLink(result.participant, result.invite_url);
+    });
+  },
+  revokeLink(pid) {
+    peopleAction(async () => {
+      await meetingsApi.revokeInvite(meetingId, pid);
+      if (state.people.newLink && state.people.newLink.participantId === pid) state.people.newLink = null;
+      state.people.message = "Link revoked. That person is no longer in the meeting.";
+    });
+  },
+  async copyLink(url) {
+    try {
+      await navigator.clipboard.writeText(url);
+      state.people.copyStatus = "Link copied.";
+    } catch {
+      const input = document.getElementById("invite-link");
+      if (input) {
+        input.focus();
+        input.select();
+      }
+      state.people.copyStatus = "The link is selected: copy it with Ctrl+C, or press and hold, then Copy.";
+    }
     scheduleRender();
   },
 };
@@ -390,46 +1060,6 @@ function showLink(participant, url) {
   state.people.copyStatus = "";
 }
 
-const peopleHandlers = {
-  onAddPerson(person) {
-    if (!person.display_name) {
-      state.people.message = "Please write the person's name.";
-      scheduleRender();
-      return;
-    }
-    peopleAction(async () => {
-      const result = await meetingsApi.addParticipant(meetingId, person);
-      remember(result.participant);
-      showLink(result.participant, result.invite_url);
-      state.people.resetToken += 1;
-    });
-  },
-  onNewLink(pid) {
-    peopleAction(async () => {
-      const result = await meetingsApi.newInvite(meetingId, pid);
-      showLink(result.participant, result.invite_url);
-    });
-  },
-  onRevoke(pid) {
-    peopleAction(async () => {
-      await meetingsApi.revokeInvite(meetingId, pid);
-      if (state.people.newLink && state.people.newLink.participantId === pid) state.people.newLink = null;
-      state.people.message = "Link revoked. That person is no longer in the meeting.";
-    });
-  },
-  async onCopy(url, input) {
-    try {
-      await navigator.clipboard.writeText(url);
-      state.people.copyStatus = "Link copied.";
-    } catch {
-      input.focus();
-      input.select();
-      state.people.copyStatus = "The link is selected: copy it with Ctrl+C, or press and hold, then Copy.";
-    }
-    scheduleRender();
-  },
-};
-
 // ---- ending -----------------------------------------------------------------------------------------------
 
 function endSession(message) {
@@ -445,26 +1075,20 @@ function forgetEverything(phase, message = "") {
   }
   state.phase = phase;
   state.endMessage = message;
-  state.columns = emptyColumns();
+  state.board = emptyMeeting();
   state.pendingOps = [];
   state.names.clear();
   state.present = [];
   state.notices = [];
   state.meeting = null;
   state.me = null;
-  state.people = { ...state.people, enabled: false, list: [], newLink: null };
-  state.ui.editing = {};
+  state.ui = freshUi();
+  state.people = freshPeople();
   state.connection = { state: "ended", message, pending: 0 };
-  for (const selector of ["[data-testid=board]", "[data-testid=notices]", "[data-testid=presence]"]) {
-    document.querySelector(selector)?.replaceChildren();
-  }
-  for (const selector of ["[data-testid=meeting-header]", "[data-testid=people-panel]", "[data-testid=board]"]) {
-    const el = document.querySelector(selector);
-    if (el) el.hidden = true;
-  }
-  const status = document.querySelector("[data-testid=connection-status]");
-  if (status) status.dataset.state = "ended";
-  document.title = "SoS Board";
+  sentForms.clear();
+  document.body.classList.remove("projector", "family", "read-only-role");
+  document.documentElement.classList.remove("room-screen", "family-tablet");
+  delete document.body.dataset.role;
   window.sosBoard = undefined;
   render();
 }
@@ -472,12 +1096,7 @@ function forgetEverything(phase, message = "") {
 // ---- start ------------------------------------------------------------------------------------------------
 
 async function start() {
-  views.board.bind(boardHandlers);
-  views.header.bind(headerHandlers);
-  views.notices.bind(noticeHandlers);
-  views.people.bind(peopleHandlers);
-  views.end.bind({});
-
+  render();
   if (!meetingId) {
     forgetEverything("failed", "This address does not name a meeting. Use the link you were sent.");
     return;
@@ -495,13 +1114,18 @@ async function start() {
   }
   state.meeting = me.meeting;
   state.me = me.participant;
-  state.permissions = me.permissions || state.permissions;
+  state.permissions = me.permissions || {};
   remember(me.participant);
   state.phase = "board";
-  document.body.classList.toggle("projector", me.participant.role === "projector");
-  document.body.classList.toggle("read-only-role", state.permissions.add_card === "none");
-  document.body.dataset.role = me.participant.role;
-  state.people.enabled = me.participant.role === "chair";
+  const role = me.participant.role;
+  document.body.classList.toggle("projector", role === "projector");
+  document.body.classList.toggle("family", role === "family");
+  document.body.classList.toggle("read-only-role", !state.permissions.add_card || state.permissions.add_card === "none");
+  document.body.dataset.role = role;
+  // Type scales from the root: the room screen is read from the back of the room, the tablet held by a parent.
+  document.documentElement.classList.toggle("room-screen", role === "projector");
+  document.documentElement.classList.toggle("family-tablet", role === "family");
+  state.people.enabled = role === "chair";
 
   connection = new BoardConnection({
     meetingId,

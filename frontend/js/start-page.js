@@ -1,14 +1,33 @@
-// "Start a conference map": create the meeting as its chair, then open the board.
+// "Start a conference map": choose the kind of meeting (its agenda), create it as its chair, then open the board.
 
-import { meetingsApi } from "./api.js";
+import { api, meetingsApi } from "./api.js";
 
 const form = document.querySelector("[data-testid=start-form]");
 const errorBox = document.querySelector("[data-testid=start-error]");
 const submit = form.querySelector("button[type=submit]");
+const kindSelect = form.elements.kind;
 
 function showError(text) {
   errorBox.textContent = text;
   errorBox.hidden = !text;
+}
+
+async function loadKinds() {
+  try {
+    const kinds = await api("GET", "/api/meeting-kinds");
+    const chosen = kindSelect.value;
+    kindSelect.replaceChildren(
+      ...kinds.map((kind) => {
+        const option = document.createElement("option");
+        option.value = kind.kind;
+        option.textContent = kind.label;
+        return option;
+      }),
+    );
+    if (kinds.some((kind) => kind.kind === chosen)) kindSelect.value = chosen;
+  } catch {
+    // The first kind stays offered: the meeting can still be started.
+  }
 }
 
 form.addEventListener("submit", async (event) => {
@@ -29,7 +48,7 @@ form.addEventListener("submit", async (event) => {
   submit.disabled = true;
   submit.textContent = "Starting…";
   try {
-    const result = await meetingsApi.create(title, chairName);
+    const result = await meetingsApi.create(title, chairName, kindSelect.value);
     location.assign(`/meetings/${encodeURIComponent(result.meeting.id)}`);
   } catch (error) {
     showError(error.message);
@@ -37,3 +56,5 @@ form.addEventListener("submit", async (event) => {
     submit.textContent = "Start the map";
   }
 });
+
+loadKinds();

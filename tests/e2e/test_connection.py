@@ -24,16 +24,19 @@ ME = {"participant_id": "p-chair", "display_name": "Alex Morgan", "role": "chair
 
 
 def empty_board(seq: int) -> dict[str, Any]:
+    """A hello.board as protocol 2 sends it; the page completes any part of the meeting a board leaves out."""
     return {"seq": seq, "read_only": False, "columns": {"worries": [], "working_well": [], "needs_to_happen": []}}
 
 
 def hello(seq: int, *, board: bool = True, missed: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     return {
         "type": "hello",
-        "protocol": 1,
+        "protocol": 2,
         "seq": seq,
         "you": ME,
         "present": [ME],
+        "people": [{k: v for k, v in ME.items() if k != "connections"}],
+        "server_time": "2026-11-27T10:00:00+00:00",
         "board": empty_board(seq) if board else None,
         "missed": None if board else (missed or []),
         "limits": {"max_frame_bytes": 65536},
@@ -51,6 +54,7 @@ def added(seq: int, card_id: str, text: str, op_id: str | None = None, position:
         "actor": {"participant_id": "p-chair", "role": "chair"},
         "op": op,
         "card": card,
+        "changes": [{"entity": "card", "id": card_id, "value": card, "position": op["position"]}],
         "at": "2026-11-27T10:00:00Z",
     }
 

@@ -1,0 +1,173 @@
+// Small building blocks every part of the screen shares: form fields bound to drafts the controller keeps
+// (so nothing typed is lost when a part of the screen goes away and comes back), who wrote what, and the
+// chair's tools on any item (point everyone at it, keep it from the family).
+
+import { html } from "../ui.js";
+
+export function fieldId(form, name) {
+  return `f-${form.replace(/[^A-Za-z0-9_-]/g, "-")}-${name}`;
+}
+
+export function draftOf(ctx, form) {
+  return ctx.state.ui.drafts[form] || {};
+}
+
+export function draftValue(ctx, form, name, fallback = "") {
+  const value = draftOf(ctx, form)[name];
+  return value === undefined ? fallback : value;
+}
+
+export function TextField({ ctx, form, name, label, help, multiline = false, rows = 3, maxlength = 1000, type = "text", testid, required = false, fallback = "" }) {
+  const id = fieldId(form, name);
+  const value = draftValue(ctx, form, name, fallback);
+  const onInput = (event) => ctx.actions.draft(form, name, event.currentTarget.value);
+  const describedBy = help ? `${id}-help` : undefined;
+  return html`<div class="field">
+    <label for=${id}>${label}${required ? html` <span class="required">(needed)</span>` : null}</label>
+    ${help ? html`<p class="help" id=${`${id}-help`}>${help}</p>` : null}
+    ${multiline
+      ? html`<textarea id=${id} name=${name} rows=${rows} maxlength=${maxlength} value=${value} onInput=${onInput}
+          aria-describedby=${describedBy} data-testid=${testid}></textarea>`
+      : html`<input id=${id} name=${name} type=${type} maxlength=${type === "text" ? maxlength : undefined} value=${value}
+          onInput=${onInput} aria-describedby=${describedBy} data-testid=${testid} autocomplete="off" />`}
+  </div>`;
+}
+
+export function SelectField({ ctx, form, name, label, options, testid, fallback }) {
+  const id = fieldId(form, name);
+  const first = options.length ? options[0][0] : "";
+  const value = draftValue(ctx, form, name, fallback === undefined ? first : fallback);
+  return html`<div class="field">
+    <label for=${id}>${label}</label>
+    <select id=${id} name=${name} value=${value} data-testid=${testid}
+      onChange=${(event) => ctx.actions.draft(form, name, event.currentTarget.value)}>
+      ${options.map(([optionValue, words]) => html`<option key=${optionValue} value=${optionValue}>${words}</option>`)}
+    </select>
+  </div>`;
+}
+
+export function CheckField({ ctx, form, name, label, testid, help }) {
+  const id = fieldId(form, name);
+  const checked = Boolean(draftValue(ctx, form, name, false));
+  return html`<div class="field check">
+    <input type="checkbox" id=${id} name=${name} checked=${checked} data-testid=${testid}
+      aria-describedby=${help ? `${id}-help` : undefined}
+      onChange=${(event) => ctx.actions.draft(form, name, event.currentTarget.checked)} />
+    <label for=${id}>${label}</label>
+    ${help ? html`<p class="help" id=${`${id}-help`}>${help}</p>` : null}
+  </div>`;
+}
+
+/** A group of checkboxes whose draft value is the list of the chosen values. */
+export function CheckList({ ctx, form, name, legend, options, testid }) {
+  const chosen = draftValue(ctx, form, name, []);
+  const toggle = (value, on) => {
+    const next = on ? [...chosen.filter((v) => v !== value), value] : chosen.filter((v) => v !== value);
+    ctx.actions.draft(form, name, options.map(([v]) => v).filter((v) => next.includes(v)));
+  };
+  return html`<fieldset class="checklist" data-testid=${testid}>
+    <legend>${legend}</legend>
+    ${options.map(([value, words]) => {
+      const id = `${fieldId(form, name)}-${value}`;
+      return html`<span class="choice" key=${value}>
+        <input type="checkbox" id=${id} checked=${chosen.includes(value)}
+          onChange=${(event) => toggle(value, event.currentTarget.checked)} />
+        <label for=${id}>${words}</label>
+      </span>`;
+    })}
+  </fieldset>`;
+}
+
+/** One choice of several, as large radio buttons (the 0 to 10 scale, agreement). */
+export function RadioGroup({ ctx, form, name, legend, options, testid, className = "" }) {
+  const value = draftValue(ctx, form, name, null);
+  return html`<fieldset class=${`radios ${className}`} data-testid=${testid}>
+    <legend>${legend}</legend>
+    <div class="radio-row">
+      ${options.map(([optionValue, words]) => {
+        const id = `${fieldId(form, name)}-${optionValue}`;
+        return html`<span class="radio" key=${optionValue}>
+          <input type="radio" id=${id} name=${fieldId(form, name)} value=${optionValue}
+            checked=${String(value) === String(optionValue)}
+            onChange=${() => ctx.actions.draft(form, name, optionValue)} />
+          <label for=${id}>${words}</label>
+        </span>`;
+      })}
+    </div>
+  </fieldset>`;
+}
+
+/** The refusal or conflict of a form, where the person is looking. */
+export function FormMessage({ ctx, form }) {
+  const error = ctx.state.ui.formErrors[form];
+  const editor = ctx.state.ui.editors[form];
+  return html`${editor && editor.conflict
+    ? html`<div class="conflict" role="alert" data-testid="form-conflict" data-form-message=${form}>
+        <p>${editor.conflict}</p>
+        ${editor.current ? html`<p class="conflict-label">It now says:</p><blockquote>${editor.current}</blockquote>` : null}
+        <p>What you changed is still in the boxes; the rest now shows the new words. Save to keep yours, or Cancel to keep it as it is now.</p>
+      </div>`
+    : null}
+  ${error ? html`<p class="form-error" role="alert" data-testid="form-error" data-form-message=${form}>${error}</p>` : null}`;
+}
+
+export function Byline({ ctx, item, label = "Written by" }) {
+  if (!item || !item.author_id) return null;
+  const author = ctx.nameOf(item.author_id);
+  const editor = item.edited_by && item.edited_by !== item.author_id ? ctx.nameOf(item.edited_by) : "";
+  return html`<p class="byline" data-testid="byline">
+    ${label} ${author}${editor ? html`<span class="edited-by">, changed by ${editor}</span>` : null}
+  </p>`;
+}
+
+export function RestrictedBadge({ item, entity }) {
+  if (!item) return null;
+  if (entity === "voice" && !item.shared) {
+    return html`<p class="badge badge-private" data-testid="private-badge">Not shared with the family: the child did not agree</p>`;
+  }
+  if (item.restricted) {
+    return html`<p class="badge badge-private" data-testid="private-badge">Private: kept from the family and the room screen</p>`;
+  }
+  return null;
+}
+
+/** The chair's tools on one item: point everyone at it, keep it from the family or show it again. */
+export function ItemTools({ ctx, entity, id, item, describedBy, restrictable = true }) {
+  const canFocus = ctx.can("set_focus");
+  const canRestrict = restrictable && ctx.can("set_restricted");
+  if (!canFocus && !canRestrict) return null;
+  const focused = ctx.isFocused(entity, id);
+  return html`<div class="item-tools" role="group" aria-label="Chair's tools">
+    ${canFocus
+      ? focused
+        ? html`<button type="button" class="quiet" aria-describedby=${describedBy} onClick=${() => ctx.actions.focus(null)}>Stop pointing</button>`
+        : html`<button type="button" class="quiet" aria-describedby=${describedBy} data-testid="point-here"
+            onClick=${() => ctx.actions.focus(entity, id)}>Point everyone here</button>`
+      : null}
+    ${canRestrict
+      ? item && item.restricted
+        ? html`<button type="button" class="quiet" aria-describedby=${describedBy} data-testid="lift-restriction"
+            onClick=${() => ctx.actions.restrict(entity, id, false)}>Show to the family</button>`
+        : html`<button type="button" class="quiet" aria-describedby=${describedBy} data-testid="restrict"
+            onClick=${() => ctx.actions.restrict(entity, id, true)}>Keep from the family</button>`
+      : null}
+  </div>`;
+}
+
+/** Attributes every item on screen carries, so focus can find it and the room can see it is pointed at. */
+export function itemAttrs(ctx, entity, id, extraClass = "") {
+  const focused = ctx.isFocused(entity, id);
+  return {
+    "data-item": `${entity}:${id}`,
+    class: `${extraClass}${focused ? " is-focused" : ""}`,
+    "data-focused": focused ? "true" : undefined,
+  };
+}
+
+export function FocusNote({ ctx, entity, id }) {
+  return ctx.isFocused(entity, id) ? html`<p class="focus-note" data-testid="focus-note">The chair is pointing everyone here</p>` : null;
+}
+
+export function childNames(ctx, ids) {
+  return (ids || []).map((id) => ctx.childName(id)).filter(Boolean).join(", ");
+}

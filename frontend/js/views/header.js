@@ -1,0 +1,100 @@
+// Meeting title, who you are, the connection in words, who is here, and "Leave this meeting".
+
+import { html } from "../ui.js";
+import { roleLabel } from "../kinds.js";
+
+const STATUS_WORDS = {
+  connecting: "Connecting…",
+  connected: "Connected",
+  reconnecting: "Reconnecting... your changes are kept and will be sent",
+  offline: "Offline: your changes are kept and will be sent when the connection is back",
+  ended: "Session ended",
+  stopped: "Not connected",
+};
+
+export function ConnectionStatus({ connection }) {
+  return html`<p class="connection" data-testid="connection-status" data-state=${connection.state} role="status" aria-live="polite">
+    ${STATUS_WORDS[connection.state] || connection.state}
+  </p>`;
+}
+
+export function Header({ ctx }) {
+  const { state, actions } = ctx;
+  const connection = state.connection;
+  const pending = connection.pending || 0;
+  const me = state.me;
+  const agency = me && me.agency ? `, ${me.agency}` : "";
+  return html`<header class="meeting-header" data-testid="meeting-header">
+    <div class="meeting-title-block">
+      <p class="brand">SoS Board · Signs of Safety map</p>
+      <h1 data-testid="meeting-title">${state.meeting ? state.meeting.title : "Opening the meeting…"}</h1>
+      <p class="you" data-testid="you">${me ? `You: ${me.display_name} (${roleLabel(me.role)}${agency})` : ""}</p>
+    </div>
+    <div class="meeting-status">
+      <${ConnectionStatus} connection=${connection} />
+      <p class="pending-count" data-testid="pending-count" hidden=${pending === 0 || connection.state === "ended"}>
+        ${pending === 1 ? "1 change is waiting to be sent." : `${pending} changes are waiting to be sent.`}
+      </p>
+      <div class="leave-area">
+        ${state.ui.confirmingLeave
+          ? html`<div class="leave-confirm" data-testid="leave-confirm" role="group" aria-label="Leave this meeting">
+              <p>Leave now? This screen will forget the meeting.</p>
+              ${pending > 0
+                ? html`<p class="leave-warning" data-testid="leave-warning">
+                    ${pending === 1 ? "1 change has" : `${pending} changes have`} not been sent yet and will be lost.
+                  </p>`
+                : null}
+              <div class="card-actions">
+                <button type="button" class="danger" data-testid="leave-confirm-button" onClick=${actions.leaveConfirm}>Yes, leave</button>
+                <button type="button" onClick=${actions.leaveCancel}>Stay</button>
+              </div>
+            </div>`
+          : html`<button type="button" class="leave" data-testid="leave-button" onClick=${actions.leaveAsk}>Leave this meeting</button>`}
+      </div>
+    </div>
+    <section class="presence" aria-labelledby="presence-heading">
+      <h2 id="presence-heading">Here now</h2>
+      <ul data-testid="presence">
+        ${state.present.map(
+          (person) => html`<li key=${person.participant_id} data-participant-id=${person.participant_id}>
+            <span class="person-name">${person.display_name}</span>${" "}
+            <span class="person-role">(${roleLabel(person.role)}${person.agency ? `, ${person.agency}` : ""}${me && person.participant_id === me.id ? ", you" : ""})</span>
+          </li>`,
+        )}
+      </ul>
+    </section>
+  </header>`;
+}
+
+export function Notices({ ctx }) {
+  const { state, actions } = ctx;
+  return html`<div class="notices" data-testid="notices" aria-live="polite">
+    ${state.notices.map(
+      (notice) => html`<div key=${notice.id} class=${`notice notice-${notice.tone || "info"}`} data-testid="notice" role="alert">
+        <p>${notice.text}</p>
+        <button type="button" aria-label="Dismiss this message" onClick=${() => actions.dismissNotice(notice.id)}>OK</button>
+      </div>`,
+    )}
+  </div>`;
+}
+
+const END_WORDS = {
+  ended: (message) => ["Your session has ended", message || "Your session has ended. Ask the chair for a new link."],
+  left: () => [
+    "You have left the meeting",
+    "Nothing from the meeting is kept on this screen. To join again, ask the chair for a new link.",
+  ],
+  failed: (message) => ["This meeting could not be opened", message || "Please try again in a moment."],
+};
+
+export function EndState({ state }) {
+  const words = (END_WORDS[state.phase] || END_WORDS.failed)(state.endMessage);
+  return html`<main class="end-state" data-testid="end-state" data-state=${state.phase} role="status">
+    <h1>${words[0]}</h1>
+    <p>${words[1]}</p>
+  </main>`;
+}
+
+export function Loading() {
+  return html`<main class="end-state" data-testid="loading" role="status"><h1>Opening the meeting…</h1></main>`;
+}

@@ -1,0 +1,79 @@
+// Chair only: add people, hand out their invite links, revoke or replace links.
+
+import { html } from "../ui.js";
+import { roleLabel } from "../kinds.js";
+
+const INVITE_WORDS = {
+  active: "Link not used yet",
+  used: "Joined with their link",
+  revoked: "Link revoked",
+};
+
+const ROLE_CHOICES = [
+  ["professional", "Professional"],
+  ["family", "Family"],
+  ["observer", "Observer (read only)"],
+  ["projector", "Room screen (projector, read only)"],
+  ["chair", "Chair"],
+];
+
+export function PeoplePanel({ ctx }) {
+  const { state, actions } = ctx;
+  const people = state.people;
+  if (!people.enabled) return null;
+  const form = people.form;
+  const set = (name) => (event) => actions.peopleDraft(name, event.currentTarget.value);
+  return html`<details class="people" data-testid="people-panel">
+    <summary data-testid="people-toggle">People and invite links</summary>
+    <div class="people-body">
+      <form class="person-form" data-testid="add-person-form"
+        onSubmit=${(event) => {
+          event.preventDefault();
+          actions.addPerson();
+        }}>
+        <label for="person-name">Name</label>
+        <input id="person-name" name="display_name" required maxlength="80" autocomplete="off" data-testid="person-name"
+          value=${form.display_name} onInput=${set("display_name")} disabled=${people.busy} />
+        <label for="person-role">Role</label>
+        <select id="person-role" name="role" data-testid="person-role" value=${form.role} onChange=${set("role")} disabled=${people.busy}>
+          ${ROLE_CHOICES.map(([value, words]) => html`<option key=${value} value=${value}>${words}</option>`)}
+        </select>
+        <label for="person-agency">Organisation (optional)</label>
+        <input id="person-agency" name="agency" maxlength="120" autocomplete="off" data-testid="person-agency"
+          value=${form.agency} onInput=${set("agency")} disabled=${people.busy} />
+        <button type="submit" class="primary" data-testid="person-submit" disabled=${people.busy}>Add and make a link</button>
+      </form>
+      ${people.newLink
+        ? html`<div class="new-link" data-testid="new-link">
+            <p class="new-link-for">Link for ${people.newLink.name}</p>
+            <label for="invite-link">Their link</label>
+            <input id="invite-link" readonly data-testid="invite-link" aria-describedby="invite-link-help" value=${people.newLink.url} />
+            <p id="invite-link-help" class="help">Send it to this person only: anyone with the link can join as them. You can revoke it at any time.</p>
+            <button type="button" data-testid="copy-link" onClick=${() => actions.copyLink(people.newLink.url)}>Copy link</button>
+            <p class="copy-status" data-testid="copy-status" role="status" aria-live="polite">${people.copyStatus || ""}</p>
+          </div>`
+        : null}
+      <p class="people-status" role="status" aria-live="polite">${people.message || ""}</p>
+      <h3>Invited</h3>
+      <ul class="people-list" data-testid="people-list">
+        ${people.list.map(({ participant, invite }) => {
+          const status = invite ? invite.status : null;
+          const isMe = state.me && participant.id === state.me.id;
+          return html`<li key=${participant.id} data-participant-id=${participant.id} data-testid="person" data-invite=${status || "none"}>
+            <span class="person-name">${participant.display_name}</span>${" "}
+            <span class="person-role">(${roleLabel(participant.role)}${participant.agency ? `, ${participant.agency}` : ""}${isMe ? ", you" : ""})</span>
+            <span class="invite-status">${isMe ? "" : INVITE_WORDS[status] || ""}</span>
+            ${isMe
+              ? null
+              : html`<div class="card-actions">
+                  ${status === "active" || status === "used"
+                    ? html`<button type="button" disabled=${people.busy} onClick=${() => actions.revokeLink(participant.id)}>Revoke link</button>`
+                    : null}
+                  <button type="button" disabled=${people.busy} onClick=${() => actions.newLink(participant.id)}>New link</button>
+                </div>`}
+          </li>`;
+        })}
+      </ul>
+    </div>
+  </details>`;
+}
