@@ -14,21 +14,25 @@ from app.domain.board import CardChange
 from app.domain.operations import Actor
 from app.domain.roles import Role
 from app.domain.visibility import Audience, Viewer, audience_of, changes_for
-from app.store.oplog import CommittedOp, committed_from_log
+from app.store.oplog import CommittedOp, committed_from_log, log_payload
 from realtime.protocol import ActorInfo, Event
 
 
 def event_for(committed: CommittedOp, viewer: Viewer) -> Event:
     changes, whole = changes_for(committed.changes, viewer)
-    card = next((c.value for c in changes if isinstance(c, CardChange)), None) if whole else None
+    card_change = next((c for c in changes if isinstance(c, CardChange)), None)
+    op = committed.op if whole else None
+    if op is not None and card_change is not None and getattr(op, "position", None) is not None:
+        # Where the card lands among the cards this viewer has, as in the change.
+        op = op.model_copy(update={"position": card_change.position})
     return Event(
         seq=committed.seq,
         op_id=committed.op_id,
         actor=ActorInfo(participant_id=committed.actor.participant_id, role=committed.actor.role),
-        op=committed.op if whole else None,
-        card=card,
+        op=op,
+        card=card_change.value if whole and card_change is not None else None,
         changes=list(changes),
-        at=committed.at.isoformat(),
+        at=committed.at,
     )
 
 
@@ -58,10 +62,7 @@ def encode_committed(committed: CommittedOp) -> str:
             "role": committed.actor.role.value,
             "target_id": committed.target_id,
             "at": committed.at.isoformat(),
-            "payload": {
-                "op": committed.op.model_dump(mode="json"),
-                "changes": [change.model_dump(mode="json") for change in committed.changes],
-            },
+            "payload": log_payload(committed.op, committed.changes),
         },
         separators=(",", ":"),
     )

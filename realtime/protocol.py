@@ -5,6 +5,7 @@ docs/protocol.md is generated from these models (`python -m realtime.protocol_do
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import IntEnum
 from typing import Annotated, Literal
 
@@ -111,7 +112,7 @@ class Event(_Frame):
     changes: list[Change] = Field(
         default_factory=list, description="Each item the operation changed, as it is now; `value` null: removed."
     )
-    at: str = Field(description="Commit time, ISO 8601 UTC.")
+    at: datetime = Field(description="Commit time, ISO 8601 UTC.")
 
 
 class Hello(_Frame):
@@ -123,7 +124,7 @@ class Hello(_Frame):
     people: list[Person] = Field(
         default_factory=list, description="Everyone invited to the meeting, present or not, to name authors."
     )
-    server_time: str = Field(description="The server's clock, ISO 8601 UTC, so phase timers count down right.")
+    server_time: datetime = Field(description="The server's clock, ISO 8601 UTC, so phase timers count down right.")
     board: MeetingState | None = Field(
         description="The whole meeting as this connection may see it (the map's `columns` and everything else); "
         "null when `missed` brings the client up to date."
@@ -172,8 +173,8 @@ server_frame_adapter: TypeAdapter[Hello | Ack | Event | ErrorFrame | PresenceFra
 
 
 class ErrorCode:
-    """Codes of `error` frames. Domain refusals use the DomainError codes (forbidden, card_not_found,
-    card_exists, stale_version, invalid_operation, meeting_read_only)."""
+    """Codes of `error` frames the protocol itself raises. The rules' refusals carry the codes of
+    app.domain.errors (forbidden, stale_version, round_not_open...), all listed in docs/protocol.md."""
 
     malformed = "malformed"
     """The frame was not a JSON object."""

@@ -270,7 +270,7 @@ class Room:
             you=you,
             present=present,
             people=people,
-            server_time=datetime.now(UTC).isoformat(),
+            server_time=datetime.now(UTC),
             board=None,
             missed=None,
             limits=self.limits.public(),

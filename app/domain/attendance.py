@@ -13,6 +13,7 @@ from app.domain.context import Handler, OpContext, Outcome
 from app.domain.errors import InvalidOperation
 from app.domain.items import (
     Item,
+    ItemChange,
     ItemId,
     Model,
     Name,
@@ -24,6 +25,7 @@ from app.domain.items import (
     replaced,
     require,
 )
+from app.domain.plan import AttendeeOwner
 from app.domain.roles import Role
 
 if TYPE_CHECKING:
@@ -66,7 +68,7 @@ class Attendee(Item):
     history: tuple[AttendanceMark, ...] = Field(default=(), description="Every change of status, with its time.")
 
 
-class AttendeeChange(Model):
+class AttendeeChange(ItemChange):
     entity: Literal["attendee"] = "attendee"
     id: ItemId
     value: Attendee | None
@@ -106,6 +108,10 @@ class CheckIn(Model):
     """'I am here', from a person's own device. The server fills in their name from their invitation."""
 
     type: Literal["check_in"] = "check_in"
+    attendee_id: ItemId | None = Field(
+        default=None,
+        description="The person's line on the list when this check-in adds one; the server assigns it when absent.",
+    )
     name: Name | None = Field(default=None, description="Filled in by the server; ignored when a client sends it.")
     agency: ShortText | None = Field(default=None, description="Filled in by the server.")
 
@@ -177,10 +183,14 @@ def check_in(state: MeetingState, op: CheckIn, ctx: OpContext) -> Outcome:
     if existing is not None:
         if existing.status is Presence.present:
             raise InvalidOperation("You are already marked as here.")
-        return _save(state, _marked(existing, Presence.present, ctx.at), logged)
-    check_new_id(state.attendees, ctx.new_id, MAX_ATTENDEES, "person")
+        return _save(
+            state, _marked(existing, Presence.present, ctx.at), logged.model_copy(update={"attendee_id": existing.id})
+        )
+    # Like every add, the logged op names the new line's id, so replaying the log gives it the same id.
+    attendee_id = op.attendee_id or ctx.new_id
+    check_new_id(state.attendees, attendee_id, MAX_ATTENDEES, "person")
     attendee = Attendee(
-        id=ctx.new_id,
+        id=attendee_id,
         name=name,
         role_label="",
         agency=agency or "",
@@ -190,7 +200,7 @@ def check_in(state: MeetingState, op: CheckIn, ctx: OpContext) -> Outcome:
         confirmed=False,
         history=(AttendanceMark(at=ctx.at, status=Presence.present),),
     )
-    return _save(state, attendee, logged)
+    return _save(state, attendee, logged.model_copy(update={"attendee_id": attendee_id}))
 
 
 def confirm_attendee(state: MeetingState, op: ConfirmAttendee, ctx: OpContext) -> Outcome:
@@ -199,7 +209,13 @@ def confirm_attendee(state: MeetingState, op: ConfirmAttendee, ctx: OpContext) -
 
 
 def remove_attendee(state: MeetingState, op: RemoveAttendee, ctx: OpContext) -> Outcome:
-    require(state.attendees, op.attendee_id, "person")
+    attendee = require(state.attendees, op.attendee_id, "person")
+    # Like a safety network member, someone named in the plan stays until those steps change; and an answer
+    # given for them stays on the record of the scaling round.
+    if any(isinstance(step.who, AttendeeOwner) and step.who.attendee_id == attendee.id for step in state.steps):
+        raise InvalidOperation(f"{attendee.name} is named in the plan. Change those steps first.")
+    if any(answer.attendee_id == attendee.id for answer in state.answers):
+        raise InvalidOperation(f"{attendee.name} has answered a scaling round, so they stay on the record.")
     after = state.model_copy(update={"attendees": removed(state.attendees, op.attendee_id)})
     return Outcome(after, (AttendeeChange(id=op.attendee_id, value=None),), op.attendee_id)
 

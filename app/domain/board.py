@@ -5,9 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import StringConstraints
 
-from app.domain.items import TEXT_MAX, AuthoredItem, ChildIds, ItemId, Model
+from app.domain.items import TEXT_MAX, AuthoredItem, ChildIds, ItemChange, ItemId
 
 CARD_TEXT_MAX = TEXT_MAX
 
@@ -50,11 +50,10 @@ class Card(AuthoredItem):
     child_ids: ChildIds = ()
 
 
-class CardChange(Model):
+class CardChange(ItemChange):
     """A card after the operation (null once deleted, or when it is not for this screen), and where it now stands
-    in its column (null: where it was)."""
+    in its column."""
 
     entity: Literal["card"] = "card"
     id: CardId
     value: Card | None
-    position: int | None = Field(default=None, ge=0)

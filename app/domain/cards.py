@@ -103,7 +103,7 @@ def add_card(state: MeetingState, op: AddCard, ctx: OpContext) -> Outcome:
     cards.insert(position, card)
     logged = op.model_copy(update={"card_id": card_id, "position": position})
     after = _with_column(state, op.column, cards, ctx.seq)
-    return Outcome(after, (CardChange(id=card_id, value=card, position=position),), card_id, logged)
+    return Outcome(after, (CardChange(id=card_id, value=card),), card_id, logged)
 
 
 def edit_card(state: MeetingState, op: EditCard, ctx: OpContext) -> Outcome:
@@ -150,7 +150,7 @@ def move_card(state: MeetingState, op: MoveCard, ctx: OpContext) -> Outcome:
     target.insert(position, moved)
     logged = op.model_copy(update={"position": position, "kind": kind})
     after = _with_column(after, op.column, target, ctx.seq)
-    return Outcome(after, (CardChange(id=card.id, value=moved, position=position),), card.id, logged)
+    return Outcome(after, (CardChange(id=card.id, value=moved),), card.id, logged)
 
 
 def delete_card(state: MeetingState, op: DeleteCard, ctx: OpContext) -> Outcome:
@@ -167,7 +167,7 @@ def restrict_card(state: MeetingState, card_id: str, restricted: bool) -> tuple[
     changed = card.model_copy(update={"restricted": restricted})
     cards = list(state.columns[column])
     cards[index] = changed
-    return _with_column(state, column, cards, state.seq), CardChange(id=card.id, value=changed, position=index)
+    return _with_column(state, column, cards, state.seq), CardChange(id=card.id, value=changed)
 
 
 HANDLERS: dict[type[BaseModel], Handler] = {

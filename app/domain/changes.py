@@ -6,7 +6,7 @@ the item with that entity and id. visibility.py decides, per connection, which o
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field, TypeAdapter
 
@@ -16,6 +16,7 @@ from app.domain.children import ChildChange
 from app.domain.closed_part import ClosedPartChange
 from app.domain.decision import DecisionChange, DecisionNoteChange
 from app.domain.focus import FocusChange
+from app.domain.items import ItemChange
 from app.domain.phases import PhaseChange
 from app.domain.plan import NetworkChange, PlanDatesChange, StepChange
 from app.domain.scaling import AnswerChange, RoundChange
@@ -40,5 +41,17 @@ AnyChange = (
     | FocusChange
 )
 Change = Annotated[AnyChange, Field(discriminator="entity")]
+
+
+def change_as_stored(change: AnyChange) -> dict[str, Any]:
+    """The change with what only the server keeps (how the family saw it before; its place among what they see),
+    for the op log and for other processes' rooms."""
+    data = change.model_dump(mode="json")
+    data["was_public"] = change.was_public
+    if isinstance(change, ItemChange):
+        data["public_position"] = change.public_position
+    return data
+
+
 change_adapter: TypeAdapter[AnyChange] = TypeAdapter(Change)
 changes_adapter: TypeAdapter[list[AnyChange]] = TypeAdapter(list[Change])

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from app.domain.context import Handler, OpContext, Outcome
 from app.domain.errors import ChildNotFound, InvalidOperation
-from app.domain.items import Item, ItemId, Model, check_new_id, check_version, find, removed, replaced
+from app.domain.items import Item, ItemChange, ItemId, Model, check_new_id, check_version, find, removed, replaced
 
 if TYPE_CHECKING:
     from app.domain.state import MeetingState
@@ -25,7 +25,7 @@ class Child(Item):
     age: Age | None = None
 
 
-class ChildChange(Model):
+class ChildChange(ItemChange):
     entity: Literal["child"] = "child"
     id: ItemId
     value: Child | None
@@ -86,8 +86,16 @@ def edit_child(state: MeetingState, op: EditChild, ctx: OpContext) -> Outcome:
 def remove_child(state: MeetingState, op: RemoveChild, ctx: OpContext) -> Outcome:
     require_child(state, op.child_id)
     # Nothing said about a child disappears with a click: their words and their decision go first, on purpose.
-    if find(state.decisions, op.child_id) is not None or any(v.child_id == op.child_id for v in state.voices):
+    if (
+        find(state.decisions, op.child_id) is not None
+        or any(v.child_id == op.child_id for v in state.voices)
+        or any(n.child_id == op.child_id for n in state.decision_notes)
+    ):
         raise InvalidOperation("This child has words or a decision recorded. Remove those first.")
+    # Nor does a child leave the items that name them pointing at no one (they could not be edited any more).
+    named = (item.child_ids for items in (state.cards(), state.statements, state.steps) for item in items)
+    if any(op.child_id in child_ids for child_ids in named):
+        raise InvalidOperation("Cards, danger statements or steps of the plan name this child. Change those first.")
     after = state.model_copy(update={"children": removed(state.children, op.child_id)})
     return Outcome(after, (ChildChange(id=op.child_id, value=None),), op.child_id)
 

@@ -17,7 +17,7 @@ from app.domain.cards import restrict_card
 from app.domain.context import Handler, OpContext, Outcome
 from app.domain.decision import DecisionChange, DecisionNoteChange
 from app.domain.errors import ClosedPartRunning, NoClosedPart
-from app.domain.items import ItemId, Model, replaced, require
+from app.domain.items import Change, ItemId, Model, replaced, require
 from app.domain.plan import NetworkChange, StepChange
 from app.domain.scaling import restrict_round
 from app.domain.statements import StatementChange
@@ -41,7 +41,7 @@ class ClosedPart(Model):
     parts: tuple[ClosedInterval, ...] = ()
 
 
-class ClosedPartChange(Model):
+class ClosedPartChange(Change):
     entity: Literal["closed_part"] = "closed_part"
     id: Literal["closed_part"] = "closed_part"
     value: ClosedPart

@@ -13,6 +13,7 @@ from app.domain.context import Handler, OpContext, Outcome
 from app.domain.errors import InvalidOperation, ItemNotFound, StaleVersion
 from app.domain.items import (
     AuthoredItem,
+    ItemChange,
     ItemId,
     Model,
     Name,
@@ -75,13 +76,13 @@ class DecisionNote(AuthoredItem):
     reason: OptionalText = ""
 
 
-class DecisionChange(Model):
+class DecisionChange(ItemChange):
     entity: Literal["decision"] = "decision"
     id: ItemId
     value: Decision | None
 
 
-class DecisionNoteChange(Model):
+class DecisionNoteChange(ItemChange):
     entity: Literal["decision_note"] = "decision_note"
     id: ItemId
     value: DecisionNote | None
@@ -90,7 +91,9 @@ class DecisionNoteChange(Model):
 class RecordDecision(Model):
     type: Literal["record_decision"] = "record_decision"
     child_id: ItemId
-    base_version: int = Field(ge=0, description="The decision's version this was made against; 0 for a first.")
+    base_version: int = Field(
+        ge=0, description="The decision's version this was made against; 0 while no outcome is recorded."
+    )
     outcome: PlanOutcome
     categories: Categories = Field(default=(), max_length=4)
     reasons: OptionalText = ""

@@ -75,7 +75,8 @@ class RoundAlreadyRevealed(DomainError):
 
 
 class ClosedPartRunning(DomainError):
-    """The family is out of the room for a closed part: their screens wait until the chair asks them back."""
+    """A closed part is running: a family member's operation waits until the chair asks them back, and the chair
+    cannot start a second one."""
 
     code = "closed_part_running"
 

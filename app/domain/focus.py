@@ -3,29 +3,18 @@ the chair scroll to and highlight. A focus on an item kept from the family is ke
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
 from app.domain.context import Handler, OpContext, Outcome
 from app.domain.errors import ItemNotFound
-from app.domain.items import ItemId, Model, find
+from app.domain.items import Change, ItemId, Model, kept_from_family
 
 if TYPE_CHECKING:
     from app.domain.state import MeetingState
 
 FocusEntity = Literal["card", "statement", "round", "step", "network_member", "decision", "voice", "child", "attendee"]
-
-_COLLECTION_OF: dict[str, str] = {
-    "statement": "statements",
-    "round": "rounds",
-    "step": "steps",
-    "network_member": "network",
-    "decision": "decisions",
-    "voice": "voices",
-    "child": "children",
-    "attendee": "attendees",
-}
 
 
 class Focus(Model):
@@ -37,7 +26,7 @@ class Focus(Model):
         return self.restricted
 
 
-class FocusChange(Model):
+class FocusChange(Change):
     entity: Literal["focus"] = "focus"
     id: Literal["focus"] = "focus"
     value: Focus | None
@@ -57,25 +46,13 @@ class SetFocus(Model):
         return self
 
 
-def _target(state: MeetingState, entity: str, item_id: str) -> Any:
-    if entity == "card":
-        found = state.find(item_id)
-        return found[2] if found else None
-    return find(getattr(state, _COLLECTION_OF[entity]), item_id)
-
-
-def _kept_from_family(item: Any) -> bool:
-    check = getattr(item, "kept_from_family", None)
-    return bool(check()) if check is not None else False
-
-
 def set_focus(state: MeetingState, op: SetFocus, ctx: OpContext) -> Outcome:
     focus: Focus | None = None
     if op.entity is not None and op.item_id is not None:
-        item = _target(state, op.entity, op.item_id)
+        item = state.item(op.entity, op.item_id)
         if item is None:
             raise ItemNotFound("That item is not in this meeting (any more).")
-        focus = Focus(entity=op.entity, item_id=op.item_id, restricted=_kept_from_family(item))
+        focus = Focus(entity=op.entity, item_id=op.item_id, restricted=kept_from_family(item))
     return Outcome(state.model_copy(update={"focus": focus}), (FocusChange(value=focus),), op.item_id or "focus")
 
 
@@ -85,8 +62,8 @@ def settle_focus(state: MeetingState) -> tuple[MeetingState, FocusChange | None]
     focus = state.focus
     if focus is None:
         return state, None
-    item = _target(state, focus.entity, focus.item_id)
-    settled = None if item is None else focus.model_copy(update={"restricted": _kept_from_family(item)})
+    item = state.item(focus.entity, focus.item_id)
+    settled = None if item is None else focus.model_copy(update={"restricted": kept_from_family(item)})
     if settled == focus:
         return state, None
     return state.model_copy(update={"focus": settled}), FocusChange(value=settled)

@@ -54,6 +54,34 @@ class AuthoredItem(Item):
         return self.restricted
 
 
+class Change(Model):
+    """What an operation changed, as the server keeps it. Fields marked `exclude` never leave the server: they let
+    visibility.py filter a stored change per connection without the meeting around it."""
+
+    was_public: bool = Field(
+        default=True, exclude=True, description="Whether the family and the room screen could see it before the op."
+    )
+
+
+class ItemChange(Change):
+    """A change to one item of a list (a card: of its column)."""
+
+    id: str
+    position: int | None = Field(
+        default=None,
+        ge=0,
+        description="Where the item now stands in its list as this connection sees the list (a card: in its "
+        "column); null when it is removed.",
+    )
+    public_position: int | None = Field(default=None, ge=0, exclude=True)
+
+
+def kept_from_family(item: object) -> bool:
+    """Whether the family and the room screen must never receive this item (items without the rule: never)."""
+    check = getattr(item, "kept_from_family", None)
+    return bool(check()) if check is not None else False
+
+
 class HasId(Protocol):
     @property
     def id(self) -> str: ...

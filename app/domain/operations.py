@@ -46,12 +46,11 @@ from app.domain.decision import AddDecisionNote, ClearDecision, RecordDecision, 
 from app.domain.errors import (
     CardNotFound,
     ClosedPartRunning,
-    ItemNotFound,
     MeetingReadOnly,
     PermissionDenied,
 )
-from app.domain.focus import SetFocus, settle_focus
-from app.domain.items import find
+from app.domain.focus import FocusChange, SetFocus, settle_focus
+from app.domain.items import ItemChange, kept_from_family, require
 from app.domain.phases import SetPhase, SetTimer
 from app.domain.plan import (
     AddNetworkMember,
@@ -63,7 +62,7 @@ from app.domain.plan import (
     SetPlanDates,
 )
 from app.domain.roles import OpType, Role, Scope, scope_for
-from app.domain.scaling import AnswerFor, AnswerRound, OpenRound, RevealRound
+from app.domain.scaling import AnswerFor, AnswerRound, OpenRound, RevealRound, round_not_open
 from app.domain.state import BoardState, MeetingState
 from app.domain.statements import AddStatement, DeleteStatement, EditStatement, SetFamilyView, SetSafetyGoal
 from app.domain.visibility import view_sees_restricted
@@ -187,23 +186,23 @@ ROLE_WORDS = {
 }
 
 # The item an operation acts on, so that a screen never acts on (or learns of, through a refusal) an item it
-# may not see: (the entity, the op's field naming it).
-_TARGET_OF: dict[type[BaseModel], tuple[str, str]] = {
-    EditCard: ("card", "card_id"),
-    MoveCard: ("card", "card_id"),
-    DeleteCard: ("card", "card_id"),
-    SetFamilyView: ("statement", "statement_id"),
-    EditStatement: ("statement", "statement_id"),
-    DeleteStatement: ("statement", "statement_id"),
-    SetSafetyGoal: ("statement", "statement_id"),
-    AnswerRound: ("round", "round_id"),
-    SetDecisionView: ("decision", "child_id"),
-    EditNetworkMember: ("network_member", "member_id"),
-    RemoveNetworkMember: ("network_member", "member_id"),
-    EditStep: ("step", "step_id"),
-    DeleteStep: ("step", "step_id"),
-    EditChildWords: ("voice", "voice_id"),
-    DeleteChildWords: ("voice", "voice_id"),
+# may not see: (the entity, the op's field naming it, what a refusal calls it).
+_TARGET_OF: dict[type[BaseModel], tuple[str, str, str]] = {
+    EditCard: ("card", "card_id", "card"),
+    MoveCard: ("card", "card_id", "card"),
+    DeleteCard: ("card", "card_id", "card"),
+    SetFamilyView: ("statement", "statement_id", "danger statement"),
+    EditStatement: ("statement", "statement_id", "danger statement"),
+    DeleteStatement: ("statement", "statement_id", "danger statement"),
+    SetSafetyGoal: ("statement", "statement_id", "danger statement"),
+    AnswerRound: ("round", "round_id", "scaling round"),
+    SetDecisionView: ("decision", "child_id", "decision"),
+    EditNetworkMember: ("network_member", "member_id", "safety network member"),
+    RemoveNetworkMember: ("network_member", "member_id", "safety network member"),
+    EditStep: ("step", "step_id", "next step"),
+    DeleteStep: ("step", "step_id", "next step"),
+    EditChildWords: ("voice", "voice_id", "child's words"),
+    DeleteChildWords: ("voice", "voice_id", "child's words"),
 }
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -255,39 +254,75 @@ def apply_operation(
         _check_target_visible(state, op)
     outcome = HANDLERS[type(op)](state, op, OpContext(actor, seq, at, new_id, scope))
     after = outcome.state if outcome.state.seq == seq else outcome.state.model_copy(update={"seq": seq})
+    changes = outcome.changes
+    if state.closed_part.active and op_type not in _NOT_WORDS:
+        after, changes = _kept_from_family_as_said_in_private(after, changes)
     after, focus_change = settle_focus(after)
-    changes = outcome.changes if focus_change is None else (*outcome.changes, focus_change)
+    if focus_change is not None:
+        changes = (*changes, focus_change)
     logged: Any = outcome.logged or op
-    return Applied(after, logged, changes, outcome.target_id)
+    return Applied(after, logged, _placed(state, after, changes), outcome.target_id)
+
+
+_NOT_WORDS = {OpType.set_restricted, OpType.move_card, OpType.reveal_round}
+"""Operations that say nothing new: run during a closed part, they leave what they touch as visible as it was."""
+
+
+def _kept_from_family_as_said_in_private(
+    state: MeetingState, changes: tuple[AnyChange, ...]
+) -> tuple[MeetingState, tuple[AnyChange, ...]]:
+    """What is said in a closed part must never reach the family's screens: every item an operation adds or
+    rewords while one runs is restricted (the chair can lift it afterwards), not only the items it adds."""
+    kept: list[AnyChange] = []
+    for change in changes:
+        value = change.value
+        if isinstance(change, ItemChange) and getattr(value, "restricted", True) is False:
+            value = value.model_copy(update={"restricted": True})  # type: ignore[union-attr]
+            state = state.replacing(change.entity, value)
+            change = change.model_copy(update={"value": value})
+        kept.append(change)
+    return state, tuple(kept)
+
+
+def _placed(before: MeetingState, after: MeetingState, changes: tuple[AnyChange, ...]) -> tuple[AnyChange, ...]:
+    """Each change completed with what visibility.py needs to filter it later from the change alone: where the
+    item now stands in its list (for everyone, and among what the family may see), and whether the family could
+    see the item before (a removal is sent only to screens that had it)."""
+    placed: list[AnyChange] = []
+    for change in changes:
+        update: dict[str, Any] = {}
+        if isinstance(change, ItemChange):
+            earlier = before.item(change.entity, change.id)
+            update["was_public"] = earlier is not None and not kept_from_family(earlier)
+            if change.value is not None:
+                listing = after.listing(change.entity, change.value)
+                index = next(i for i, item in enumerate(listing) if item.id == change.id)
+                update["position"] = index
+                if not kept_from_family(change.value):
+                    update["public_position"] = sum(1 for item in listing[:index] if not kept_from_family(item))
+        elif isinstance(change, FocusChange):
+            update["was_public"] = before.focus is not None and not before.focus.restricted
+        placed.append(change.model_copy(update=update) if update else change)
+    return tuple(placed)
 
 
 def _check_target_visible(state: MeetingState, op: BaseModel) -> None:
     target = _TARGET_OF.get(type(op))
     if target is None:
         return
-    entity, field = target
+    entity, field, what = target
     item_id = getattr(op, field)
+    # Refused exactly as if the item were not there: the refusal must not tell the family that it exists.
     if entity == "card":
         found = state.find(item_id)
         if found is not None and found[2].kept_from_family():
             raise CardNotFound("That card is no longer on the board.")
         return
-    item = find(_collection(state, entity), item_id)
+    item = state.item(entity, item_id)
     if item is not None and item.kept_from_family():
-        raise ItemNotFound("That is not in this meeting (any more).")
-
-
-def _collection(state: MeetingState, entity: str) -> Iterable[Any]:
-    field = {
-        "statement": "statements",
-        "round": "rounds",
-        "decision": "decisions",
-        "network_member": "network",
-        "step": "steps",
-        "voice": "voices",
-    }[entity]
-    items: Iterable[Any] = getattr(state, field)
-    return items
+        if entity == "round":
+            raise round_not_open()
+        require((), item_id, what)
 
 
 def replay(

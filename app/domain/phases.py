@@ -12,7 +12,8 @@ from pydantic import BaseModel, Field
 from app.domain.agendas import PhaseId
 from app.domain.context import Handler, OpContext, Outcome
 from app.domain.errors import InvalidOperation, PhaseChanged
-from app.domain.items import Model
+from app.domain.focus import FocusChange
+from app.domain.items import Change, Model
 
 if TYPE_CHECKING:
     from app.domain.state import MeetingState
@@ -30,7 +31,7 @@ class PhaseState(Model):
     timer: Timer | None = None
 
 
-class PhaseChange(Model):
+class PhaseChange(Change):
     entity: Literal["phase"] = "phase"
     id: Literal["phase"] = "phase"
     value: PhaseState
@@ -56,15 +57,24 @@ def _save(state: MeetingState, phase: PhaseState) -> Outcome:
     return Outcome(state.model_copy(update={"phase": phase}), (PhaseChange(value=phase),), phase.current)
 
 
+def _unfocused(outcome: Outcome) -> Outcome:
+    """Pointing everyone at an item belongs to the part of the meeting where the chair did it: a move clears it,
+    so a screen that reloads follows the phase, as the others do."""
+    if outcome.state.focus is None:
+        return outcome
+    after = outcome.state.model_copy(update={"focus": None})
+    return Outcome(after, (*outcome.changes, FocusChange(value=None)), outcome.target_id)
+
+
 def set_phase(state: MeetingState, op: SetPhase, ctx: OpContext) -> Outcome:
     if op.phase not in {phase.id for phase in state.agenda}:
         raise InvalidOperation("That phase is not on this meeting's agenda.")
     current = state.phase.current
     if op.from_phase is not None and op.from_phase != current:
-        raise PhaseChanged("The meeting has already moved on. Here is where it is now.")
+        raise PhaseChanged("The meeting had already moved on, so it was not moved again.")
     timer = Timer(started_at=ctx.at, seconds=op.timer_minutes * 60) if op.timer_minutes else None
     previous = current if op.phase != current else state.phase.previous
-    return _save(state, PhaseState(current=op.phase, previous=previous, started_at=ctx.at, timer=timer))
+    return _unfocused(_save(state, PhaseState(current=op.phase, previous=previous, started_at=ctx.at, timer=timer)))
 
 
 def set_timer(state: MeetingState, op: SetTimer, ctx: OpContext) -> Outcome:

@@ -14,7 +14,9 @@ from app.domain.errors import InvalidOperation
 from app.domain.items import (
     AuthoredCollection,
     AuthoredItem,
+    Change,
     ChildIds,
+    ItemChange,
     ItemId,
     Model,
     Name,
@@ -68,19 +70,19 @@ class PlanDates(Model):
     core_group: date | None = None
 
 
-class NetworkChange(Model):
+class NetworkChange(ItemChange):
     entity: Literal["network_member"] = "network_member"
     id: ItemId
     value: NetworkMember | None
 
 
-class StepChange(Model):
+class StepChange(ItemChange):
     entity: Literal["step"] = "step"
     id: ItemId
     value: NextStep | None
 
 
-class PlanDatesChange(Model):
+class PlanDatesChange(Change):
     entity: Literal["plan_dates"] = "plan_dates"
     id: Literal["plan_dates"] = "plan_dates"
     value: PlanDates

@@ -15,7 +15,18 @@ from pydantic import BaseModel, Field
 
 from app.domain.context import Handler, OpContext, Outcome
 from app.domain.errors import RoundAlreadyRevealed, RoundNotOpen
-from app.domain.items import Item, ItemId, Model, OptionalText, ParticipantId, check_new_id, find, replaced, require
+from app.domain.items import (
+    Item,
+    ItemChange,
+    ItemId,
+    Model,
+    OptionalText,
+    ParticipantId,
+    check_new_id,
+    find,
+    replaced,
+    require,
+)
 from app.domain.roles import Role
 
 if TYPE_CHECKING:
@@ -62,13 +73,13 @@ class Answer(Model):
         return self.restricted
 
 
-class RoundChange(Model):
+class RoundChange(ItemChange):
     entity: Literal["round"] = "round"
     id: ItemId
     value: Round | None
 
 
-class AnswerChange(Model):
+class AnswerChange(ItemChange):
     entity: Literal["answer"] = "answer"
     id: str
     value: Answer | None
@@ -106,10 +117,14 @@ class RevealRound(Model):
     round_id: ItemId
 
 
+def round_not_open() -> RoundNotOpen:
+    return RoundNotOpen("That scaling round is not open for answers (it was revealed, or never opened).")
+
+
 def _open_round(state: MeetingState, round_id: str) -> Round:
     found = find(state.rounds, round_id)
     if found is None or found.revealed:
-        raise RoundNotOpen("That scaling round is not open for answers (it was revealed, or never opened).")
+        raise round_not_open()
     return found
 
 

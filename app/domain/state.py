@@ -21,6 +21,20 @@ from app.domain.scaling import Answer, Round
 from app.domain.statements import DangerStatement
 from app.domain.voice import ChildWords
 
+COLLECTION_OF: dict[str, str] = {
+    "child": "children",
+    "attendee": "attendees",
+    "statement": "statements",
+    "round": "rounds",
+    "answer": "answers",
+    "network_member": "network",
+    "step": "steps",
+    "decision": "decisions",
+    "decision_note": "decision_notes",
+    "voice": "voices",
+}
+"""Each entity of a change (but cards, which stand in columns) and the MeetingState field holding its items."""
+
 
 def _agenda_of(data: dict[str, Any]) -> tuple[Phase, ...]:
     return agenda_for(data.get("kind", MeetingKind.initial_conference))
@@ -75,6 +89,29 @@ class MeetingState(Model):
 
     def cards(self) -> list[Card]:
         return [card for column in Column for card in self.columns.get(column, ())]
+
+    def listing(self, entity: str, item: Any) -> tuple[Any, ...]:
+        """The list an item of this entity stands in: a card's column, or the entity's collection."""
+        if entity == "card":
+            return self.columns[item.column]
+        return tuple(getattr(self, COLLECTION_OF[entity]))
+
+    def item(self, entity: str, item_id: str) -> Any:
+        """The item of this entity with this id, or None."""
+        if entity == "card":
+            found = self.find(item_id)
+            return found[2] if found else None
+        return next((item for item in getattr(self, COLLECTION_OF[entity]) if item.id == item_id), None)
+
+    def replacing(self, entity: str, item: Any) -> MeetingState:
+        """The meeting with `item` in place of the item of this entity with its id."""
+        if entity == "card":
+            columns = dict(self.columns)
+            columns[item.column] = tuple(item if card.id == item.id else card for card in columns[item.column])
+            return self.model_copy(update={"columns": columns})
+        field = COLLECTION_OF[entity]
+        items = tuple(item if existing.id == item.id else existing for existing in getattr(self, field))
+        return self.model_copy(update={field: items})
 
 
 BoardState = MeetingState

@@ -20,6 +20,7 @@ from app.domain.items import (
     AuthoredCollection,
     AuthoredItem,
     ChildIds,
+    ItemChange,
     ItemId,
     Model,
     OptionalText,
@@ -71,7 +72,7 @@ class DangerStatement(AuthoredItem):
     goal: SafetyGoal | None = None
 
 
-class StatementChange(Model):
+class StatementChange(ItemChange):
     entity: Literal["statement"] = "statement"
     id: ItemId
     value: DangerStatement | None

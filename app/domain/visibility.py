@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from app.domain.board import CardChange
 from app.domain.changes import AnyChange
+from app.domain.items import ItemChange, kept_from_family
 from app.domain.roles import Role
 from app.domain.scaling import Answer, AnswerChange
 from app.domain.state import MeetingState
@@ -61,11 +61,6 @@ Audience = tuple[bool, str | None]
 """(sees restricted items, the participant whose own unrevealed answer is in the event, if it is this one)."""
 
 
-def _kept_from_family(value: Any) -> bool:
-    check = getattr(value, "kept_from_family", None)
-    return bool(check()) if check is not None else False
-
-
 def _answer_hidden_from(answer: Answer, viewer: Viewer) -> bool:
     return not answer.revealed and answer.submitted_by != viewer.participant_id
 
@@ -75,19 +70,27 @@ def redacted(answer: Answer) -> Answer:
     return answer.model_copy(update={"value": None, "reason": None})
 
 
-def change_for(change: AnyChange, viewer: Viewer) -> AnyChange | None:
-    """The change as this viewer receives it: itself, its value withheld (removal or redaction), or nothing."""
+def change_for(change: AnyChange, viewer: Viewer) -> tuple[AnyChange | None, bool]:
+    """The change as this viewer receives it, and whether it is whole (nothing withheld or redacted).
+
+    A family or room-screen viewer gets an item kept from them only as its removal, and only when they could see
+    it before; the position of a card or list item among what they can see. An unrevealed answer comes with its
+    value and reason withheld from everyone but whose device gave it."""
     value = change.value
-    if value is None:
-        return change
-    if not viewer.sees_restricted and _kept_from_family(value):
+    public = not viewer.sees_restricted
+    if public and value is not None and kept_from_family(value):
+        if not change.was_public:
+            return None, False
         withheld: dict[str, Any] = {"value": None}
-        if isinstance(change, CardChange):
+        if isinstance(change, ItemChange):
             withheld["position"] = None
-        return change.model_copy(update=withheld)
+        return change.model_copy(update=withheld), False
+    shifted = isinstance(change, ItemChange) and change.public_position not in (None, change.position)
+    if public and shifted:
+        change = change.model_copy(update={"position": change.public_position})  # type: ignore[union-attr]
     if isinstance(change, AnswerChange) and isinstance(value, Answer) and _answer_hidden_from(value, viewer):
-        return change.model_copy(update={"value": redacted(value)})
-    return change
+        return change.model_copy(update={"value": redacted(value)}), False
+    return change, True
 
 
 def audience_of(changes: tuple[AnyChange, ...], viewer: Viewer) -> Audience:
@@ -107,13 +110,13 @@ def audience_of(changes: tuple[AnyChange, ...], viewer: Viewer) -> Audience:
 
 
 def changes_for(changes: tuple[AnyChange, ...], viewer: Viewer) -> tuple[tuple[AnyChange, ...], bool]:
-    """The changes this viewer receives, and whether they receive all of them as they are (then the operation
-    itself may be shown too: it holds nothing the changes withhold)."""
+    """The changes this viewer receives, and whether they receive all of them whole (then the operation itself
+    may be shown too: it holds nothing the changes withhold)."""
     shown: list[AnyChange] = []
     whole = True
     for change in changes:
-        seen = change_for(change, viewer)
-        whole = whole and seen is change
+        seen, seen_whole = change_for(change, viewer)
+        whole = whole and seen_whole
         if seen is not None:
             shown.append(seen)
     return tuple(shown), whole
@@ -124,7 +127,7 @@ def meeting_for(state: MeetingState, viewer: Viewer) -> MeetingState:
     family = not viewer.sees_restricted
 
     def keep(items: tuple[Any, ...]) -> tuple[Any, ...]:
-        return tuple(item for item in items if not _kept_from_family(item)) if family else items
+        return tuple(item for item in items if not kept_from_family(item)) if family else items
 
     answers = tuple(
         redacted(answer) if _answer_hidden_from(answer, viewer) else answer for answer in keep(state.answers)

@@ -14,6 +14,7 @@ from app.domain.context import Handler, OpContext, Outcome
 from app.domain.items import (
     AuthoredCollection,
     AuthoredItem,
+    ItemChange,
     ItemId,
     Model,
     ShortText,
@@ -43,7 +44,7 @@ class ChildWords(AuthoredItem):
         return self.restricted or not self.shared
 
 
-class ChildWordsChange(Model):
+class ChildWordsChange(ItemChange):
     entity: Literal["voice"] = "voice"
     id: ItemId
     value: ChildWords | None

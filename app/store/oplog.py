@@ -24,9 +24,9 @@ from sqlalchemy.orm import Session
 
 from app.domain.agendas import MeetingKind, Phase
 from app.domain.board import Card, CardChange, CardKind, Column
-from app.domain.changes import AnyChange, changes_adapter
+from app.domain.changes import AnyChange, change_as_stored, changes_adapter
 from app.domain.errors import MeetingNotFound
-from app.domain.operations import Actor, AnyOperation, Applied, apply_operation, operation_adapter
+from app.domain.operations import Actor, AnyOperation, apply_operation, operation_adapter
 from app.domain.roles import Role
 from app.domain.state import CONFERENCE_FIELDS, MeetingState
 from app.store.database import Database
@@ -130,7 +130,7 @@ class OpLog:
                 "role": actor.role.value,
                 "type": applied.op.type,
                 "card_id": applied.target_id,
-                "payload": _payload(applied),
+                "payload": json.dumps(log_payload(applied.op, applied.changes), separators=(",", ":")),
                 "created_at": at,
             },
         )
@@ -179,14 +179,9 @@ def _between(session: Session, meeting_id: str, after_seq: int, up_to_seq: int) 
     return [_from_row(row) for row in rows]
 
 
-def _payload(applied: Applied) -> str:
-    return json.dumps(
-        {
-            "op": applied.op.model_dump(mode="json"),
-            "changes": [change.model_dump(mode="json") for change in applied.changes],
-        },
-        separators=(",", ":"),
-    )
+def log_payload(op: AnyOperation, changes: tuple[AnyChange, ...]) -> dict[str, Any]:
+    """What the log keeps of an op beside its row's columns: the op as logged and every change it made."""
+    return {"op": op.model_dump(mode="json"), "changes": [change_as_stored(change) for change in changes]}
 
 
 def committed_from_log(

@@ -82,7 +82,7 @@ class OpRow(SQLModel, table=True):
     actor_id: str = Field(max_length=32)
     role: str = Field(max_length=16)
     type: str = Field(max_length=32)
-    card_id: str = Field(max_length=64)
+    card_id: str = Field(max_length=160, description="What the op was about: an item's id, or an answer's.")
     payload: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
 

@@ -83,10 +83,14 @@ function applyCard(columns, change) {
 function applyToList(list, change) {
   const index = list.findIndex((item) => item.id === change.id);
   if (change.value === null || change.value === undefined) return index < 0 ? list : list.filter((_, i) => i !== index);
-  if (index < 0) return [...list, change.value];
-  const next = [...list];
-  next[index] = change.value;
-  return next;
+  const position = typeof change.position === "number" ? change.position : index;
+  if (index >= 0 && position === index) {
+    const next = [...list];
+    next[index] = change.value;
+    return next;
+  }
+  // New to this screen (added, or shown again when a restriction is lifted): where it stands for everyone.
+  return insertAt(index < 0 ? list : list.filter((_, i) => i !== index), position < 0 ? null : position, change.value);
 }
 
 /** The meeting after one event's changes; the input is not changed. Unknown entities are ignored. */

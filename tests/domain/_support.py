@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 from app.domain.board import Card, CardKind, Column
 from app.domain.operations import Actor, AddCard, Applied, DeleteCard, EditCard, MoveCard, apply_operation
@@ -61,3 +62,9 @@ class Room:
         found = self.state.find(card_id)
         assert found is not None, f"{card_id} is not on the board"
         return found[2]
+
+
+def said(changes: tuple[Any, ...]) -> list[tuple[str, str, Any]]:
+    """What changes tell every screen (entity, id, value), leaving out where each lands and what only the server
+    keeps to filter them: tests of one concept's rules compare these."""
+    return [(change.entity, change.id, change.value) for change in changes]
