@@ -30,6 +30,8 @@ class MeetingRow(SQLModel, table=True):
     last_seq: int = Field(default=0, description="Sequence number of the meeting's last accepted op.")
     created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
     kind: str = Field(default="initial_conference", max_length=32)
+    finalised_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    legal_hold: bool = Field(default=False, description="Kept past the retention period until the hold is lifted.")
     agenda: str | None = Field(
         default=None,
         sa_column=Column(Text, nullable=True),
@@ -85,6 +87,23 @@ class OpRow(SQLModel, table=True):
     card_id: str = Field(max_length=160, description="What the op was about: an item's id, or an answer's.")
     payload: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    hash: str | None = Field(default=None, max_length=64, description="This op's link in the chain (app.store.chain).")
+
+
+class AuditEventRow(SQLModel, table=True):
+    """What happened besides the ops (invites, joins, revokes, leaves, exports, reads of the record, holds,
+    purges): who, in which role, when, and what, by id only. Append-only: the database refuses to change or
+    delete a row, and the application has no path that tries."""
+
+    __tablename__ = "audit_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: str = Field(index=True, max_length=32)
+    at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    actor_id: str | None = Field(default=None, max_length=32)
+    role: str | None = Field(default=None, max_length=16)
+    action: str = Field(max_length=40)
+    detail: str = Field(default="{}", sa_column=Column(Text, nullable=False), description="JSON: ids and counts.")
 
 
 class CardRow(SQLModel, table=True):

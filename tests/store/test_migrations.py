@@ -21,8 +21,8 @@ from tests.conftest import POSTGRES_ADMIN_DSN, ROOT
 
 pytestmark = pytest.mark.asyncio
 
-TABLES = {"meetings", "participants", "invites", "sessions", "ops", "cards", "meeting_states"}
-HEAD = "0002"
+TABLES = {"meetings", "participants", "invites", "sessions", "ops", "cards", "meeting_states", "audit_events"}
+HEAD = "0003"
 
 
 async def _admin(sql: str) -> None:

@@ -1,0 +1,58 @@
+"""The hash chain over a meeting's op log, so that any later change to the record can be detected.
+
+Each op row carries `hash = SHA-256(previous hash + "\\n" + canonical(row))`, computed in the transaction that
+commits the op; the first op's "previous hash" is the hash of the meeting's genesis (its id, title, kind, agenda
+and creation time). `canonical` is JSON with sorted keys, no spaces, UTF-8, over the row exactly as stored:
+
+    {"actor_id", "created_at", "meeting_id", "op_id", "payload", "role", "seq", "target_id", "type"}
+
+where `payload` is the stored text itself (so any change to it, even of spacing, breaks the chain) and
+`created_at` is ISO 8601 in UTC with microseconds (`2026-11-28T10:15:00.123456+00:00`). docs/record.md documents
+the same for anyone who wants to check a record without this code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+GENESIS_FIELDS = ("id", "title", "kind", "agenda", "created_at")
+"""The meetings row's columns the chain starts from, in this order."""
+
+
+def _instant(value: Any) -> str:
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if not isinstance(moment, datetime):
+        raise TypeError(f"not a time: {value!r}")
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def canonical(data: Mapping[str, Any]) -> bytes:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def genesis_hash(meeting: Mapping[str, Any]) -> str:
+    """The chain's start: `meeting` holds the GENESIS_FIELDS of the meetings row."""
+    fields = {name: meeting[name] for name in GENESIS_FIELDS}
+    fields["created_at"] = _instant(fields["created_at"])
+    return hashlib.sha256(canonical(fields)).hexdigest()
+
+
+def chain_hash(previous: str, row: Mapping[str, Any]) -> str:
+    """The hash of one op row after `previous`. `row` holds the ops columns (`card_id` is the target's id)."""
+    fields = {
+        "meeting_id": row["meeting_id"],
+        "seq": int(row["seq"]),
+        "op_id": row["op_id"],
+        "actor_id": row["actor_id"],
+        "role": row["role"],
+        "type": row["type"],
+        "target_id": row["card_id"],
+        "payload": row["payload"],
+        "created_at": _instant(row["created_at"]),
+    }
+    return hashlib.sha256(previous.encode() + b"\n" + canonical(fields)).hexdigest()
