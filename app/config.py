@@ -33,6 +33,24 @@ class Settings(BaseSettings):
     replay_limit: int = Field(default=500, description="Events replayed on reconnect before a snapshot is sent.")
     ws_ping_seconds: float = 20.0
 
+    glossary_files: list[Path] = Field(
+        default_factory=list,
+        description="Extra glossary files (TOML, as app/domain/glossary.toml) a deployment adds to the built-in one.",
+    )
+    retention_days: int | None = Field(
+        default=None,
+        ge=1,
+        description="Days a meeting is kept after it was created before `sosboard purge` deletes it; none: forever.",
+    )
+    purge_every_hours: float | None = Field(
+        default=None, gt=0, description="Run the purge inside the server this often; none (the default): never."
+    )
+    finalised_screens_close_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="After finalising, family and room-screen sessions end by themselves after this many seconds.",
+    )
+
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url

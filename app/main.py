@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
-from app.api import health, join, meetings, pages
+from app.api import audit, glossary, health, join, meetings, pages, record, retention
 from app.api.errors import add_exception_handlers
 from app.config import Settings
 from app.services import Services
@@ -40,7 +40,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.services = services
     add_exception_handlers(app)
-    for router in (meetings.router, meetings.kinds_router, join.router, health.router, endpoint.router, pages.router):
+    routers = (
+        meetings.router,
+        meetings.kinds_router,
+        join.router,
+        record.router,
+        audit.router,
+        glossary.router,
+        retention.router,
+        health.router,
+        endpoint.router,
+        pages.router,
+    )
+    for router in routers:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=pages.FRONTEND_DIR), name="static")
 
