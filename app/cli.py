@@ -1,14 +1,21 @@
-"""`sosboard serve`: the app on the embedded default (SQLite file, in-process fan-out), no services needed."""
+"""`sosboard serve`: the app on the embedded default (SQLite file, in-process fan-out), no services needed.
+`sosboard purge`: delete the meetings past the deployment's retention period (see app/store/retention.py).
+`sosboard verify MEETING_ID`: recompute a meeting's hash chain (app/store/chain.py) and say whether it holds."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
+import sys
 
 import uvicorn
 
 from app.config import Settings
-from app.main import create_app
+from app.domain.errors import MeetingNotFound
+from app.store import retention
+from app.store.chain import Verification
+from app.store.database import Database
 
 
 class _SpuriousHandshakeError(logging.Filter):
@@ -27,7 +34,29 @@ def main(argv: list[str] | None = None) -> None:
     serve.add_argument("--port", type=int, help="default 8000")
     serve.add_argument("--database-url", help="default: a SQLite file in ./data")
     serve.add_argument("--broker-url", help="memory:// (default) or redis://host:port")
+    purge = commands.add_parser(
+        "purge",
+        help="delete the meetings past the retention period (SOSBOARD_RETENTION_DAYS), except those under legal hold",
+    )
+    purge.add_argument("--dry-run", action="store_true", help="list what would be deleted; delete nothing")
+    purge.add_argument("--database-url", help="default: SOSBOARD_DATABASE_URL, or the SQLite file in ./data")
+    verify = commands.add_parser(
+        "verify",
+        help="recompute a meeting's hash chain and say whether its record still is what was recorded "
+        "(exit 0: it holds; 1: it does not; 2: no such meeting)",
+    )
+    verify.add_argument("meeting_id", metavar="MEETING_ID")
+    verify.add_argument("--database-url", help="default: SOSBOARD_DATABASE_URL, or the SQLite file in ./data")
     args = parser.parse_args(argv)
+    if args.command == "purge":
+        sys.exit(_purge(args))
+    if args.command == "verify":
+        sys.exit(_verify(args))
+    _serve(args)
+
+
+def _serve(args: argparse.Namespace) -> None:
+    from app.main import create_app  # the web app only for serving: `purge` starts faster without it
 
     overrides = {
         key: value
@@ -41,6 +70,7 @@ def main(argv: list[str] | None = None) -> None:
     }
     settings = Settings(**overrides)
     logging.getLogger("uvicorn.error").addFilter(_SpuriousHandshakeError())
+    _log_app_lines()
     uvicorn.run(
         create_app(settings),
         host=settings.host,
@@ -57,6 +87,106 @@ def main(argv: list[str] | None = None) -> None:
         log_level="info",
         timeout_graceful_shutdown=5,
     )
+
+
+def _log_app_lines() -> None:
+    """The app's own log lines (ids and counts, never names or words: the scheduled purge's counts, a failed
+    commit) on stderr beside uvicorn's."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s: %(message)s"))
+    app_log = logging.getLogger("sosboard")
+    app_log.addHandler(handler)
+    app_log.setLevel(logging.INFO)
+    app_log.propagate = False
+
+
+def _purge(args: argparse.Namespace) -> int:
+    """One purge with the deployment's settings. Prints ids and counts only. Exit 0, 1 if a meeting failed (it was
+    kept whole; run again), 2 if no retention period is set."""
+    settings = Settings(**({"database_url": args.database_url} if args.database_url else {}))
+    if settings.retention_days is None:
+        print(
+            "sosboard purge: no retention period is set, so nothing is past it and nothing was deleted. "
+            "Set SOSBOARD_RETENTION_DAYS (the days a meeting is kept after it was finalised, or created if it never "
+            "was) to purge.",
+            file=sys.stderr,
+        )
+        return 2
+    report = asyncio.run(_run_purge(settings.resolved_database_url(), settings.retention_days, args.dry_run))
+    print(_describe(report))
+    return 1 if report.failed else 0
+
+
+async def _run_purge(database_url: str, retention_days: int, dry_run: bool) -> retention.PurgeReport:
+    db = Database(database_url)
+    try:
+        await db.run_migrations()
+        return await retention.purge(db, retention_days, dry_run=dry_run, trigger="command")
+    finally:
+        await db.dispose()
+
+
+def _describe(report: retention.PurgeReport) -> str:
+    verb = "would delete" if report.dry_run else "deleted"
+    lines = [
+        f"Retention {report.retention_days} days: meetings finalised (or, never finalised, created) before "
+        f"{report.cutoff.isoformat(timespec='seconds')}.",
+        f"{'Dry run, nothing deleted: ' if report.dry_run else ''}{verb} {len(report.purged)} meeting(s).",
+    ]
+    lines += [f"  {meeting.meeting_id}  {_counts(meeting.rows)}" for meeting in report.purged]
+    if report.purged:
+        lines.append(f"  rows {verb}: {_counts(report.rows)}")
+    lines.append(f"Kept by legal hold: {len(report.held)}.")
+    lines += [f"  {meeting_id}" for meeting_id in report.held]
+    if report.failed:
+        lines.append(f"Failed, kept whole (see the log; run again): {len(report.failed)}.")
+        lines += [f"  {meeting_id}" for meeting_id in report.failed]
+    return "\n".join(lines)
+
+
+def _counts(rows: dict[str, int]) -> str:
+    return " ".join(f"{table}={count}" for table, count in sorted(rows.items()))
+
+
+def _verify(args: argparse.Namespace) -> int:
+    """Recompute one meeting's chain from its genesis, and check its stored record is its log replayed. Exit 0
+    when both hold, 1 when either does not, 2 for an unknown meeting."""
+    settings = Settings(**({"database_url": args.database_url} if args.database_url else {}))
+    try:
+        chain, matches = asyncio.run(_run_verify(settings.resolved_database_url(), args.meeting_id))
+    except MeetingNotFound:
+        print(f"sosboard verify: there is no meeting {args.meeting_id}.", file=sys.stderr)
+        return 2
+    print(_describe_verification(args.meeting_id, chain, matches))
+    return 0 if chain.holds and matches else 1
+
+
+async def _run_verify(database_url: str, meeting_id: str) -> tuple[Verification, bool]:
+    from app.store.oplog import OpLog  # the op log only for verifying: `purge` starts faster without it
+
+    db = Database(database_url)
+    try:
+        await db.run_migrations()
+        return await OpLog(db).verify(meeting_id)
+    finally:
+        await db.dispose()
+
+
+def _describe_verification(meeting_id: str, chain: Verification, matches: bool) -> str:
+    lines = [f"Meeting {meeting_id}"]
+    if chain.holds:
+        lines.append(f"Chain: holds over {chain.ops} op(s).")
+        lines.append(f"Last hash: {chain.last_hash or 'none (no ops yet)'}")
+    else:
+        lines.append(f"Chain: BROKEN at seq {chain.first_broken_seq}.")
+        lines.append(f"Problem: {chain.problem}")
+    if matches:
+        lines.append("Record: matches its log (the stored meeting is its log replayed).")
+    elif chain.holds:
+        lines.append("Record: DOES NOT MATCH its log: the stored meeting was changed behind the log's back.")
+    else:
+        lines.append("Record: not checked against its log, which does not hold.")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

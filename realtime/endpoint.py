@@ -71,7 +71,7 @@ async def board_socket(
         return
     token = websocket.cookies.get(session_cookie_name(meeting_id))
     try:
-        participant = await services.meetings.signed_in(meeting_id, token)
+        meeting, participant = await services.meetings.signed_in_meeting(meeting_id, token)
     except NotSignedIn as refusal:
         await _deny(websocket, 401, refusal.code, refusal.message)
         return
@@ -81,6 +81,10 @@ async def board_socket(
     except DomainError as refusal:
         await _deny(websocket, 403, refusal.code, refusal.message)
         return
+    if meeting.status != "open":
+        # Opening a finalised meeting reads the record, so the audit trail says who did. Connections to an open
+        # meeting are not recorded one by one: a room reconnecting after a blip must stay cheap.
+        await services.audit.read(meeting_id, participant, via="websocket")
     await websocket.accept()
     async with services.rooms.room(meeting_id) as room:
         await room.serve(WebSocketChannel(websocket), participant, hash_token(token or ""), since)

@@ -66,6 +66,8 @@ class Limits:
     ops_burst: int
     send_queue_frames: int
     replay_limit: int
+    watcher_grace_seconds: float = 30.0
+    """After finalising, how long family and room screens stay before their connections are closed."""
 
     def public(self) -> dict[str, int]:
         return {
@@ -193,11 +195,14 @@ class Room:
         self._last_catch_up = 0.0
         self._stack = contextlib.AsyncExitStack()
         self._tasks: list[asyncio.Task[None]] = []
+        self.finalised = False
+        self._watchers_close: asyncio.TimerHandle | None = None
 
     async def __aenter__(self) -> Room:
         # Subscribe before reading the seq, so nothing committed in between is missed.
         subscription = await self._stack.enter_async_context(self.broker.subscribe(self.meeting_id))
-        self.last_seq = (await self.oplog.board(self.meeting_id)).seq
+        board = await self.oplog.board(self.meeting_id)
+        self.last_seq, self.finalised = board.seq, board.read_only
         self._tasks = [
             asyncio.create_task(self._listen(subscription), name=f"room-listen-{self.meeting_id}"),
             asyncio.create_task(self._renew_presence(), name=f"room-presence-{self.meeting_id}"),
@@ -205,6 +210,8 @@ class Room:
         return self
 
     async def __aexit__(self, *_exc: object) -> None:
+        if self._watchers_close is not None:
+            self._watchers_close.cancel()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -221,6 +228,8 @@ class Room:
         try:
             await self._best_effort(self.broker.presence_set(self.meeting_id, peer.id, _presence_entry(participant)))
             peer.start(await self._hello(peer, since))
+            if self.finalised:
+                self._close_watchers_soon()
             await self._announce_presence()
             peer.writer = writer = asyncio.create_task(peer.write_loop(), name="peer-writer")
             reader = asyncio.create_task(self._read_loop(peer), name="peer-reader")
@@ -254,6 +263,20 @@ class Room:
     def close_all(self, code: int, reason: str) -> None:
         for peer in list(self.peers.values()):
             peer.close_soon(code, reason)
+
+    def _close_watchers_soon(self) -> None:
+        """A finalised meeting stays on the family's tablet and the wall only long enough to say goodbye: then
+        their connections close (their sessions end in the same moment, in the store), so nothing stays there."""
+        if self._watchers_close is None:
+            self._watchers_close = asyncio.get_running_loop().call_later(
+                self.limits.watcher_grace_seconds, self._close_watchers
+            )
+
+    def _close_watchers(self) -> None:
+        self._watchers_close = None
+        for peer in list(self.peers.values()):
+            if not peer.viewer.sees_restricted:
+                peer.close_soon(CloseCode.session_ended, "The meeting is finished; this screen has forgotten it.")
 
     async def _hello(self, peer: Peer, since: int | None) -> Hello:
         present = await self._present()
@@ -377,6 +400,9 @@ class Room:
 
     def _fan_out(self, committed: CommittedOp) -> None:
         self.last_seq = committed.seq
+        if committed.op.type == "finalise":
+            self.finalised = True
+            self._close_watchers_soon()
         # Every peer gets the event (its seq at least), as its viewer may see it; encoded once per audience.
         texts = EventTexts(committed)
         for peer in list(self.peers.values()):

@@ -11,7 +11,7 @@ from app.api.sessions import ServicesDep, set_session_cookie
 router = APIRouter(prefix="/api", tags=["join"])
 
 
-@router.post("/join", responses=responses(404, 422))
+@router.post("/join", responses=responses(404, 409, 422))
 async def join(body: JoinRequest, response: Response, services: ServicesDep) -> Joined:
     signed_in = await services.meetings.join(body.token)
     set_session_cookie(response, services, signed_in.meeting.id, signed_in.session_token)

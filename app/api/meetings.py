@@ -85,8 +85,10 @@ async def me(meeting_id: str, participant: ParticipantDep, services: ServicesDep
 @router.get("/{meeting_id}/board", responses=responses(401, 404, 422))
 async def board(meeting_id: str, participant: ParticipantDep, services: ServicesDep) -> MeetingState:
     """The whole meeting as this participant may see it (the map's columns and everything the conference
-    records), with the seq it is consistent with."""
-    return meeting_for(await services.oplog.board(meeting_id), Viewer(participant.id, participant.role))
+    records), with the seq it is consistent with. A read of the record: it is in the audit trail."""
+    board = meeting_for(await services.oplog.board(meeting_id), Viewer(participant.id, participant.role))
+    await services.audit.read(meeting_id, participant)
+    return board
 
 
 @router.get("/{meeting_id}/participants", responses=responses(401, 403, 404, 422))
@@ -100,25 +102,27 @@ async def list_participants(meeting_id: str, _chair: ChairDep, services: Service
     ]
 
 
-@router.post("/{meeting_id}/participants", status_code=status.HTTP_201_CREATED, responses=responses(401, 403, 404, 422))
+@router.post(
+    "/{meeting_id}/participants", status_code=status.HTTP_201_CREATED, responses=responses(401, 403, 404, 409, 422)
+)
 async def add_participant(
-    meeting_id: str, body: AddParticipant, request: Request, _chair: ChairDep, services: ServicesDep
+    meeting_id: str, body: AddParticipant, request: Request, chair: ChairDep, services: ServicesDep
 ) -> Invitation:
     """Add someone to the meeting and get their personal invite link."""
-    invited = await services.meetings.invite(meeting_id, body.role, body.display_name, body.agency)
+    invited = await services.meetings.invite(meeting_id, body.role, body.display_name, body.agency, by=chair)
     return _invitation(request, invited)
 
 
 @router.post(
     "/{meeting_id}/participants/{participant_id}/invite",
     status_code=status.HTTP_201_CREATED,
-    responses=responses(401, 403, 404, 422),
+    responses=responses(401, 403, 404, 409, 422),
 )
 async def reissue_invite(
-    meeting_id: str, participant_id: str, request: Request, _chair: ChairDep, services: ServicesDep
+    meeting_id: str, participant_id: str, request: Request, chair: ChairDep, services: ServicesDep
 ) -> Invitation:
     """A new link for this person; their old links stop working."""
-    invited = await services.meetings.reissue_invite(meeting_id, participant_id)
+    invited = await services.meetings.reissue_invite(meeting_id, participant_id, by=chair)
     return _invitation(request, invited)
 
 
@@ -132,7 +136,7 @@ async def revoke_invite(meeting_id: str, participant_id: str, chair: ChairDep, s
     if participant_id == chair.id:
         # Revoking oneself would leave the meeting with nobody able to run it.
         raise PermissionDenied("You cannot revoke your own link while you chair the meeting.")
-    await services.meetings.revoke(meeting_id, participant_id)
+    await services.meetings.revoke(meeting_id, participant_id, by=chair)
     await services.rooms.end_sessions(meeting_id, "Your invite was revoked.", participant_id=participant_id)
 
 

@@ -50,5 +50,13 @@ async def current_chair(participant: Annotated[Participant, Depends(current_part
     return participant
 
 
+async def current_professional(participant: Annotated[Participant, Depends(current_participant)]) -> Participant:
+    """The chair or a professional: who may export the record and check it."""
+    if participant.role not in (Role.chair, Role.professional):
+        raise PermissionDenied("Only the chair and the professionals can do this.")
+    return participant
+
+
 ParticipantDep = Annotated[Participant, Depends(current_participant)]
 ChairDep = Annotated[Participant, Depends(current_chair)]
+ProfessionalDep = Annotated[Participant, Depends(current_professional)]

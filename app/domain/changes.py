@@ -19,6 +19,7 @@ from app.domain.focus import FocusChange
 from app.domain.items import ItemChange
 from app.domain.phases import PhaseChange
 from app.domain.plan import NetworkChange, PlanDatesChange, StepChange
+from app.domain.record import AddendumChange, FinalisedChange
 from app.domain.scaling import AnswerChange, RoundChange
 from app.domain.statements import StatementChange
 from app.domain.voice import ChildWordsChange
@@ -39,6 +40,8 @@ AnyChange = (
     | PhaseChange
     | ClosedPartChange
     | FocusChange
+    | FinalisedChange
+    | AddendumChange
 )
 Change = Annotated[AnyChange, Field(discriminator="entity")]
 

@@ -24,6 +24,7 @@ from app.domain import (
     focus,
     phases,
     plan,
+    record,
     scaling,
     statements,
     voice,
@@ -61,6 +62,7 @@ from app.domain.plan import (
     RemoveNetworkMember,
     SetPlanDates,
 )
+from app.domain.record import AddAddendum, Finalise
 from app.domain.roles import OpType, Role, Scope, scope_for
 from app.domain.scaling import AnswerFor, AnswerRound, OpenRound, RevealRound, round_not_open
 from app.domain.state import BoardState, MeetingState
@@ -112,6 +114,8 @@ AnyOperation = (
     | EndClosedPart
     | SetRestricted
     | SetFocus
+    | Finalise
+    | AddAddendum
 )
 Operation = Annotated[AnyOperation, Field(discriminator="type")]
 operation_adapter: TypeAdapter[AnyOperation] = TypeAdapter(Operation)
@@ -128,6 +132,7 @@ HANDLERS: dict[type[BaseModel], Handler] = {
     **voice.HANDLERS,
     **closed_part.HANDLERS,
     **focus.HANDLERS,
+    **record.HANDLERS,
 }
 
 # What each operation does, in the words a refusal uses: "A family member cannot <words>."
@@ -175,6 +180,8 @@ ACTION_WORDS: dict[OpType, str] = {
     OpType.end_closed_part: "end a closed part of the meeting",
     OpType.set_restricted: "restrict items or lift a restriction",
     OpType.set_focus: "point everyone at an item",
+    OpType.finalise: "finalise the record",
+    OpType.add_addendum: "add an addendum to the record",
 }
 
 ROLE_WORDS = {
@@ -242,9 +249,12 @@ def apply_operation(
     `new_id` is the id a new item gets when the op names none; `seq` and `at` are the sequence number and the
     time the op will be logged under.
     """
-    if state.read_only:
-        raise MeetingReadOnly("This meeting has been finalised; the map can no longer be changed.")
     op_type = OpType(op.type)
+    if state.read_only and op_type is not OpType.add_addendum:
+        raise MeetingReadOnly(
+            "This meeting has been finalised: the record can be read but no longer changed. "
+            "The chair can add an addendum."
+        )
     scope = scope_for(actor.role, op_type)
     if scope is Scope.none:
         raise PermissionDenied(f"A {ROLE_WORDS[actor.role]} cannot {ACTION_WORDS[op_type]}.")

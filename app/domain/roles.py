@@ -66,6 +66,8 @@ class OpType(StrEnum):
     end_closed_part = "end_closed_part"
     set_restricted = "set_restricted"
     set_focus = "set_focus"
+    finalise = "finalise"
+    add_addendum = "add_addendum"
 
 
 A, OWN, N = Scope.any, Scope.own, Scope.none
@@ -77,7 +79,8 @@ EVERYONE_WHO_TAKES_PART = (A, A, A, N, N)
 # One row per operation; columns in the order of Role: chair, professional, family, projector, observer.
 # Families add their own words anywhere on the map and may change or withdraw what they wrote, but never rewrite
 # what a professional wrote; they answer scaling rounds and give their view of a statement and of the decision.
-# Running the meeting (phases, attendance, rounds, the decision, closed parts, restrictions, focus) is the chair's.
+# Running the meeting (phases, attendance, rounds, the decision, closed parts, restrictions, focus) is the chair's,
+# and so are finalising it and any addendum after.
 _TABLE: dict[OpType, tuple[Scope, Scope, Scope, Scope, Scope]] = {
     OpType.add_card: EVERYONE_WHO_TAKES_PART,
     OpType.edit_card: (A, A, OWN, N, N),
@@ -122,6 +125,8 @@ _TABLE: dict[OpType, tuple[Scope, Scope, Scope, Scope, Scope]] = {
     OpType.end_closed_part: CHAIR_ONLY,
     OpType.set_restricted: CHAIR_ONLY,
     OpType.set_focus: CHAIR_ONLY,
+    OpType.finalise: CHAIR_ONLY,
+    OpType.add_addendum: CHAIR_ONLY,
 }
 
 PERMISSIONS: dict[Role, dict[OpType, Scope]] = {

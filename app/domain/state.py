@@ -17,6 +17,7 @@ from app.domain.focus import Focus
 from app.domain.items import Model
 from app.domain.phases import PhaseState
 from app.domain.plan import NetworkMember, NextStep, PlanDates
+from app.domain.record import Addendum, Finalisation
 from app.domain.scaling import Answer, Round
 from app.domain.statements import DangerStatement
 from app.domain.voice import ChildWords
@@ -32,6 +33,7 @@ COLLECTION_OF: dict[str, str] = {
     "decision": "decisions",
     "decision_note": "decision_notes",
     "voice": "voices",
+    "addendum": "addenda",
 }
 """Each entity of a change (but cards, which stand in columns) and the MeetingState field holding its items."""
 
@@ -67,6 +69,8 @@ class MeetingState(Model):
     voices: tuple[ChildWords, ...] = ()
     closed_part: ClosedPart = ClosedPart()
     focus: Focus | None = None
+    finalised: Finalisation | None = Field(default=None, description="When and by whom; from then on read-only.")
+    addenda: tuple[Addendum, ...] = ()
 
     @model_validator(mode="after")
     def _every_column_present(self) -> MeetingState:

@@ -143,6 +143,7 @@ def meeting_for(state: MeetingState, viewer: Viewer) -> MeetingState:
             "decisions": keep(state.decisions),
             "decision_notes": keep(state.decision_notes),
             "voices": keep(state.voices),
+            "addenda": keep(state.addenda),
             "focus": None if state.focus is not None and state.focus.restricted else state.focus,
         }
     return state.model_copy(update=update)

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -56,3 +57,32 @@ def chain_hash(previous: str, row: Mapping[str, Any]) -> str:
         "created_at": _instant(row["created_at"]),
     }
     return hashlib.sha256(previous.encode() + b"\n" + canonical(fields)).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    holds: bool
+    ops: int
+    last_hash: str | None
+    """The hash the record names: its last op's."""
+    first_broken_seq: int | None
+    problem: str | None
+    """In plain words, when the chain does not hold."""
+
+
+def verify_chain(meeting: Mapping[str, Any], rows: Iterable[Mapping[str, Any]]) -> Verification:
+    """Recompute the chain over a meeting's op rows, in seq order, from its genesis; say whether every stored
+    hash is the one recomputed, and if not the first seq where it breaks (a changed, missing or added op)."""
+    previous = genesis_hash(meeting)
+    count = 0
+    for expected_seq, row in enumerate(rows, start=1):
+        count += 1
+        seq = int(row["seq"])
+        if seq != expected_seq:
+            return Verification(False, count, None, expected_seq, f"Op {expected_seq} is missing from the log.")
+        link = chain_hash(previous, row)
+        if row["hash"] != link:
+            problem = f"Op {seq} is not what was recorded: it, or something before it, was changed."
+            return Verification(False, count, None, seq, problem)
+        previous = link
+    return Verification(True, count, previous if count else None, None, None)

@@ -1,4 +1,7 @@
-"""Meetings, participants, invites and sessions: the queries behind joining and the chair's People panel."""
+"""Meetings, participants, invites and sessions: the queries behind joining and the chair's People panel.
+
+Each change here records its audit event (app.store.audit) in the same transaction: a meeting created, someone
+invited, a link reissued or revoked, a session opened from a link (joined) or ended by its owner (left)."""
 
 from __future__ import annotations
 
@@ -11,10 +14,11 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from app.domain.agendas import MeetingKind
-from app.domain.errors import InviteNotFound, MeetingNotFound, NotSignedIn, ParticipantNotFound
+from app.domain.errors import InviteNotFound, MeetingNotFound, MeetingReadOnly, NotSignedIn, ParticipantNotFound
 from app.domain.meeting import Meeting, Participant
 from app.domain.roles import Role
 from app.domain.state import CONFERENCE_FIELDS, MeetingState
+from app.store.audit import AuditAction, add_event
 from app.store.database import Database
 from app.store.tables import InviteRow, MeetingRow, MeetingStateRow, ParticipantRow, SessionRow, as_utc, utcnow
 from app.store.tokens import hash_token, new_id, new_token
@@ -70,6 +74,7 @@ class Meetings:
             chair = _add_participant(session, meeting.id, Role.chair, chair_name, None)
             token = _issue_invite(session, chair)
             session_token = self._open_session(session, chair)
+            add_event(session, meeting.id, AuditAction.meeting_created, chair, {"kind": kind.value})
             session.commit()
             return SignedIn(_meeting(meeting), chair, session_token), token
 
@@ -82,30 +87,38 @@ class Meetings:
                 raise MeetingNotFound("There is no such meeting.")
             return _meeting(row)
 
-    async def invite(self, meeting_id: str, role: Role, display_name: str, agency: str | None) -> Invited:
+    async def invite(
+        self, meeting_id: str, role: Role, display_name: str, agency: str | None, *, by: Participant | None = None
+    ) -> Invited:
+        """Add someone to the meeting with their own invite link. `by`: who invited them (the chair), for the
+        audit trail."""
+
         def work(session: Session) -> Invited:
-            if session.get(MeetingRow, meeting_id) is None:
-                raise MeetingNotFound("There is no such meeting.")
+            _open_meeting(session, meeting_id)
             participant = _add_participant(session, meeting_id, role, display_name, agency)
             token = _issue_invite(session, participant)
+            detail = {"participant_id": participant.id, "role": role.value}
+            add_event(session, meeting_id, AuditAction.participant_invited, by, detail)
             session.commit()
             return Invited(participant, token)
 
         return await self.db.transaction(work)
 
-    async def reissue_invite(self, meeting_id: str, participant_id: str) -> Invited:
+    async def reissue_invite(self, meeting_id: str, participant_id: str, *, by: Participant | None = None) -> Invited:
         """A new link for a participant; their earlier links stop working."""
 
         def work(session: Session) -> Invited:
+            _open_meeting(session, meeting_id)
             participant = _participant_in(session, meeting_id, participant_id)
             _revoke_invites(session, participant_id)
             token = _issue_invite(session, participant)
+            add_event(session, meeting_id, AuditAction.link_reissued, by, {"participant_id": participant_id})
             session.commit()
             return Invited(participant, token)
 
         return await self.db.transaction(work)
 
-    async def revoke(self, meeting_id: str, participant_id: str) -> None:
+    async def revoke(self, meeting_id: str, participant_id: str, *, by: Participant | None = None) -> None:
         """Revoke a participant's links and end their sessions (their open connections are closed by the
         caller)."""
 
@@ -117,6 +130,7 @@ class Meetings:
                 .where(col(SessionRow.participant_id) == participant_id, col(SessionRow.ended_at).is_(None))
                 .values(ended_at=utcnow())
             )
+            add_event(session, meeting_id, AuditAction.link_revoked, by, {"participant_id": participant_id})
             session.commit()
 
         await self.db.transaction(work)
@@ -166,8 +180,14 @@ class Meetings:
             meeting = session.get(MeetingRow, invite.meeting_id)
             if meeting is None:
                 raise InviteNotFound("This invite link is not valid any more. Ask the chair for a new one.")
+            if meeting.status != "open" and participant.role in (Role.family, Role.projector):
+                # A finalised meeting stays on no shared tablet or wall: the family's copy comes from the chair.
+                raise MeetingReadOnly(
+                    "This meeting is finished, so this screen cannot open it. Ask the chair for your copy."
+                )
             invite.used_at = invite.used_at or utcnow()
             session_token = self._open_session(session, participant)
+            add_event(session, meeting.id, AuditAction.joined, participant)
             session.commit()
             return SignedIn(_meeting(meeting), participant, session_token)
 
@@ -178,26 +198,33 @@ class Meetings:
         if not session_token:
             raise NotSignedIn("You are not signed in to this meeting.")
         async with self.db.read() as session:
-            row = await session.get(SessionRow, hash_token(session_token))
-            if (
-                row is None
-                or row.meeting_id != meeting_id
-                or row.ended_at is not None
-                or as_utc(row.expires_at) <= utcnow()
-            ):
-                raise NotSignedIn("Your session has ended. Ask the chair for a new link.")
-            return _participant(await session.run_sync(_get_participant, row.participant_id))
+            return await session.run_sync(_signed_in, meeting_id, hash_token(session_token))
+
+    async def signed_in_meeting(self, meeting_id: str, session_token: str | None) -> tuple[Meeting, Participant]:
+        """`signed_in`, and the meeting as it stands (its status), read in the same snapshot."""
+        if not session_token:
+            raise NotSignedIn("You are not signed in to this meeting.")
+
+        def work(session: Session) -> tuple[Meeting, Participant]:
+            participant = _signed_in(session, meeting_id, hash_token(session_token))
+            meeting = session.get(MeetingRow, meeting_id)
+            if meeting is None:
+                raise MeetingNotFound("There is no such meeting.")
+            return _meeting(meeting), participant
+
+        async with self.db.read() as session:
+            return await session.run_sync(work)
 
     async def leave(self, meeting_id: str, session_token: str) -> None:
+        """End this session, if it is still open (leaving twice records one leave)."""
+
         def work(session: Session) -> None:
-            session.execute(
-                update(SessionRow)
-                .where(
-                    col(SessionRow.token_hash) == hash_token(session_token),
-                    col(SessionRow.meeting_id) == meeting_id,
-                )
-                .values(ended_at=utcnow())
-            )
+            row = session.get(SessionRow, hash_token(session_token))
+            if row is None or row.meeting_id != meeting_id or row.ended_at is not None:
+                return
+            row.ended_at = utcnow()
+            participant = _participant(_get_participant(session, row.participant_id))
+            add_event(session, meeting_id, AuditAction.left, participant)
             session.commit()
 
         await self.db.transaction(work)
@@ -240,11 +267,28 @@ def _revoke_invites(session: Session, participant_id: str) -> None:
     )
 
 
+def _signed_in(session: Session, meeting_id: str, token_hash: str) -> Participant:
+    row = session.get(SessionRow, token_hash)
+    if row is None or row.meeting_id != meeting_id or row.ended_at is not None or as_utc(row.expires_at) <= utcnow():
+        raise NotSignedIn("Your session has ended. Ask the chair for a new link.")
+    return _participant(_get_participant(session, row.participant_id))
+
+
 def _get_participant(session: Session, participant_id: str) -> ParticipantRow:
     row = session.get(ParticipantRow, participant_id)
     if row is None:
         raise ParticipantNotFound("There is no such participant.")
     return row
+
+
+def _open_meeting(session: Session, meeting_id: str) -> MeetingRow:
+    """The meeting, still open to new people: once finalised, nobody is added to it (revoking stays possible)."""
+    meeting = session.get(MeetingRow, meeting_id)
+    if meeting is None:
+        raise MeetingNotFound("There is no such meeting.")
+    if meeting.status != "open":
+        raise MeetingReadOnly("This meeting has been finalised: nobody can be added to it, and no new links made.")
+    return meeting
 
 
 def _participant_in(session: Session, meeting_id: str, participant_id: str) -> Participant:

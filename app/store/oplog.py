@@ -15,7 +15,7 @@ import functools
 import json
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -25,16 +25,27 @@ from sqlalchemy.orm import Session
 from app.domain.agendas import MeetingKind, Phase
 from app.domain.board import Card, CardChange, CardKind, Column
 from app.domain.changes import AnyChange, change_as_stored, changes_adapter
-from app.domain.errors import MeetingNotFound
-from app.domain.operations import Actor, AnyOperation, apply_operation, operation_adapter
+from app.domain.errors import DomainError, MeetingNotFound
+from app.domain.operations import Actor, AnyOperation, apply_operation, operation_adapter, replay
 from app.domain.roles import Role
 from app.domain.state import CONFERENCE_FIELDS, MeetingState
+from app.store.chain import GENESIS_FIELDS, Verification, chain_hash, genesis_hash, verify_chain
 from app.store.database import Database
-from app.store.tables import CardRow, MeetingRow, MeetingStateRow, OpRow, as_utc, utcnow
+from app.store.tables import (
+    CardRow,
+    MeetingRow,
+    MeetingStateRow,
+    OpRow,
+    ParticipantRow,
+    SessionRow,
+    as_utc,
+    utcnow,
+)
 from app.store.tokens import new_id
 
 _agenda_adapter: TypeAdapter[tuple[Phase, ...]] = TypeAdapter(tuple[Phase, ...])
 _CONFERENCE = set(CONFERENCE_FIELDS)
+WATCHER_GRACE = timedelta(seconds=30)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,35 +72,38 @@ class CommittedOp:
 
 
 class _BoardCache:
-    """Meetings recently active, so an op usually needs no read of the projection. An entry is used only when
-    its seq is exactly the one before the op's, which the row lock makes true only if no other process wrote in
-    between. So anything that ever changes the projection or a meeting's status must do it as an op through
-    `commit` (finalising included), bumping `last_seq`, or this cache would serve a stale meeting."""
+    """Meetings recently active, with the hash of their last op, so an op usually needs no read of the projection
+    or of the chain. An entry is used only when its seq is exactly the one before the op's, which the row lock
+    makes true only if no other process wrote in between. So anything that ever changes the projection or a
+    meeting's status must do it as an op through `commit` (finalising included), bumping `last_seq`, or this
+    cache would serve a stale meeting."""
 
     def __init__(self, size: int = 512) -> None:
-        self._boards: OrderedDict[str, MeetingState] = OrderedDict()
+        self._boards: OrderedDict[str, tuple[MeetingState, str]] = OrderedDict()
         self._size = size
 
-    def get(self, meeting_id: str, seq: int) -> MeetingState | None:
-        board = self._boards.get(meeting_id)
-        if board is None or board.seq != seq:
+    def get(self, meeting_id: str, seq: int) -> tuple[MeetingState, str] | None:
+        entry = self._boards.get(meeting_id)
+        if entry is None or entry[0].seq != seq:
             return None
         self._boards.move_to_end(meeting_id)
-        return board
+        return entry
 
-    def put(self, meeting_id: str, board: MeetingState) -> None:
+    def put(self, meeting_id: str, board: MeetingState, last_hash: str) -> None:
         current = self._boards.get(meeting_id)
-        if current is not None and current.seq >= board.seq:
+        if current is not None and current[0].seq >= board.seq:
             return
-        self._boards[meeting_id] = board
+        self._boards[meeting_id] = (board, last_hash)
         self._boards.move_to_end(meeting_id)
         while len(self._boards) > self._size:
             self._boards.popitem(last=False)
 
 
 class OpLog:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, watcher_grace: timedelta = WATCHER_GRACE) -> None:
         self.db = db
+        self.watcher_grace = watcher_grace
+        """After finalising, how long family and room-screen sessions last (their screens say goodbye first)."""
         self._cache = _BoardCache()
 
     async def commit(self, meeting_id: str, actor: Actor, op_id: str, op: AnyOperation) -> CommittedOp:
@@ -114,29 +128,31 @@ class OpLog:
             first = _from_row(earlier, duplicate=True)
             session.rollback()  # gives back the seq reserved above
             return first
-        before = self._cache.get(meeting_id, seq - 1) or _load_meeting(session, meeting_id)
+        cached = self._cache.get(meeting_id, seq - 1)
+        before, previous_hash = cached or (_load_meeting(session, meeting_id), _hash_before(db, meeting_id, seq))
         read_only = status != "open"
         if before.read_only != read_only:
             before = before.model_copy(update={"read_only": read_only})
         at = utcnow()
         applied = apply_operation(before, op, actor, new_id=new_id(), seq=seq, at=at)
-        db.execute(
-            _INSERT_OP,
-            {
-                "meeting_id": meeting_id,
-                "seq": seq,
-                "op_id": op_id,
-                "actor_id": actor.participant_id,
-                "role": actor.role.value,
-                "type": applied.op.type,
-                "card_id": applied.target_id,
-                "payload": json.dumps(log_payload(applied.op, applied.changes), separators=(",", ":")),
-                "created_at": at,
-            },
-        )
+        row = {
+            "meeting_id": meeting_id,
+            "seq": seq,
+            "op_id": op_id,
+            "actor_id": actor.participant_id,
+            "role": actor.role.value,
+            "type": applied.op.type,
+            "card_id": applied.target_id,
+            "payload": json.dumps(log_payload(applied.op, applied.changes), separators=(",", ":")),
+            "created_at": at,
+        }
+        row["hash"] = link = chain_hash(previous_hash, row)
+        db.execute(_INSERT_OP, row)
         _write_projection(db, meeting_id, before, applied.state)
+        if applied.state.read_only and not before.read_only:
+            _finalise_meeting(db, meeting_id, at, self.watcher_grace)
         session.commit()
-        self._cache.put(meeting_id, applied.state)
+        self._cache.put(meeting_id, applied.state, link)
         return CommittedOp(meeting_id, seq, op_id, actor, applied.op, applied.changes, applied.target_id, at)
 
     async def board(self, meeting_id: str) -> MeetingState:
@@ -148,6 +164,12 @@ class OpLog:
         """The meeting before its first op: what replaying its log starts from."""
         async with self.db.read() as session:
             return await session.run_sync(_genesis, meeting_id)
+
+    async def verify(self, meeting_id: str) -> tuple[Verification, bool]:
+        """Recompute the meeting's hash chain from its genesis over every stored op, and say whether the stored
+        projection is still the log replayed (a record changed behind the log's back shows there)."""
+        async with self.db.read() as session:
+            return await session.run_sync(_verify, meeting_id)
 
     async def since(self, meeting_id: str, after_seq: int, limit: int) -> tuple[list[CommittedOp], int] | None:
         """Ops after `after_seq` in order with the meeting's current seq, or None when a snapshot is the better
@@ -209,6 +231,48 @@ def _from_row(row: Row[Any], duplicate: bool = False) -> CommittedOp:
         payload=json.loads(row.payload),
     )
     return dataclasses.replace(committed, duplicate=True) if duplicate else committed
+
+
+def _verify(session: Session, meeting_id: str) -> tuple[Verification, bool]:
+    genesis = session.execute(_GENESIS, {"b_meeting": meeting_id}).mappings().one_or_none()
+    if genesis is None:
+        raise MeetingNotFound("There is no such meeting.")
+    rows = session.execute(select(_OPS).where(_OPS.c.meeting_id == meeting_id).order_by(_OPS.c.seq)).all()
+    verification = verify_chain(dict(genesis), [dict(row._mapping) for row in rows])
+    # The meeting row counts the ops it accepted (bumped in each op's transaction): a log cut short at its end, or
+    # with an op added after its last, is not the log that was recorded, even where every link it has holds.
+    accepted = int(session.execute(select(_MEETINGS.c.last_seq).where(_MEETINGS.c.id == meeting_id)).scalar_one())
+    if verification.holds and verification.ops != accepted:
+        seq = min(verification.ops, accepted) + 1
+        problem = (
+            f"Op {seq} is missing from the log."
+            if verification.ops < accepted
+            else f"Op {seq} was added to the log: the meeting accepted {accepted}."
+        )
+        verification = Verification(False, verification.ops, None, seq, problem)
+    if not verification.holds:
+        return verification, False
+    try:
+        logged = (_from_row(row) for row in rows)
+        replayed = replay(((c.seq, c.op, c.actor, c.at) for c in logged), _genesis(session, meeting_id))
+    except (DomainError, ValueError):
+        return verification, False
+    return verification, replayed == _load_meeting(session, meeting_id)
+
+
+def _hash_before(db: Connection, meeting_id: str, seq: int) -> str:
+    """The chain's link before `seq`: the previous op's hash, or the meeting's genesis for the first op."""
+    if seq > 1:
+        found = db.execute(_OP_HASH, {"b_meeting": meeting_id, "b_seq": seq - 1}).scalar_one()
+        return str(found)
+    return genesis_hash(dict(db.execute(_GENESIS, {"b_meeting": meeting_id}).mappings().one()))
+
+
+def _finalise_meeting(db: Connection, meeting_id: str, at: datetime, grace: timedelta) -> None:
+    """In the finalising op's transaction: the meeting's status says so, and the sessions of the family and the
+    room screen end a short while later, so a shared tablet or a wall keeps nothing of the meeting."""
+    db.execute(_FINALISED, {"b_meeting": meeting_id, "b_at": at})
+    db.execute(_WATCHERS_END, {"b_meeting": meeting_id, "b_until": at + grace})
 
 
 def _genesis_of(kind: str, agenda: str | None) -> MeetingState:
@@ -310,6 +374,8 @@ _MEETINGS: Table = MeetingRow.__table__  # type: ignore[attr-defined]
 _OPS: Table = OpRow.__table__  # type: ignore[attr-defined]
 _CARDS: Table = CardRow.__table__  # type: ignore[attr-defined]
 _STATES: Table = MeetingStateRow.__table__  # type: ignore[attr-defined]
+_SESSIONS: Table = SessionRow.__table__  # type: ignore[attr-defined]
+_PARTICIPANTS: Table = ParticipantRow.__table__  # type: ignore[attr-defined]
 _RESERVE_SEQ = (
     update(_MEETINGS)
     .where(_MEETINGS.c.id == bindparam("b_meeting"))
@@ -326,3 +392,24 @@ _UPDATE_CARD = update(_CARDS).where(*_THIS_CARD).values(**_CARD_VALUES)
 _DELETE_CARD = delete(_CARDS).where(*_THIS_CARD)
 _SHIFT = update(_CARDS).where(*_THIS_CARD).values(position=bindparam("b_position"))
 _UPDATE_STATE = update(_STATES).where(_STATES.c.meeting_id == bindparam("b_meeting")).values(state=bindparam("b_state"))
+_OP_HASH = select(_OPS.c.hash).where(_OPS.c.meeting_id == bindparam("b_meeting"), _OPS.c.seq == bindparam("b_seq"))
+_GENESIS = select(*(_MEETINGS.c[name] for name in GENESIS_FIELDS)).where(_MEETINGS.c.id == bindparam("b_meeting"))
+_FINALISED = (
+    update(_MEETINGS)
+    .where(_MEETINGS.c.id == bindparam("b_meeting"))
+    .values(status="finalised", finalised_at=bindparam("b_at"))
+)
+_WATCHERS_END = (
+    update(_SESSIONS)
+    .where(
+        _SESSIONS.c.meeting_id == bindparam("b_meeting"),
+        _SESSIONS.c.participant_id.in_(
+            select(_PARTICIPANTS.c.id).where(
+                _PARTICIPANTS.c.meeting_id == bindparam("b_meeting"),
+                _PARTICIPANTS.c.role.in_([Role.family.value, Role.projector.value]),
+            )
+        ),
+        _SESSIONS.c.expires_at > bindparam("b_until"),
+    )
+    .values(expires_at=bindparam("b_until"))
+)

@@ -5,7 +5,7 @@
 // Drafts of every form live here (state.ui.drafts, keyed by form), not in components, so moving the meeting to
 // another phase, or looking at another part, never throws away what anyone is typing.
 
-import { ApiError, meetingsApi } from "./api.js";
+import { ApiError, api, meetingsApi } from "./api.js";
 import { BoardConnection } from "./connection.js";
 import { COLUMNS, columnById, kindForMove } from "./kinds.js";
 import { applyChanges, currentPhase, displayColumns, emptyMeeting, findCard, findItem, meetingFromBoard } from "./meeting-model.js";
@@ -47,6 +47,10 @@ function freshPeople() {
   };
 }
 
+function freshAudit() {
+  return { loading: false, entries: null, message: "" }; // entries: null until the chair asks to see them
+}
+
 const state = {
   phase: "loading", // loading | board | ended | left | failed
   endMessage: "",
@@ -63,6 +67,7 @@ const state = {
   clockSkewMs: 0, // server clock minus this device's clock
   ui: freshUi(),
   people: freshPeople(),
+  audit: freshAudit(),
 };
 
 let connection = null;
@@ -1010,6 +1015,23 @@ const actions = {
       state.people.message = "Link revoked. That person is no longer in the meeting.";
     });
   },
+  // the chair's record of who did what: loaded only when asked for
+  async showAudit() {
+    state.audit = { ...state.audit, loading: true, message: "" };
+    scheduleRender();
+    try {
+      const trail = await api("GET", `/api/meetings/${encodeURIComponent(meetingId)}/audit`);
+      if (state.phase === "board") state.audit = { loading: false, entries: trail.entries, message: "" };
+    } catch (error) {
+      state.audit = { ...state.audit, loading: false, message: `Could not show the record: ${error.message}` };
+      if (error instanceof ApiError && error.status === 401) endSession(error.message);
+    }
+    scheduleRender();
+  },
+  hideAudit() {
+    state.audit = freshAudit();
+    scheduleRender();
+  },
   async copyLink(url) {
     try {
       await navigator.clipboard.writeText(url);
@@ -1084,6 +1106,7 @@ function forgetEverything(phase, message = "") {
   state.me = null;
   state.ui = freshUi();
   state.people = freshPeople();
+  state.audit = freshAudit();
   state.connection = { state: "ended", message, pending: 0 };
   sentForms.clear();
   document.body.classList.remove("projector", "family", "read-only-role");

@@ -17,6 +17,7 @@ export const COLLECTIONS = {
   decision: "decisions",
   decision_note: "decision_notes",
   voice: "voices",
+  addendum: "addenda",
 };
 
 /** entity of a change -> the field it replaces whole. */
@@ -25,6 +26,7 @@ export const SINGLETONS = {
   plan_dates: "plan_dates",
   closed_part: "closed_part",
   focus: "focus",
+  finalised: "finalised",
 };
 
 export function emptyColumns() {
@@ -101,7 +103,11 @@ export function applyChanges(meeting, changes, seq) {
     else if (COLLECTIONS[change.entity]) {
       const field = COLLECTIONS[change.entity];
       next[field] = applyToList(next[field] || [], change);
-    } else if (SINGLETONS[change.entity]) next[SINGLETONS[change.entity]] = change.value;
+    } else if (SINGLETONS[change.entity]) {
+      next[SINGLETONS[change.entity]] = change.value;
+      // Once finalised, the meeting is read-only for everyone.
+      if (change.entity === "finalised") next.read_only = change.value !== null;
+    }
   }
   if (typeof seq === "number") next.seq = seq;
   return next;

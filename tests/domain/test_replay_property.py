@@ -205,6 +205,7 @@ CODES = {
     "round_already_revealed",
     "closed_part_running",
     "no_closed_part",
+    "meeting_read_only",
 }
 FAMILY_VIEWER = Viewer("mum-1", Role.family)
 

@@ -392,6 +392,9 @@ async def run_conference(conf: Conference) -> None:
         )
 
     await conf.each(chair_decides(), family_gives_view())
+    # The record: finalised, then one correction after it, as an addendum.
+    await conf.do(chair, {"type": "finalise"})
+    await conf.do(chair, {"type": "add_addendum", "text": "The review is on 3 March.", "reason": "Date moved."})
 
 
 async def _answer(conf: Conference, client: BoardClient, round_id: str, value: int) -> None:

@@ -31,6 +31,7 @@ COLLECTION_OF_ENTITY = {
     "decision": "decisions",
     "decision_note": "decision_notes",
     "voice": "voices",
+    "addendum": "addenda",
 }
 """Entities kept in a list of items with ids: a change replaces the item with its id (or adds it at the end), or
 removes it when its value is null."""
@@ -40,8 +41,10 @@ FIELD_OF_SINGLE_ENTITY = {
     "plan_dates": "plan_dates",
     "closed_part": "closed_part",
     "focus": "focus",
+    "finalised": "finalised",
 }
-"""Entities the meeting holds one of: a change replaces it (focus may be null)."""
+"""Entities the meeting holds one of: a change replaces it (focus may be null). Once `finalised` has a value, the
+meeting is read-only."""
 
 
 @dataclass
@@ -99,6 +102,8 @@ def apply_change(board: dict[str, Any], change: dict[str, Any]) -> None:
     entity, item_id, value = change["entity"], change["id"], change["value"]
     if entity in FIELD_OF_SINGLE_ENTITY:
         board[FIELD_OF_SINGLE_ENTITY[entity]] = value
+        if entity == "finalised":
+            board["read_only"] = value is not None
         return
     if entity == "card":
         lists: list[list[dict[str, Any]]] = list(board["columns"].values())

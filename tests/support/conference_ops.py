@@ -279,6 +279,15 @@ def _end_closed_part(f: MeetingFixture, owner: str) -> Case:
     return Case([("chair", {"type": "start_closed_part"})], {"type": "end_closed_part"})
 
 
+_simple(OpType.finalise, lambda f, o: {})
+
+
+@_builds(OpType.add_addendum)
+def _add_addendum(f: MeetingFixture, owner: str) -> Case:
+    addendum = {"type": "add_addendum", "text": "The review is moved to 3 March.", "reason": "The school asked."}
+    return Case([("chair", {"type": "finalise"})], addendum)
+
+
 def case_for(op_type: OpType, f: MeetingFixture, owner: str) -> Case:
     """One case of `op_type` on the fixture meeting, acting on `owner`'s item. KeyError: no builder (add one)."""
     case = BUILDERS[op_type](f, owner)

@@ -457,6 +457,17 @@ class _Resolver:
     def start_closed_part(self) -> dict[str, Any]:
         return {}
 
+    def finalise(self) -> dict[str, Any]:
+        return {}
+
+    def add_addendum(self) -> dict[str, Any]:
+        return {
+            "addendum_id": self.new_id(self.state.addenda),
+            "text": "The review moves to March." if self.step.flag else "A later fact.",
+            "reason": "The school asked.",
+            "restricted": self.step.number % 2 == 0,
+        }
+
     def end_closed_part(self) -> dict[str, Any]:
         return {}
 

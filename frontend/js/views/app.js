@@ -6,6 +6,7 @@ import { currentPhase } from "../meeting-model.js";
 import { partOfArea } from "../words.js";
 import { AgendaNav, ChairControls, ClosedBanner, PhaseBox, PrivateScreen } from "./agenda.js";
 import { AttendancePart } from "./attendance.js";
+import { AuditPanel } from "./audit.js";
 import { DecisionPart } from "./decision.js";
 import { EndState, Header, Loading, Notices } from "./header.js";
 import { MapPart } from "./map.js";
@@ -122,6 +123,7 @@ export function App({ state, actions }) {
     ${ctx.state.people.enabled
       ? html`<aside class="people-aside" aria-label="People and invite links"><${PeoplePanel} ctx=${ctx} /></aside>`
       : null}
+    <${AuditPanel} ctx=${ctx} />
     <div class="meeting-layout">
       <${AgendaNav} ctx=${ctx} />
       <main id="board" class="board" data-testid="board" tabindex="-1" data-part=${ctx.part}>
