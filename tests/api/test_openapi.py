@@ -28,6 +28,7 @@ EXPECTED = {
     ("put", "/api/meetings/{meeting_id}/hold"),
     ("delete", "/api/meetings/{meeting_id}/hold"),
     ("get", "/api/meetings/{meeting_id}/retention"),
+    ("get", "/api/glossary"),
 }
 DOWNLOADS = {"text/csv", "application/pdf", "text/markdown"}
 """Media types of the record's downloads: documented as a file, not as a JSON model."""

@@ -1,8 +1,107 @@
 // Small building blocks every part of the screen shares: form fields bound to drafts the controller keeps
-// (so nothing typed is lost when a part of the screen goes away and comes back), who wrote what, and the
-// chair's tools on any item (point everyone at it, keep it from the family).
+// (so nothing typed is lost when a part of the screen goes away and comes back), who wrote what, the plain-words
+// check under what people write, and the chair's tools on any item (point everyone at it, keep it from the family).
 
+import { compileGlossary, findTerms, readability, replaceEach, stillTyping, termsOf } from "../plain-words.js";
 import { html } from "../ui.js";
+
+// ---- plain words ---------------------------------------------------------------------------------------------
+
+const GLOSSARY_WAIT_MS = 3000;
+
+/** The glossary, from GET /api/glossary, once per page, before the first render (this module waits for it, so
+ * every field can check from the first keystroke). A slow or failed answer never holds the board up: the page
+ * then goes on without the check. */
+async function loadGlossary() {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), GLOSSARY_WAIT_MS);
+  try {
+    const response = await fetch("/api/glossary", { credentials: "same-origin", signal: abort.signal });
+    return response.ok ? compileGlossary(await response.json()) : null;
+  } catch {
+    return null;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const GLOSSARY = await loadGlossary();
+
+/** The ids of the plain-words notes of a field, for its aria-describedby. */
+export function plainWordsIds(fieldId) {
+  return GLOSSARY ? `${fieldId}-plain ${fieldId}-reading` : "";
+}
+
+function describedByOf(...ids) {
+  const joined = ids.filter(Boolean).join(" ");
+  return joined || undefined;
+}
+
+function putBack(fieldId, caret) {
+  // After the controller has rendered the new words: the keyboard goes back where the person was writing.
+  setTimeout(() => {
+    const field = document.getElementById(fieldId);
+    if (!field) return;
+    field.focus();
+    if (typeof field.setSelectionRange === "function") field.setSelectionRange(caret, caret);
+  }, 0);
+}
+
+/** field id -> the last text checked there and what was found: every render redraws every field on screen, and
+ * only the one being typed in has changed. */
+const lastChecks = new Map();
+
+function checkWords(fieldId, value) {
+  const last = lastChecks.get(fieldId);
+  if (last && last.value === value) return last;
+  const result = { value, terms: termsOf(findTerms(GLOSSARY, value)), reading: readability(GLOSSARY, value) };
+  if (lastChecks.size > 200) lastChecks.clear();
+  lastChecks.set(fieldId, result);
+  return result;
+}
+
+/** The plain-words check under a field, for whoever writes (the notes sit right after the field, as siblings):
+ * each term families may not know, underlined, with the plain words offered and a button that puts them in its
+ * place; and an estimate of how easy the text is to read. A new note is announced politely; the reading estimate
+ * is read with the field's description, never announced while typing. The word being typed is left alone until
+ * it ends ("da" on the way to "day"): its note waits outside the announced list, hidden while the field has
+ * focus (styles.css). */
+export function PlainWords({ fieldId, text, onReplace, family = false }) {
+  if (!GLOSSARY) return null;
+  const value = text || "";
+  const { terms, reading } = checkWords(fieldId, value);
+  const typing = (term) => term.flags.every((flag) => stillTyping(flag, value));
+  const who = family ? "Not everyone may know this." : "Families may not know this.";
+  const item = ({ term, plain, note, flags }, index) => {
+    const noteId = `${fieldId}-plain-${index}`;
+    return html`<li key=${term} class="plain-flag" data-testid="plain-flag" data-term=${term}>
+      <p id=${noteId}>
+        <span class="jargon" data-testid="plain-term">${flags[0].text}</span>${flags.length > 1 ? ` (${flags.length} times)` : ""}
+        ${" — "}${who} You could say: <q class="plain-offer" data-testid="plain-offer">${plain}</q>
+      </p>
+      ${note ? html`<p class="plain-note">${note}</p>` : null}
+      <button type="button" class="quiet" data-testid="plain-replace" aria-describedby=${noteId}
+        onClick=${() => {
+          const result = replaceEach(value, flags);
+          onReplace(result.text);
+          putBack(fieldId, result.caret);
+        }}>Use these words</button>
+    </li>`;
+  };
+  const settled = terms.filter((term) => !typing(term));
+  const waiting = terms.filter(typing);
+  return html`<div class="plain-words" data-testid="plain-words">
+    <div id=${`${fieldId}-plain`} class="plain-flags" aria-live="polite">
+      ${settled.length ? html`<ul class="plain-list">${settled.map(item)}</ul>` : null}
+    </div>
+    ${waiting.length ? html`<ul class="plain-list plain-typing">${waiting.map((term, i) => item(term, settled.length + i))}</ul>` : null}
+    <p id=${`${fieldId}-reading`} class="reading-ease" data-testid="readability" data-band=${reading ? reading.band : undefined}>
+      ${reading ? html`${reading.summary}${reading.advice ? ` ${reading.advice}` : ""}` : null}
+    </p>
+  </div>`;
+}
+
+// ---- form fields ---------------------------------------------------------------------------------------------
 
 export function fieldId(form, name) {
   return `f-${form.replace(/[^A-Za-z0-9_-]/g, "-")}-${name}`;
@@ -17,11 +116,14 @@ export function draftValue(ctx, form, name, fallback = "") {
   return value === undefined ? fallback : value;
 }
 
-export function TextField({ ctx, form, name, label, help, multiline = false, rows = 3, maxlength = 1000, type = "text", testid, required = false, fallback = "" }) {
+/** A text box bound to a draft. Words people write as sentences (every multiline field) get the plain-words
+ * check; a one-line field gets it with `plain` (and a multiline one can do without with `plain=${false}`). */
+export function TextField({ ctx, form, name, label, help, multiline = false, rows = 3, maxlength = 1000, type = "text", testid, required = false, fallback = "", plain }) {
   const id = fieldId(form, name);
   const value = draftValue(ctx, form, name, fallback);
   const onInput = (event) => ctx.actions.draft(form, name, event.currentTarget.value);
-  const describedBy = help ? `${id}-help` : undefined;
+  const withPlainWords = type === "text" && (plain === undefined ? multiline : Boolean(plain));
+  const describedBy = describedByOf(help ? `${id}-help` : "", withPlainWords ? plainWordsIds(id) : "");
   return html`<div class="field">
     <label for=${id}>${label}${required ? html` <span class="required">(needed)</span>` : null}</label>
     ${help ? html`<p class="help" id=${`${id}-help`}>${help}</p>` : null}
@@ -30,6 +132,10 @@ export function TextField({ ctx, form, name, label, help, multiline = false, row
           aria-describedby=${describedBy} data-testid=${testid}></textarea>`
       : html`<input id=${id} name=${name} type=${type} maxlength=${type === "text" ? maxlength : undefined} value=${value}
           onInput=${onInput} aria-describedby=${describedBy} data-testid=${testid} autocomplete="off" />`}
+    ${withPlainWords
+      ? html`<${PlainWords} fieldId=${id} text=${typeof value === "string" ? value : ""} family=${Boolean(ctx.family)}
+          onReplace=${(words) => ctx.actions.draft(form, name, words)} />`
+      : null}
   </div>`;
 }
 

@@ -3,7 +3,7 @@
 
 import { html } from "../ui.js";
 import { CARD_TEXT_MAX, COLUMNS, columnById, kindLabel } from "../kinds.js";
-import { FocusNote, ItemTools, RestrictedBadge, itemAttrs } from "./fields.js";
+import { FocusNote, ItemTools, PlainWords, RestrictedBadge, itemAttrs, plainWordsIds } from "./fields.js";
 
 const COUNTER_FROM = CARD_TEXT_MAX - 200;
 
@@ -64,7 +64,7 @@ function Column({ ctx, column, current }) {
             testid=${`add-kind-${column.id}`} onChange=${(kind) => actions.addCardDraft(column.id, { kind })} />
           <label for=${`add-text-${column.id}`}>Words on the card</label>
           <textarea id=${`add-text-${column.id}`} name="text" rows="3" maxlength=${CARD_TEXT_MAX} value=${draft.text}
-            data-testid=${`add-text-${column.id}`} aria-describedby=${`add-counter-${column.id}`}
+            data-testid=${`add-text-${column.id}`} aria-describedby=${`add-counter-${column.id} ${plainWordsIds(`add-text-${column.id}`)}`.trim()}
             onInput=${(event) => actions.addCardDraft(column.id, { text: event.currentTarget.value })}
             onKeyDown=${(event) => {
               if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
@@ -73,6 +73,8 @@ function Column({ ctx, column, current }) {
               }
             }}></textarea>
           <p class="counter" id=${`add-counter-${column.id}`} aria-live="polite">${counterText(draft.text.length)}</p>
+          <${PlainWords} fieldId=${`add-text-${column.id}`} text=${draft.text} family=${ctx.family}
+            onReplace=${(text) => actions.addCardDraft(column.id, { text })} />
           <button type="submit" class="primary" data-testid=${`add-submit-${column.id}`} disabled=${draft.text.trim().length === 0}>Add card</button>
         </form>`
       : null}
@@ -187,8 +189,10 @@ function EditForm({ ctx, card, editing }) {
       onChange=${(kind) => actions.cardEditDraft(card.id, { kind })} />
     <label for=${textareaId}>Words on the card</label>
     <textarea id=${textareaId} name="text" rows="4" maxlength=${CARD_TEXT_MAX} value=${editing.text} data-testid="edit-text"
-      aria-describedby=${counterId} onInput=${(event) => actions.cardEditDraft(card.id, { text: event.currentTarget.value })}></textarea>
+      aria-describedby=${`${counterId} ${plainWordsIds(textareaId)}`.trim()} onInput=${(event) => actions.cardEditDraft(card.id, { text: event.currentTarget.value })}></textarea>
     <p class="counter" id=${counterId} aria-live="polite">${counterText(editing.text.length)}</p>
+    <${PlainWords} fieldId=${textareaId} text=${editing.text} family=${ctx.family}
+      onReplace=${(text) => actions.cardEditDraft(card.id, { text })} />
     ${editing.conflict
       ? html`<div class="conflict" role="alert" data-testid="edit-conflict">
           <p>Someone changed this card while you were working on it. Your words are still in the box above.</p>
