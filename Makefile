@@ -13,6 +13,7 @@ $(STAMP): requirements.lock pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
+	scripts/ensure-system-libs
 	$(BIN)/sosboard serve
 
 lint: $(STAMP)
@@ -21,9 +22,11 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 test: $(STAMP)
+	scripts/ensure-system-libs
 	scripts/ensure-test-services
 	$(MAKE) lint
 	$(BIN)/python -m realtime.protocol_doc --check
+	$(BIN)/python -m app.exports.schema --check
 	$(BIN)/pytest
 
 bench: $(STAMP)

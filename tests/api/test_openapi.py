@@ -29,6 +29,9 @@ EXPECTED = {
     ("delete", "/api/meetings/{meeting_id}/hold"),
     ("get", "/api/meetings/{meeting_id}/retention"),
     ("get", "/api/glossary"),
+    ("get", "/api/meetings/{meeting_id}/record.json"),
+    ("get", "/api/meetings/{meeting_id}/record.md"),
+    ("get", "/api/meetings/{meeting_id}/record.pdf"),
 }
 DOWNLOADS = {"text/csv", "application/pdf", "text/markdown"}
 """Media types of the record's downloads: documented as a file, not as a JSON model."""
