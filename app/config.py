@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -25,6 +26,27 @@ class Settings(BaseSettings):
     )
     secure_cookies: bool = Field(default=False, description="Set the Secure flag on cookies (behind HTTPS).")
     session_hours: int = Field(default=12, description="A session lasts one conference day at most.")
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Room codes are derived from this key and never stored; set the same value on every process. "
+        "Unset: with SQLite, a key file made beside the database; with PostgreSQL, room codes are refused.",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses or networks (10.0.0.5, 10.0.0.0/24) of reverse proxies whose X-Forwarded-For is "
+        "believed when rate-limiting room-code tries; none (the default): the connection's own address.",
+    )
+    room_code_tries_per_address: int = Field(
+        default=10, ge=1, description="Wrong room codes one address may try in 10 minutes before a 429."
+    )
+    room_code_tries_per_minute: int = Field(
+        default=60,
+        ge=1,
+        description="Wrong room codes the whole server (each process) takes in a minute before a 429 for everyone; "
+        "what keeps the odds of guessing a code under one in a million (app/api/lobby.py).",
+    )
+    lobby_wait_minutes: float = Field(default=30, gt=0, description="How long a device waits in the lobby at most.")
+    lobby_max_waiting: int = Field(default=20, ge=1, description="Devices waiting in one meeting's lobby at once.")
 
     max_frame_bytes: int = 64 * 1024
     ops_per_second: float = 20.0
@@ -50,6 +72,13 @@ class Settings(BaseSettings):
         ge=0,
         description="After finalising, family and room-screen sessions end by themselves after this many seconds.",
     )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, entries: list[str]) -> list[str]:
+        for entry in entries:
+            ipaddress.ip_network(entry.strip(), strict=False)  # a wrong entry stops the start, not a request
+        return entries
 
     def resolved_database_url(self) -> str:
         if self.database_url:

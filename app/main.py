@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
-from app.api import audit, glossary, health, join, meetings, pages, record, retention
+from app.api import audit, glossary, health, join, lobby, meetings, pages, record, retention
 from app.api.errors import add_exception_handlers
 from app.config import Settings
 from app.services import Services
@@ -37,6 +37,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="A live, shared Signs of Safety map for Child Protection conferences.",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served by app.api.pages from vendored Swagger UI, under the CSP below
+        redoc_url=None,
     )
     app.state.services = services
     add_exception_handlers(app)
@@ -44,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         meetings.router,
         meetings.kinds_router,
         join.router,
+        lobby.router,
         record.router,
         audit.router,
         glossary.router,

@@ -38,9 +38,12 @@ class AuditAction(StrEnum):
     participant_invited = "participant_invited"  # detail: participant_id, role
     link_reissued = "link_reissued"  # detail: participant_id
     link_revoked = "link_revoked"  # detail: participant_id
-    joined = "joined"  # a session opened from an invite link
+    joined = "joined"  # a session opened from an invite link (detail: via "lobby" when opened from the lobby)
     left = "left"
-    admitted = "admitted"  # detail: participant_id (the lobby)
+    admitted = "admitted"  # detail: participant_id, role, entry_id (the lobby)
+    lobby_turned_away = "lobby_turned_away"  # detail: entry_id
+    room_code_created = "room_code_created"  # replacing any earlier code
+    room_code_withdrawn = "room_code_withdrawn"
     record_read = "record_read"  # detail: via (http: GET /board; websocket: a finalised meeting opened)
     record_exported = "record_exported"  # detail: format (pdf, json, md), copy (full, family)
     audit_read = "audit_read"  # detail: format (json: the chair's page; csv: the download)

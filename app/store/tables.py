@@ -133,3 +133,40 @@ class MeetingStateRow(SQLModel, table=True):
 
     meeting_id: str = Field(foreign_key="meetings.id", primary_key=True, max_length=32)
     state: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class RoomCodeRow(SQLModel, table=True):
+    """A meeting's room code (at most one): never the code itself. The code is derived from the server's key and
+    `nonce` (app.store.lobby), so the database alone gives neither the code nor a way to test guesses offline."""
+
+    __tablename__ = "room_codes"
+    __table_args__ = (Index("ix_room_codes_code_hash", "code_hash", unique=True),)
+
+    meeting_id: str = Field(foreign_key="meetings.id", primary_key=True, max_length=32)
+    code_hash: str = Field(max_length=64, description="HMAC-SHA256 of the code under the server's key.")
+    nonce: str = Field(max_length=64, description="Random; the code is derived from it and the server's key.")
+    key_id: str = Field(max_length=16, description="Which server key made the code (under another key it is dead).")
+    created_by: str = Field(foreign_key="participants.id", max_length=32)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    expires_at: datetime = Field(sa_column=_timestamp())
+
+
+class LobbyEntryRow(SQLModel, table=True):
+    """A device that typed a room code and waits for the chair: nothing that identifies it, only a hashed random
+    token (its lobby cookie) and what the chair decided."""
+
+    __tablename__ = "lobby_entries"
+    __table_args__ = (
+        Index("ix_lobby_entries_meeting_status", "meeting_id", "status"),
+        Index("ix_lobby_entries_token_hash", "token_hash", unique=True),
+    )
+
+    id: str = Field(primary_key=True, max_length=32)
+    meeting_id: str = Field(foreign_key="meetings.id", max_length=32)
+    token_hash: str = Field(max_length=64, description="sha256 of the lobby cookie; never the token.")
+    status: str = Field(max_length=16, description="waiting, admitted, turned_away, used or left.")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    expires_at: datetime = Field(sa_column=_timestamp(), description="Waiting: until then. Admitted: to claim.")
+    decided_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    participant_id: str | None = Field(default=None, foreign_key="participants.id", max_length=32)
+    claimed_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))

@@ -32,9 +32,19 @@ EXPECTED = {
     ("get", "/api/meetings/{meeting_id}/record.json"),
     ("get", "/api/meetings/{meeting_id}/record.md"),
     ("get", "/api/meetings/{meeting_id}/record.pdf"),
+    ("post", "/api/meetings/{meeting_id}/room-code"),
+    ("get", "/api/meetings/{meeting_id}/room-code"),
+    ("delete", "/api/meetings/{meeting_id}/room-code"),
+    ("get", "/api/meetings/{meeting_id}/room-code.svg"),
+    ("post", "/api/lobby"),
+    ("get", "/api/lobby"),
+    ("delete", "/api/lobby"),
+    ("get", "/api/meetings/{meeting_id}/lobby"),
+    ("post", "/api/meetings/{meeting_id}/lobby/{entry_id}/admit"),
+    ("delete", "/api/meetings/{meeting_id}/lobby/{entry_id}"),
 }
-DOWNLOADS = {"text/csv", "application/pdf", "text/markdown"}
-"""Media types of the record's downloads: documented as a file, not as a JSON model."""
+DOWNLOADS = {"text/csv", "application/pdf", "text/markdown", "image/svg+xml"}
+"""Media types of the record's downloads and the room code's QR code: documented as a file, not as a JSON model."""
 
 
 @pytest_asyncio.fixture
@@ -108,6 +118,15 @@ async def test_every_error_response_is_an_error_response(spec: dict[str, Any]) -
         ("post", "/api/meetings/{meeting_id}/participants", {"401", "403", "422"}),
         ("post", "/api/meetings/{meeting_id}/participants/{participant_id}/invite", {"401", "403", "404"}),
         ("delete", "/api/meetings/{meeting_id}/participants/{participant_id}/invite", {"401", "403", "404"}),
+        ("post", "/api/meetings/{meeting_id}/room-code", {"401", "403", "409"}),
+        ("get", "/api/meetings/{meeting_id}/room-code", {"401", "403", "404"}),
+        ("get", "/api/meetings/{meeting_id}/room-code.svg", {"401", "403", "404"}),
+        ("delete", "/api/meetings/{meeting_id}/room-code", {"401", "403"}),
+        ("post", "/api/lobby", {"404", "409", "422", "429"}),
+        ("get", "/api/lobby", {"404"}),
+        ("get", "/api/meetings/{meeting_id}/lobby", {"401", "403"}),
+        ("post", "/api/meetings/{meeting_id}/lobby/{entry_id}/admit", {"401", "403", "404", "409", "422"}),
+        ("delete", "/api/meetings/{meeting_id}/lobby/{entry_id}", {"401", "403", "404", "409"}),
     ],
 )
 async def test_documents_the_errors_each_route_answers_with(

@@ -21,8 +21,19 @@ from tests.conftest import POSTGRES_ADMIN_DSN, ROOT
 
 pytestmark = pytest.mark.asyncio
 
-TABLES = {"meetings", "participants", "invites", "sessions", "ops", "cards", "meeting_states", "audit_events"}
-HEAD = "0003"
+TABLES = {
+    "meetings",
+    "participants",
+    "invites",
+    "sessions",
+    "ops",
+    "cards",
+    "meeting_states",
+    "audit_events",
+    "room_codes",
+    "lobby_entries",
+}
+HEAD = "0004"
 
 
 async def _admin(sql: str) -> None:
@@ -93,6 +104,8 @@ async def test_migrations_create_every_table_on_an_empty_database(empty_db: Data
     assert {"meeting_id", "seq", "op_id", "actor_id", "role", "type", "card_id", "payload", "created_at"} <= ops_columns
     assert "uq_ops_meeting_op_id" in schema["ops"][2], "a resent op id can never be logged twice"
     assert "ix_cards_meeting_column_position" in schema["cards"][1]
+    assert {"ix_room_codes_code_hash"} <= set(schema["room_codes"][1]) | set(schema["room_codes"][2])
+    assert "ix_lobby_entries_token_hash" in schema["lobby_entries"][1], "a lobby token is looked up by its hash"
     # The app works on the fresh schema straight away.
     signed_in, _ = await Meetings(empty_db, session_hours=8).create("First meeting", "Chair")
     assert (await Meetings(empty_db, session_hours=8).get(signed_in.meeting.id)).title == "First meeting"

@@ -20,6 +20,7 @@ from app.domain.operations import Actor, AddCard
 from app.domain.roles import Role
 from app.store import retention
 from app.store.database import Database
+from app.store.lobby import Lobby
 from app.store.meetings import Meetings
 from app.store.oplog import OpLog
 from app.store.tables import AuditEventRow, MeetingRow
@@ -40,13 +41,17 @@ class Made:
 
 
 async def a_meeting(db: Database, *, age_days: float = 0, finalised_days_ago: float | None = None) -> Made:
-    """A meeting with something in every table: people, invites, sessions, ops, cards, the conference state."""
+    """A meeting with something in every table: people, invites, sessions, ops, cards, the conference state, a room
+    code and a device in its lobby."""
     meetings = Meetings(db, session_hours=8)
     chair, _ = await meetings.create(f"{CANARY} conference for Jay", f"{CANARY} Chair")
     meeting_id = chair.meeting.id
     worker = await meetings.invite(meeting_id, Role.professional, f"{CANARY} Social Worker", f"{CANARY} Council")
     await meetings.invite(meeting_id, Role.family, f"{CANARY} Mum", None)
     await meetings.join(worker.invite_token)
+    lobby = Lobby(db, bytes(32), session_hours=8)
+    room_code = await lobby.create_code(meeting_id, chair.participant)
+    await lobby.arrive(room_code.code)
     oplog = OpLog(db)
     for words in ("bruise on the arm", "missed school"):
         add = AddCard(column=Column.worries, kind=CardKind.harm, text=f"{CANARY} {words}")
@@ -269,9 +274,20 @@ async def test_retention_state_says_when_a_meeting_becomes_due(db: Database) -> 
 async def test_the_purge_reaches_every_table_that_refers_to_a_meeting() -> None:
     """The tables a purge deletes from come from the schema: children before their parents."""
     names = [table.name for table, _columns in retention.MEETING_TABLES]
-    assert set(names) == {"participants", "invites", "sessions", "ops", "cards", "meeting_states"}
+    assert set(names) == {
+        "participants",
+        "invites",
+        "sessions",
+        "ops",
+        "cards",
+        "meeting_states",
+        "room_codes",
+        "lobby_entries",
+    }
     assert names.index("invites") < names.index("participants")
     assert names.index("sessions") < names.index("participants")
+    assert names.index("room_codes") < names.index("participants")
+    assert names.index("lobby_entries") < names.index("participants")
 
 
 async def test_a_meeting_that_fails_is_kept_whole_and_the_others_still_go(
