@@ -60,4 +60,16 @@ export const meetingsApi = {
     api("POST", `/api/meetings/${encodeURIComponent(id)}/participants/${encodeURIComponent(pid)}/invite`),
   revokeInvite: (id, pid) =>
     api("DELETE", `/api/meetings/${encodeURIComponent(id)}/participants/${encodeURIComponent(pid)}/invite`),
+  // the record (docs/record.md)
+  finaliseCheck: (id) => api("GET", `/api/meetings/${encodeURIComponent(id)}/finalise-check`),
+  verify: (id) => api("GET", `/api/meetings/${encodeURIComponent(id)}/verify`),
+  retention: (id) => api("GET", `/api/meetings/${encodeURIComponent(id)}/retention`),
+  placeHold: (id) => api("PUT", `/api/meetings/${encodeURIComponent(id)}/hold`),
+  liftHold: (id) => api("DELETE", `/api/meetings/${encodeURIComponent(id)}/hold`),
 };
+
+/** Where each export of the record is downloaded from (the server sends them as attachments, never cached). */
+export function recordUrl(id, file, copy = null) {
+  const base = `/api/meetings/${encodeURIComponent(id)}/${file}`;
+  return copy ? `${base}?copy=${encodeURIComponent(copy)}` : base;
+}

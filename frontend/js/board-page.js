@@ -51,6 +51,32 @@ function freshAudit() {
   return { loading: false, entries: null, message: "" }; // entries: null until the chair asks to see them
 }
 
+/** The record: the chair's finalise confirmation, and once finalised, its check and its retention. */
+function freshRecord() {
+  return {
+    confirming: false, // the chair's confirmation is open
+    checking: false,
+    missing: null, // what GET finalise-check listed; null until it answers
+    checkMessage: "",
+    finalising: false, // "Finalise now" was pressed and the op is on its way
+    verification: null, // GET verify's answer
+    checkedAt: null,
+    verifying: false,
+    verifiedSeq: null, // the seq the last check was asked at: a later op (an addendum) asks again
+    verifyMessage: "",
+    retention: null, // GET retention's answer (chair)
+    retentionLoading: false,
+    holdBusy: false,
+    holdWanted: false, // while a hold is being placed or lifted: what the box shows
+    holdMessage: "",
+  };
+}
+
+/** The family's tablet and the room screen keep nothing of a finalised meeting: the server ends their sessions
+ * after `finalised_screens_close_seconds` (30 s unless the deployment says otherwise; the server does not tell
+ * the page). If the close never arrives (offline), the page forgets by itself after the same default delay. */
+const FINISHED_SCREEN_MS = 30_000;
+
 const state = {
   phase: "loading", // loading | board | ended | left | failed
   endMessage: "",
@@ -68,10 +94,13 @@ const state = {
   ui: freshUi(),
   people: freshPeople(),
   audit: freshAudit(),
+  record: freshRecord(),
 };
 
 let connection = null;
 let leaving = false; // the server ends our socket when we leave: that is not "session ended"
+let finishTimer = null; // a finalised meeting on the family's tablet or the room screen: when to forget it
+let finishing = false;
 let noticeCounter = 0;
 let focusCounter = 0;
 let renderQueued = false;
@@ -107,7 +136,9 @@ function render() {
   }
   followFocus();
   surfaceHiddenRefusals();
-  document.title = state.meeting && state.phase === "board" ? `${state.meeting.title} · SoS Board` : "SoS Board";
+  // A finished meeting on a shared screen names nothing of the case, not even in the tab's title.
+  const named = state.meeting && state.phase === "board" && !(isWatcher() && state.board.read_only);
+  document.title = named ? `${state.meeting.title} · SoS Board` : "SoS Board";
 }
 
 /** The room screen scrolls to what the chair points at; anyone else does when they ask ("Show me"). */
@@ -424,6 +455,16 @@ const FORMS = {
       return { type: "set_decision_view", child_id: id, base_version: editor.base, agreement: d.agreement, words: trim(d.words || "") };
     },
   },
+  addendum: {
+    part: null,
+    build(d) {
+      const text = trim(d.text || "");
+      const reason = trim(d.reason || "");
+      if (!text) return { error: "Please write the addendum: the correction, or the later fact." };
+      if (!reason) return { error: "Please write why it is added after the record was finalised." };
+      return { type: "add_addendum", text, reason, restricted: Boolean(d.restricted) };
+    },
+  },
   note: {
     part: "decision",
     build(d, id) {
@@ -472,7 +513,11 @@ function sendOp(op, form = null) {
 const connectionHandlers = {
   status({ state: connectionState, message, pending }) {
     state.connection = { state: connectionState, message, pending };
-    if (connectionState === "ended" && !leaving) endSession(message);
+    if (connectionState === "ended" && !leaving) {
+      // A finalised meeting on a shared screen: the server has ended the session on purpose.
+      if (isWatcher() && state.board.read_only) finish();
+      else endSession(message);
+    }
     scheduleRender();
   },
   hello(frame) {
@@ -490,6 +535,7 @@ const connectionHandlers = {
       noticePhaseMove(before, state.board);
       dropVanishedUi();
       checkEditors();
+      afterBoardChange(before);
     }
     scheduleRender();
   },
@@ -513,6 +559,7 @@ const connectionHandlers = {
     }
     dropVanishedUi();
     checkEditors();
+    afterBoardChange(before);
     scheduleRender();
   },
   ack(frame) {
@@ -626,6 +673,15 @@ function mergeUntouched(form, editor, item) {
 /** A form's op was refused: its words go back in the form, with the reason beside it. */
 function formRefused(sent, frame) {
   const { form, draft, editor } = sent;
+  if (form === "finalise:") {
+    state.record = { ...state.record, finalising: false };
+    if (frame.code === "meeting_read_only") return; // finalised already (the banner says so): nothing to add
+  }
+  if (frame.code === "meeting_read_only" && form !== "finalise:" && form !== "addendum:new") {
+    // The form has gone with the finalising: say so where the person is looking, with their words.
+    refusedAsFinal(frame, draft ? Object.values(draft).filter((v) => typeof v === "string" && v.trim()) : []);
+    return;
+  }
   if (frame.code === "phase_changed") {
     state.ui.formErrors[form] = frame.message || "The meeting has already moved on.";
     return;
@@ -667,7 +723,18 @@ function partName(part) {
   return phase ? phase.title : part;
 }
 
+/** Refused because the record is finalised: in plain words, with any words the person had written. */
+function refusedAsFinal(frame, words) {
+  const kept = words.length ? ` What you wrote was: “${words.join(" · ")}”.` : "";
+  notify(`${frame.message || "This record is finalised: it can be read but no longer changed."}${kept}`, "warning");
+}
+
 function handleRefusal(frame, op) {
+  if (frame.code === "meeting_read_only") {
+    const words = op ? ["text", "what", "behaviour", "words", "reason"].map((k) => op[k]).filter((v) => typeof v === "string" && v.trim()) : [];
+    refusedAsFinal(frame, words);
+    return;
+  }
   if (frame.code === "stale_version" && frame.current && op) {
     const current = frame.current;
     if (op.type === "edit_card") {
@@ -710,6 +777,140 @@ function handleRefusal(frame, op) {
     }
   }
   notify(frame.message || "That change could not be made.", "warning");
+}
+
+// ---- the record: finalised --------------------------------------------------------------------------------
+
+function isWatcher() {
+  return Boolean(state.me) && (state.me.role === "family" || state.me.role === "projector");
+}
+
+function mayExport() {
+  return Boolean(state.me) && (state.me.role === "chair" || state.me.role === "professional");
+}
+
+/** After every hello and event: what finalising changes on this screen. */
+function afterBoardChange(before) {
+  if (!before.read_only && state.board.read_only) onFinalised();
+  if (state.board.read_only) {
+    watchFinalised();
+    loadRecordChecks();
+  }
+}
+
+/** The meeting was finalised (or this screen opened on a finalised one): every open form goes, and words not
+ * yet saved are given back in a notice, so nothing typed vanishes silently. */
+function onFinalised() {
+  const wasConfirming = state.record.confirming;
+  state.record = { ...state.record, confirming: false, checking: false, missing: null, checkMessage: "" };
+  const words = unsavedWords();
+  state.ui.editing = {};
+  state.ui.editors = {};
+  state.ui.moving = null;
+  state.ui.confirmingDelete = null;
+  state.ui.addDrafts = freshUi().addDrafts;
+  for (const form of Object.keys(state.ui.drafts)) if (form !== "addendum:new") delete state.ui.drafts[form];
+  state.ui.formErrors = {};
+  if (words.length && !isWatcher()) {
+    notify(
+      `The record was finalised before these words were saved: “${words.join(" · ")}”. ` +
+        "If they matter, the chair can add them as an addendum.",
+      "warning",
+    );
+  }
+  if (wasConfirming) requestFocus("#finalised-heading");
+}
+
+function unsavedWords() {
+  const words = [];
+  const strings = (values) => values.filter((v) => typeof v === "string" && v.trim()).map((v) => v.trim());
+  for (const [cardId, editing] of Object.entries(state.ui.editing)) {
+    const found = findCard(state.board.columns, cardId);
+    if (editing.text.trim() && (!found || found.card.text !== editing.text.trim())) words.push(editing.text.trim());
+  }
+  for (const draft of Object.values(state.ui.addDrafts)) words.push(...strings([draft.text]));
+  for (const [form, draft] of Object.entries(state.ui.drafts)) {
+    const editor = state.ui.editors[form];
+    if (editor && editor.original) {
+      words.push(...strings(Object.entries(draft).filter(([k, v]) => v !== editor.original[k]).map(([, v]) => v)));
+    } else if (form.endsWith(":new")) {
+      words.push(...strings(Object.values(draft)));
+    }
+  }
+  return words;
+}
+
+/** The family's tablet and the room screen: forget the meeting when the server ends the session, or by
+ * themselves after the same delay if that never arrives. */
+function watchFinalised() {
+  if (!isWatcher() || finishTimer || finishing) return;
+  const at = Date.parse((state.board.finalised && state.board.finalised.at) || "");
+  const finalisedHere = Number.isNaN(at) ? Date.now() : at - state.clockSkewMs;
+  finishTimer = setTimeout(finish, Math.max(0, finalisedHere + FINISHED_SCREEN_MS - Date.now()));
+}
+
+function withTimeout(promise, ms) {
+  return Promise.race([promise, new Promise((_, reject) => setTimeout(() => reject(new Error("timeout")), ms))]);
+}
+
+/** The end of a finalised meeting on a shared screen: the connection stops, the session cookie (which names
+ * the meeting) is dropped by the server, and the page forgets everything it held. */
+async function finish() {
+  if (finishing) return;
+  finishing = true;
+  leaving = true;
+  clearTimeout(finishTimer);
+  finishTimer = null;
+  if (connection) {
+    const old = connection;
+    connection = null;
+    old.stop();
+  }
+  try {
+    await withTimeout(meetingsApi.leave(meetingId), 5000);
+  } catch {
+    // The session has ended on the server anyway; its cookie goes when the browser closes.
+  }
+  forgetEverything("finished");
+}
+
+/** The chair and the professionals: check the record's hash chain once finalised, and again after each later
+ * op (an addendum moves the last hash on). The chair: the retention date and the legal hold. */
+function loadRecordChecks() {
+  if (state.phase !== "board" || !state.board.read_only) return;
+  if (mayExport() && !state.record.verifying && state.record.verifiedSeq !== state.board.seq) loadVerification();
+  if (state.me.role === "chair" && state.record.retention === null && !state.record.retentionLoading) loadRetention();
+}
+
+async function loadVerification() {
+  const seq = state.board.seq;
+  state.record = { ...state.record, verifying: true, verifiedSeq: seq, verifyMessage: "" };
+  scheduleRender();
+  try {
+    const verification = await meetingsApi.verify(meetingId);
+    if (state.phase !== "board") return;
+    state.record = { ...state.record, verifying: false, verification, checkedAt: new Date().toISOString() };
+  } catch (error) {
+    if (state.phase !== "board") return;
+    state.record = { ...state.record, verifying: false, verifyMessage: `Could not check the record: ${error.message}` };
+    if (error instanceof ApiError && error.status === 401) return endSession(error.message);
+  }
+  loadRecordChecks(); // an op arrived while checking: check again
+  scheduleRender();
+}
+
+async function loadRetention() {
+  state.record = { ...state.record, retentionLoading: true };
+  try {
+    const retention = await meetingsApi.retention(meetingId);
+    if (state.phase !== "board") return;
+    state.record = { ...state.record, retentionLoading: false, retention };
+  } catch (error) {
+    if (state.phase !== "board") return;
+    state.record = { ...state.record, retentionLoading: false, retention: false, holdMessage: `Could not read the retention: ${error.message}` };
+    if (error instanceof ApiError && error.status === 401) return endSession(error.message);
+  }
+  scheduleRender();
 }
 
 // ---- user actions -----------------------------------------------------------------------------------------
@@ -1015,6 +1216,88 @@ const actions = {
       state.people.message = "Link revoked. That person is no longer in the meeting.";
     });
   },
+  // finalising the record (the chair), and the record once finalised
+  async finaliseAsk() {
+    if (!connection || state.board.read_only) return;
+    state.record = { ...state.record, confirming: true, checking: true, missing: null, checkMessage: "", finalising: false };
+    delete state.ui.formErrors["finalise:"];
+    requestFocus("#finalise-heading");
+    scheduleRender();
+    try {
+      const check = await meetingsApi.finaliseCheck(meetingId);
+      if (state.phase === "board" && state.record.confirming) state.record = { ...state.record, checking: false, missing: check.missing };
+    } catch (error) {
+      if (state.phase !== "board") return;
+      state.record = {
+        ...state.record,
+        checking: false,
+        checkMessage: `Could not check what is missing (${error.message}). You can still finalise.`,
+      };
+      if (error instanceof ApiError && error.status === 401) return endSession(error.message);
+    }
+    scheduleRender();
+  },
+  finaliseCancel() {
+    state.record = { ...state.record, confirming: false, checking: false, missing: null, checkMessage: "" };
+    delete state.ui.formErrors["finalise:"];
+    requestFocus("[data-testid=finalise-open]");
+    scheduleRender();
+  },
+  finaliseNow() {
+    if (state.record.finalising || state.board.read_only) return;
+    state.record = { ...state.record, finalising: true };
+    sendOp({ type: "finalise" }, "finalise:");
+    scheduleRender();
+  },
+  /** From the finalise confirmation to the item it names: its part of the screen, scrolled to, focus on it. */
+  goToItem(what, entity, id) {
+    let key = `${entity}:${id}`;
+    let part = partOfEntity(entity);
+    if (entity === "child") {
+      key = `decision:${id}`;
+      part = "decision";
+    } else if (entity === "decision_note") {
+      const note = (state.board.decision_notes || []).find((n) => n.id === id);
+      if (note) key = `decision:${note.child_id}`;
+      part = "decision";
+    }
+    state.record = { ...state.record, confirming: false, checking: false, missing: null };
+    if (part) {
+      const phaseId = phaseForPart(part);
+      const current = currentPhase(state.board);
+      if (phaseId) state.ui.viewPhase = current && current.id === phaseId ? null : phaseId;
+      state.ui.movedNote = false;
+    }
+    state.ui.scrollRequest = key;
+    const inner = { decision: "[data-testid=decision-open]", safety_goal: "[data-testid=goal-open]" }[what] || "button";
+    requestFocus(`[data-item="${CSS.escape(key)}"] ${inner}`);
+    scheduleRender();
+  },
+  checkRecord() {
+    state.record = { ...state.record, verifiedSeq: null };
+    loadRecordChecks();
+  },
+  async setHold(on) {
+    if (state.record.holdBusy) return scheduleRender(); // one change at a time: the box shows the one under way
+    state.record = { ...state.record, holdBusy: true, holdWanted: on, holdMessage: "" };
+    scheduleRender();
+    try {
+      if (on) await meetingsApi.placeHold(meetingId);
+      else await meetingsApi.liftHold(meetingId);
+      const retention = await meetingsApi.retention(meetingId);
+      state.record = {
+        ...state.record,
+        holdBusy: false,
+        retention,
+        holdMessage: on ? "Legal hold placed: the record is kept until the hold is lifted." : "Legal hold lifted.",
+      };
+    } catch (error) {
+      state.record = { ...state.record, holdBusy: false, holdMessage: `Could not change the legal hold: ${error.message}` };
+      if (error instanceof ApiError && error.status === 401) return endSession(error.message);
+    }
+    scheduleRender();
+  },
+
   // the chair's record of who did what: loaded only when asked for
   async showAudit() {
     state.audit = { ...state.audit, loading: true, message: "" };
@@ -1107,6 +1390,9 @@ function forgetEverything(phase, message = "") {
   state.ui = freshUi();
   state.people = freshPeople();
   state.audit = freshAudit();
+  state.record = freshRecord();
+  clearTimeout(finishTimer);
+  finishTimer = null;
   state.connection = { state: "ended", message, pending: 0 };
   sentForms.clear();
   document.body.classList.remove("projector", "family", "read-only-role");

@@ -31,6 +31,9 @@ async function join() {
   } catch (error) {
     if (error.status === 422) {
       fail("This link is not complete", "Ask the chair to send you your link again, and open it exactly as it was sent.");
+    } else if (error.code === "meeting_read_only") {
+      // A finalised meeting opens on no shared tablet or wall: the family's copy comes from the chair.
+      fail("This meeting is finished", error.message || "Ask the chair for your copy of the record.");
     } else if (error.code === "invite_not_found" || error.status === 404) {
       fail(
         "This link no longer works",

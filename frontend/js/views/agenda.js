@@ -4,6 +4,7 @@
 import { html, useLayoutEffect, useRef } from "../ui.js";
 import { PARTS } from "../words.js";
 import { FormMessage, TextField } from "./fields.js";
+import { FinaliseButton } from "./record.js";
 
 function twoDigits(n) {
   return String(n).padStart(2, "0");
@@ -142,6 +143,7 @@ export function ChairControls({ ctx }) {
         ? html`<button type="button" class="danger" data-testid="end-closed-part" onClick=${actions.endClosedPart}>End the closed part: ask the family back</button>`
         : html`<button type="button" data-testid="start-closed-part" onClick=${actions.startClosedPart}>Start a closed part (the family steps out)</button>`}
       ${state.board.focus ? html`<button type="button" data-testid="clear-focus" onClick=${() => actions.focus(null)}>Stop pointing</button>` : null}
+      <${FinaliseButton} ctx=${ctx} />
     </div>
     <${FormMessage} ctx=${ctx} form="phase:" />
   </section>`;

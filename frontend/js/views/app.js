@@ -12,6 +12,7 @@ import { EndState, Header, Loading, Notices } from "./header.js";
 import { MapPart } from "./map.js";
 import { PeoplePanel } from "./people.js";
 import { PlanPart } from "./plan.js";
+import { AddendaPart, FinaliseArea, FinalisedBanner, FinishedScreen, RecordPanel } from "./record.js";
 import { ScalingPart, roundTitle } from "./scaling.js";
 import { StatementsPart } from "./statements.js";
 import { VoicePart } from "./voice.js";
@@ -115,6 +116,8 @@ export function App({ state, actions }) {
   if (state.phase === "loading") return html`<${Loading} />`;
   if (state.phase !== "board") return html`<${EndState} state=${state} />`;
   const ctx = makeContext(state, actions);
+  // A finalised meeting stays on the family's tablet and the room screen only to say goodbye.
+  if ((ctx.family || ctx.projector) && state.board.read_only) return html`<${FinishedScreen} ctx=${ctx} />`;
   if (ctx.closedForMe) return html`<${PrivateScreen} ctx=${ctx} />`;
   const PartView = PART_VIEWS[ctx.part];
   return html`
@@ -128,13 +131,17 @@ export function App({ state, actions }) {
       <${AgendaNav} ctx=${ctx} />
       <main id="board" class="board" data-testid="board" tabindex="-1" data-part=${ctx.part}>
         <${Notices} ctx=${ctx} />
+        <${FinalisedBanner} ctx=${ctx} />
+        <${RecordPanel} ctx=${ctx} />
         <${PhaseBox} ctx=${ctx} />
         <${ChairControls} ctx=${ctx} />
+        <${FinaliseArea} ctx=${ctx} />
         <${ClosedBanner} ctx=${ctx} />
         ${PartView
           ? html`<div class="part-panel" data-testid="part-panel"><${PartView} ctx=${ctx} /></div>`
           : null}
         <${MapPart} ctx=${ctx} currentArea=${ctx.area} />
+        <${AddendaPart} ctx=${ctx} />
       </main>
     </div>`;
 }

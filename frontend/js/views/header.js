@@ -85,6 +85,10 @@ const END_WORDS = {
     "Nothing from the meeting is kept on this screen. To join again, ask the chair for a new link.",
   ],
   failed: (message) => ["This meeting could not be opened", message || "Please try again in a moment."],
+  finished: () => [
+    "The meeting is finished. Thank you.",
+    "This screen has forgotten the meeting: nothing of it is kept here. For a copy of the record, ask the chair.",
+  ],
 };
 
 export function EndState({ state }) {

@@ -22,12 +22,8 @@ function KindSelect({ id, kinds, value, testid, family, onChange }) {
 }
 
 export function MapPart({ ctx, currentArea }) {
-  const { state } = ctx;
   return html`<section class="map-part" aria-labelledby="map-heading">
     <h2 id="map-heading" class="visually-hidden">The map</h2>
-    ${state.board.read_only
-      ? html`<p class="read-only-banner" data-testid="read-only-banner">This map has been finalised. It can be read but no longer changed.</p>`
-      : null}
     <div class="columns">
       ${COLUMNS.map((column) => html`<${Column} key=${column.id} ctx=${ctx} column=${column} current=${currentArea === column.id} />`)}
     </div>

@@ -23,26 +23,30 @@ export function PeoplePanel({ ctx }) {
   if (!people.enabled) return null;
   const form = people.form;
   const set = (name) => (event) => actions.peopleDraft(name, event.currentTarget.value);
+  // Once finalised, nobody is added and no new link is made (the server refuses both); revoking stays possible.
+  const finalised = Boolean(state.board.read_only);
   return html`<details class="people" data-testid="people-panel">
     <summary data-testid="people-toggle">People and invite links</summary>
     <div class="people-body">
-      <form class="person-form" data-testid="add-person-form"
-        onSubmit=${(event) => {
-          event.preventDefault();
-          actions.addPerson();
-        }}>
-        <label for="person-name">Name</label>
-        <input id="person-name" name="display_name" required maxlength="80" autocomplete="off" data-testid="person-name"
-          value=${form.display_name} onInput=${set("display_name")} disabled=${people.busy} />
-        <label for="person-role">Role</label>
-        <select id="person-role" name="role" data-testid="person-role" value=${form.role} onChange=${set("role")} disabled=${people.busy}>
-          ${ROLE_CHOICES.map(([value, words]) => html`<option key=${value} value=${value}>${words}</option>`)}
-        </select>
-        <label for="person-agency">Organisation (optional)</label>
-        <input id="person-agency" name="agency" maxlength="120" autocomplete="off" data-testid="person-agency"
-          value=${form.agency} onInput=${set("agency")} disabled=${people.busy} />
-        <button type="submit" class="primary" data-testid="person-submit" disabled=${people.busy}>Add and make a link</button>
-      </form>
+      ${finalised
+        ? html`<p class="person-form help" data-testid="people-finalised">The record is finalised: nobody can be added to this meeting, and no new links made. You can still revoke a link.</p>`
+        : html`<form class="person-form" data-testid="add-person-form"
+            onSubmit=${(event) => {
+              event.preventDefault();
+              actions.addPerson();
+            }}>
+            <label for="person-name">Name</label>
+            <input id="person-name" name="display_name" required maxlength="80" autocomplete="off" data-testid="person-name"
+              value=${form.display_name} onInput=${set("display_name")} disabled=${people.busy} />
+            <label for="person-role">Role</label>
+            <select id="person-role" name="role" data-testid="person-role" value=${form.role} onChange=${set("role")} disabled=${people.busy}>
+              ${ROLE_CHOICES.map(([value, words]) => html`<option key=${value} value=${value}>${words}</option>`)}
+            </select>
+            <label for="person-agency">Organisation (optional)</label>
+            <input id="person-agency" name="agency" maxlength="120" autocomplete="off" data-testid="person-agency"
+              value=${form.agency} onInput=${set("agency")} disabled=${people.busy} />
+            <button type="submit" class="primary" data-testid="person-submit" disabled=${people.busy}>Add and make a link</button>
+          </form>`}
       ${people.newLink
         ? html`<div class="new-link" data-testid="new-link">
             <p class="new-link-for">Link for ${people.newLink.name}</p>
@@ -69,7 +73,9 @@ export function PeoplePanel({ ctx }) {
                   ${status === "active" || status === "used"
                     ? html`<button type="button" disabled=${people.busy} onClick=${() => actions.revokeLink(participant.id)}>Revoke link</button>`
                     : null}
-                  <button type="button" disabled=${people.busy} onClick=${() => actions.newLink(participant.id)}>New link</button>
+                  ${finalised
+                    ? null
+                    : html`<button type="button" disabled=${people.busy} onClick=${() => actions.newLink(participant.id)}>New link</button>`}
                 </div>`}
           </li>`;
         })}
