@@ -10,6 +10,7 @@ rest of the meeting as one JSON document, rewritten only by the ops that change 
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import functools
 import json
@@ -169,7 +170,9 @@ class OpLog:
         """Recompute the meeting's hash chain from its genesis over every stored op, and say whether the stored
         projection is still the log replayed (a record changed behind the log's back shows there)."""
         async with self.db.read() as session:
-            return await session.run_sync(_verify, meeting_id)
+            stored = await session.run_sync(_stored_record, meeting_id)
+        # Hashing and replaying a long log is CPU work: off the event loop, so the room goes on meanwhile.
+        return await asyncio.to_thread(_verify, *stored)
 
     async def since(self, meeting_id: str, after_seq: int, limit: int) -> tuple[list[CommittedOp], int] | None:
         """Ops after `after_seq` in order with the meeting's current seq, or None when a snapshot is the better
@@ -233,15 +236,26 @@ def _from_row(row: Row[Any], duplicate: bool = False) -> CommittedOp:
     return dataclasses.replace(committed, duplicate=True) if duplicate else committed
 
 
-def _verify(session: Session, meeting_id: str) -> tuple[Verification, bool]:
+_StoredRecord = tuple[dict[str, Any], list[Row[Any]], int, MeetingState, MeetingState]
+
+
+def _stored_record(session: Session, meeting_id: str) -> _StoredRecord:
+    """Everything verifying a meeting reads, in one snapshot: its genesis row, its op rows, the count of ops it
+    accepted, the state its log starts from, and the stored projection."""
     genesis = session.execute(_GENESIS, {"b_meeting": meeting_id}).mappings().one_or_none()
     if genesis is None:
         raise MeetingNotFound("There is no such meeting.")
-    rows = session.execute(select(_OPS).where(_OPS.c.meeting_id == meeting_id).order_by(_OPS.c.seq)).all()
-    verification = verify_chain(dict(genesis), [dict(row._mapping) for row in rows])
+    rows = list(session.execute(select(_OPS).where(_OPS.c.meeting_id == meeting_id).order_by(_OPS.c.seq)).all())
+    accepted = int(session.execute(select(_MEETINGS.c.last_seq).where(_MEETINGS.c.id == meeting_id)).scalar_one())
+    return dict(genesis), rows, accepted, _genesis(session, meeting_id), _load_meeting(session, meeting_id)
+
+
+def _verify(
+    genesis: dict[str, Any], rows: list[Row[Any]], accepted: int, start: MeetingState, stored: MeetingState
+) -> tuple[Verification, bool]:
+    verification = verify_chain(genesis, [dict(row._mapping) for row in rows])
     # The meeting row counts the ops it accepted (bumped in each op's transaction): a log cut short at its end, or
     # with an op added after its last, is not the log that was recorded, even where every link it has holds.
-    accepted = int(session.execute(select(_MEETINGS.c.last_seq).where(_MEETINGS.c.id == meeting_id)).scalar_one())
     if verification.holds and verification.ops != accepted:
         seq = min(verification.ops, accepted) + 1
         problem = (
@@ -254,10 +268,10 @@ def _verify(session: Session, meeting_id: str) -> tuple[Verification, bool]:
         return verification, False
     try:
         logged = (_from_row(row) for row in rows)
-        replayed = replay(((c.seq, c.op, c.actor, c.at) for c in logged), _genesis(session, meeting_id))
+        replayed = replay(((c.seq, c.op, c.actor, c.at) for c in logged), start)
     except (DomainError, ValueError):
         return verification, False
-    return verification, replayed == _load_meeting(session, meeting_id)
+    return verification, replayed == stored
 
 
 def _hash_before(db: Connection, meeting_id: str, seq: int) -> str:
