@@ -220,7 +220,7 @@ def test_what_is_missing_lists_an_undecided_child_a_statement_without_a_goal_and
         ("safety_goal", "statement", "s2"),
         ("owner", "step", "step-2"),
     ]
-    assert missing[0].message == "No decision for Kai."
+    assert missing[0].message == "Kai has no decision yet."
     assert missing[1].message == "Danger statement 2 has no safety goal."
     assert "Someone visits weekly" in missing[2].message
 
