@@ -3,7 +3,8 @@
 // It connects, reconnects with exponential backoff and jitter, resumes with `?since=<last seq>`, applies the
 // server's sequence rules (each event exactly once, a gap means resync), keeps the ops the server has not yet
 // acknowledged in memory (never in browser storage: a family tablet is shared) and resends them with the SAME
-// op_id after a reconnect so the server deduplicates them, and pings every 20 s to notice a dead link.
+// op_id after a reconnect so the server deduplicates them, and tells the truth about the link: a socket that has
+// heard nothing for 2.5 s is dead, and the page says "Offline" (see the heartbeat below).
 //
 // Everything else (the board, the views) hears about it through the handlers given to the constructor:
 //   status({state, message, pending})   state: connecting | connected | reconnecting | offline | ended | stopped
@@ -11,8 +12,12 @@
 //   event(frame)                        one accepted op, in seq order, never twice
 //   ack(frame, pendingOp)               the server committed one of our ops
 //   error(frame, pendingOp|null)        a refusal or problem, in plain words (frame.message)
-//   presence(frame)                     who is here
+//   presence(frame)                     who is here (and, where the server sends it, what each is editing)
 //   pending(list)                       the ops still waiting, after any change to that list
+//
+// Besides ops it sends two small frames: `ping` (the heartbeat) and `editing` (soft presence: which card this
+// screen has open for editing, never a lock). A server that does not know `editing` yet answers `unknown_type`
+// without an op_id: that answer is dropped here, and the frame is not sent again on this page.
 
 export const CLOSE = {
   normal: 1000,
@@ -27,6 +32,9 @@ export const CLOSE = {
 
 // Close codes this client uses itself (4000-4099 is free for applications).
 const CLIENT_CLOSE = { resync: 4000, noAnswer: 4001, suspended: 4002, stopped: 4003 };
+
+/** How long a ping must have been out, unanswered, before the silence counts as a dead link. */
+const PING_GRACE_MS = 500;
 
 const SESSION_ENDED_MESSAGE = "Your session has ended. Ask the chair for a new link.";
 
@@ -55,11 +63,11 @@ export class BoardConnection {
     checkSession = async () => "unknown",
     WebSocketImpl = globalThis.WebSocket,
     location = globalThis.location,
-    pingIntervalMs = 20_000,
-    pongTimeoutMs = 10_000,
+    pingIntervalMs = 1_000,
+    silenceMs = 2_500,
     helloTimeoutMs = 15_000,
     backoffBaseMs = 500,
-    backoffMaxMs = 30_000,
+    backoffMaxMs = 10_000,
     random = Math.random,
     isOnline = () => (globalThis.navigator ? globalThis.navigator.onLine !== false : true),
   }) {
@@ -69,7 +77,7 @@ export class BoardConnection {
     this.WebSocketImpl = WebSocketImpl;
     this.location = location;
     this.pingIntervalMs = pingIntervalMs;
-    this.pongTimeoutMs = pongTimeoutMs;
+    this.silenceMs = silenceMs;
     this.helloTimeoutMs = helloTimeoutMs;
     this.backoffBaseMs = backoffBaseMs;
     this.backoffMaxMs = backoffMaxMs;
@@ -90,15 +98,27 @@ export class BoardConnection {
     this.attempt = 0;
     this.gapsInARow = 0;
     this.limits = {};
-    this.timers = { reconnect: null, ping: null, pong: null, hello: null, retry: null };
+    this.timers = { reconnect: null, ping: null, silence: null, hello: null, retry: null };
     this.finished = false; // ended or stopped: never reconnect again
     this.suspended = false;
+    /** The link went silent (or the browser said it is offline): say "offline" until a hello arrives. */
+    this.linkLost = false;
+    /** Date.now() of the last frame heard on the current socket, and whether a ping is waiting for its answer. */
+    this.lastHeard = 0;
+    this.pingInFlight = false;
+    this.pingSentAt = 0;
+    /** What this screen has open for editing: {entity, item_id} or null; sent again after each reconnect. */
+    this.editing = null;
+    this.editingKnown = true; // false once the server has said it does not know `editing` frames
 
     this._onOnline = () => {
       if (!this.finished && !this.suspended && !this.socket) this._connectNow();
     };
     this._onOffline = () => {
-      if (!this.ready) this._setState("offline");
+      // The browser knows there is no network at all: no socket can work, so say so now, not in 2.5 s.
+      this.linkLost = true;
+      if (this.socket) this._socketGone(this.socket, CLIENT_CLOSE.noAnswer);
+      else if (!this.finished && !this.suspended) this._setState("offline");
     };
   }
 
@@ -126,6 +146,15 @@ export class BoardConnection {
     this._emitPending();
     if (this.ready) this._transmit(this.pending.get(opId));
     return opId;
+  }
+
+  /** Soft presence: this screen has this item open for editing (entity null: nothing). Sent at once when
+   * connected, and again after a reconnect; never a lock. */
+  setEditing(entity, itemId = null) {
+    const next = entity ? { entity, item_id: itemId } : null;
+    const same = JSON.stringify(next) === JSON.stringify(this.editing);
+    this.editing = next;
+    if (!same) this._sendEditing();
   }
 
   /** The ops whose effect is not on the board yet (acknowledged ones first), oldest first, for display. */
@@ -174,9 +203,7 @@ export class BoardConnection {
   _open() {
     if (this.finished || this.suspended) return;
     this._clearTimer("reconnect");
-    if (this.state !== "connecting") {
-      this._setState(this.isOnline() ? "reconnecting" : "offline");
-    }
+    if (this.state !== "connecting") this._setState(this._downState());
     let socket;
     try {
       socket = new this.WebSocketImpl(this._url());
@@ -230,7 +257,7 @@ export class BoardConnection {
     if (code === CLOSE.tooManyErrors) this.attempt = Math.max(this.attempt, 3);
     if (code === CLIENT_CLOSE.resync) return this._open(); // a gap: catch up at once
 
-    this._setState(this.isOnline() ? "reconnecting" : "offline");
+    this._setState(this._downState());
     if (!wasReady || code === CLOSE.abnormal) {
       // A refused handshake looks like 1006 to a browser: ask over HTTP whether the session still exists.
       let verdict = "unknown";
@@ -243,6 +270,11 @@ export class BoardConnection {
       if (verdict === "ended") return this._end(SESSION_ENDED_MESSAGE);
     }
     this._scheduleReconnect();
+  }
+
+  /** While the link is down: "offline" once it went silent or the browser says so, else "reconnecting". */
+  _downState() {
+    return this.linkLost || !this.isOnline() ? "offline" : "reconnecting";
   }
 
   _scheduleReconnect() {
@@ -272,6 +304,9 @@ export class BoardConnection {
 
   _onMessage(socket, message) {
     if (socket !== this.socket) return;
+    // Any frame proves the link is alive, so a busy room needs no pings at all.
+    this.lastHeard = Date.now();
+    this.pingInFlight = false;
     let frame;
     try {
       frame = JSON.parse(message.data);
@@ -292,7 +327,7 @@ export class BoardConnection {
       case "presence":
         return this._call("presence", frame);
       case "pong":
-        return this._clearTimer("pong");
+        return undefined; // heard: lastHeard is already up to date
       default:
         return;
     }
@@ -301,6 +336,7 @@ export class BoardConnection {
   _onHello(frame) {
     this._clearTimer("hello");
     this.ready = true;
+    this.linkLost = false;
     this.attempt = 0;
     this.limits = frame.limits || {};
     if (frame.board) {
@@ -319,6 +355,7 @@ export class BoardConnection {
     this._setState("connected");
     this._startHeartbeat();
     for (const entry of this.pending.values()) this._transmit(entry);
+    if (this.editing) this._sendEditing();
   }
 
   /** Apply one event exactly once. Returns false when a gap was found (and a resync started). */
@@ -370,6 +407,12 @@ export class BoardConnection {
   }
 
   _onError(frame) {
+    if (!frame.op_id && frame.code === "unknown_type") {
+      // Only the `editing` frame can be unknown (ops carry an op_id, pings are known): a server without soft
+      // presence. Nothing was lost; stop sending it.
+      this.editingKnown = false;
+      return;
+    }
     const entry = frame.op_id ? this.pending.get(frame.op_id) : undefined;
     if (entry && RETRYABLE_CODES.has(frame.code)) {
       // Nothing was saved and a resend is safe: keep it and send it again shortly.
@@ -418,20 +461,68 @@ export class BoardConnection {
 
   // ---- heartbeat ----------------------------------------------------------------------------------------
 
+  /**
+   * The app's own heartbeat, so "Connected" is never a lie: every second, if nothing has been heard for a second
+   * and no ping is already waiting, send one `{"type":"ping"}` (the server answers `pong`). Any frame counts as an
+   * answer. 2.5 s without a single frame (with a ping out and unanswered) and the socket is given up as dead: the
+   * page says "Offline" at once, keeps every unsent op, and reconnects (resending them with the same op_ids). One
+   * ping in flight at most, and none at all while events are flowing, keeps the server's load small.
+   */
   _startHeartbeat() {
     this._clearTimer("ping");
+    this._clearTimer("silence");
     const socket = this.socket;
+    this.lastHeard = Date.now();
+    this.pingInFlight = false;
     this.timers.ping = setInterval(() => {
-      if (socket !== this.socket || !this.ready) return;
-      try {
-        socket.send(JSON.stringify({ type: "ping" }));
-      } catch {
-        return this._socketGone(socket, CLIENT_CLOSE.noAnswer);
-      }
-      if (!this.timers.pong) {
-        this._setTimer("pong", this.pongTimeoutMs, () => this._socketGone(socket, CLIENT_CLOSE.noAnswer));
-      }
+      if (socket !== this.socket || !this.ready || this.pingInFlight) return;
+      if (Date.now() - this.lastHeard < this.pingIntervalMs * 0.9) return;
+      this._ping(socket);
     }, this.pingIntervalMs);
+    this._watchSilence(socket);
+  }
+
+  /** Wakes when the socket would have been silent for `silenceMs`; sleeps again if something was heard since.
+   * Dead means: silent that long, with a ping out for at least half a second and unanswered. (A browser that
+   * throttles the timers of a hidden tab can wake this late, with no ping sent in between: then it pings first
+   * and waits for the answer, rather than calling a quiet but healthy link dead.) */
+  _watchSilence(socket) {
+    const due = Math.max(this.lastHeard + this.silenceMs, this.pingInFlight ? this.pingSentAt + PING_GRACE_MS : 0);
+    this._setTimer("silence", Math.max(0, due - Date.now()), () => {
+      if (socket !== this.socket || !this.ready) return;
+      const now = Date.now();
+      if (now - this.lastHeard < this.silenceMs) return this._watchSilence(socket);
+      if (!this.pingInFlight) {
+        this._ping(socket);
+        return this._watchSilence(socket);
+      }
+      if (now - this.pingSentAt < PING_GRACE_MS) return this._watchSilence(socket);
+      this.linkLost = true;
+      this._socketGone(socket, CLIENT_CLOSE.noAnswer);
+    });
+  }
+
+  _ping(socket) {
+    try {
+      socket.send(JSON.stringify({ type: "ping" }));
+      this.pingInFlight = true;
+      this.pingSentAt = Date.now();
+    } catch {
+      this.linkLost = true;
+      this._socketGone(socket, CLIENT_CLOSE.noAnswer);
+    }
+  }
+
+  _sendEditing() {
+    if (!this.editingKnown || !this.socket || !this.ready) return;
+    const frame = this.editing
+      ? { type: "editing", entity: this.editing.entity, item_id: this.editing.item_id }
+      : { type: "editing", entity: null };
+    try {
+      this.socket.send(JSON.stringify(frame));
+    } catch {
+      // the heartbeat notices a dead socket; this frame is sent again after the reconnect
+    }
   }
 
   // ---- helpers ------------------------------------------------------------------------------------------

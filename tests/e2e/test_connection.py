@@ -160,32 +160,104 @@ def test_an_unacknowledged_op_is_resent_with_the_same_op_id(live_server, screens
     assert server.urls()[1].endswith("?since=0")
 
 
-def test_a_missing_pong_counts_as_a_dead_connection(live_server, screens: Screens) -> None:
+def test_a_silent_link_says_offline_within_three_seconds(live_server, screens: Screens) -> None:
+    """The app's own heartbeat: a ping each second when nothing else was heard, one in flight at most; 2.5 s
+    without a single frame and the page says "Offline", then reconnects on its own."""
+    held: list[Link] = []  # reconnections wait for their hello until the test lets them have it
+
     def on_connect(index: int, link: Link) -> None:
-        link.send(hello(0) if index == 0 else hello(0, board=False))
+        if index == 0:
+            link.send(hello(0))
+        else:
+            held.append(link)
 
     server = ScriptedServer(on_connect)
     page = screens.open()
     page.clock.install()
     server.install(page)
     start_meeting(page, live_server.url)
+    status = page.get_by_test_id("connection-status")
 
-    # Pings every 20 s, answered: the connection stays.
+    # A ping each second, answered: the connection stays.
     for _ in range(3):
-        page.clock.run_for(20_000)
-        page.wait_for_function("() => window.sosBoard.connection.timers.pong === null")
-    expect(page.get_by_test_id("connection-status")).to_have_attribute("data-state", "connected")
-    assert len(server.links) == 1
-    assert [f["type"] for f in server.links[0].received] == ["ping", "ping", "ping"]
+        page.clock.run_for(1_000)
+        page.wait_for_function("() => window.sosBoard.connection.pingInFlight === false")
+    expect(status).to_have_attribute("data-state", "connected")
+    pings = [f["type"] for f in server.links[0].received]
+    assert set(pings) == {"ping"} and 2 <= len(pings) <= 3, pings  # the interval's ticks fall where they fall
 
-    # The server stops answering: within 20 s a ping goes out, 10 s later the page gives up on that socket,
-    # and the first retry follows within half a second.
+    # Events flowing prove the link is alive: no ping is needed while they come.
+    for seq in range(1, 4):
+        server.links[0].send(added(seq, f"c{seq}", f"Card {seq}", position=seq - 1))
+        expect(texts(page, "worries")).to_have_count(seq)
+        page.clock.run_for(500)
+    assert len(server.links[0].received) == len(pings)
+
+    # The server goes silent: one ping goes out (and only one, however long it waits), and 2.5 s after the last
+    # frame heard the page says it is offline, in words.
     server.answer_pings = False
-    page.clock.run_for(31_000)
+    page.clock.run_for(1_100)
+    expect(status).to_have_attribute("data-state", "connected")
+    page.clock.run_for(1_500)
+    expect(status).to_have_attribute("data-state", "offline")
+    expect(status).to_contain_text("Offline")
+    assert len(server.links[0].received) == len(pings) + 1
+
+    # It reconnects by itself (the first retry within half a second), resuming where it was.
+    server.answer_pings = True
+    page.clock.run_for(600)
+    expect(status).to_have_attribute("data-state", "offline")  # a socket is open, but no hello yet: not connected
+    assert len(held) == 1
+    held[0].send(hello(3, board=False))
     wait_connected(page)
     assert len(server.links) == 2
-    assert server.links[0].received[-1] == {"type": "ping"}
-    assert server.urls()[1].endswith("?since=0")
+    assert server.urls()[1].endswith("?since=3")
+
+
+def test_an_editing_frame_is_sent_and_soft_presence_shown(live_server, screens: Screens) -> None:
+    """Soft presence: opening an edit form tells the server (`editing`), closing it says so; a server that does
+    not know the frame answers `unknown_type`, which the page takes silently. Who else is editing shows on the
+    card, and nothing is locked."""
+
+    def on_connect(index: int, link: Link) -> None:
+        board = empty_board(1)
+        card = added(1, "c1", "Jo to visit weekly.")["card"]
+        board["columns"]["worries"] = [card]
+        frame = hello(1)
+        frame["board"] = board
+        link.send(frame)
+
+    def on_frame(_index: int, link: Link, frame: dict[str, Any]) -> None:
+        if frame["type"] == "editing":
+            link.send(
+                {"type": "error", "code": "unknown_type", "message": "That message or operation type is not known."}
+            )
+
+    server = ScriptedServer(on_connect, on_frame)
+    page = screens.open()
+    server.install(page)
+    start_meeting(page, live_server.url)
+    target = cards(page, "worries").first
+    target.get_by_role("button", name="Edit").click()
+    expect(page.get_by_test_id("edit-form")).to_be_visible()
+    sam = {
+        "participant_id": "p-sam",
+        "display_name": "Sam Lee",
+        "role": "professional",
+        "agency": None,
+        "connections": 1,
+    }
+    server.links[0].send(
+        {"type": "presence", "present": [ME, {**sam, "editing": [{"entity": "card", "item_id": "c1"}]}]}
+    )
+    expect(target.get_by_test_id("editing-note")).to_have_text("Sam Lee is editing this card")
+    expect(page.get_by_test_id("edit-form").get_by_label("Words on the card")).to_be_editable()  # never a lock
+    page.get_by_test_id("edit-form").get_by_role("button", name="Cancel").click()
+    expect(page.get_by_test_id("notice")).to_have_count(0)  # the unknown_type answer is not shown
+    editing = [f for f in server.links[0].received if f["type"] == "editing"]
+    assert editing == [{"type": "editing", "entity": "card", "item_id": "c1"}]  # unknown: not sent again
+    server.links[0].send({"type": "presence", "present": [ME, sam]})
+    expect(target.get_by_test_id("editing-note")).to_have_count(0)
 
 
 def test_close_code_4401_ends_the_session(live_server, screens: Screens) -> None:
