@@ -60,6 +60,15 @@ export const meetingsApi = {
     api("POST", `/api/meetings/${encodeURIComponent(id)}/participants/${encodeURIComponent(pid)}/invite`),
   revokeInvite: (id, pid) =>
     api("DELETE", `/api/meetings/${encodeURIComponent(id)}/participants/${encodeURIComponent(pid)}/invite`),
+  // joining the room by code (app/api/lobby.py)
+  roomCode: (id) => api("GET", `/api/meetings/${encodeURIComponent(id)}/room-code`),
+  makeRoomCode: (id) => api("POST", `/api/meetings/${encodeURIComponent(id)}/room-code`),
+  withdrawRoomCode: (id) => api("DELETE", `/api/meetings/${encodeURIComponent(id)}/room-code`),
+  lobby: (id) => api("GET", `/api/meetings/${encodeURIComponent(id)}/lobby`),
+  admit: (id, entryId, person) =>
+    api("POST", `/api/meetings/${encodeURIComponent(id)}/lobby/${encodeURIComponent(entryId)}/admit`, person),
+  turnAway: (id, entryId) =>
+    api("DELETE", `/api/meetings/${encodeURIComponent(id)}/lobby/${encodeURIComponent(entryId)}`),
   // the record (docs/record.md)
   finaliseCheck: (id) => api("GET", `/api/meetings/${encodeURIComponent(id)}/finalise-check`),
   verify: (id) => api("GET", `/api/meetings/${encodeURIComponent(id)}/verify`),
@@ -67,6 +76,18 @@ export const meetingsApi = {
   placeHold: (id) => api("PUT", `/api/meetings/${encodeURIComponent(id)}/hold`),
   liftHold: (id) => api("DELETE", `/api/meetings/${encodeURIComponent(id)}/hold`),
 };
+
+/** The waiting device's side of the lobby (frontend/js/room-page.js). */
+export const lobbyApi = {
+  wait: (code) => api("POST", "/api/lobby", { code }),
+  state: () => api("GET", "/api/lobby"),
+  stop: () => api("DELETE", "/api/lobby"),
+};
+
+/** The room code's QR code (SVG, sized by CSS); the code in the query only makes a new code a new picture. */
+export function roomCodeQrUrl(id, code) {
+  return `/api/meetings/${encodeURIComponent(id)}/room-code.svg?for=${encodeURIComponent(code)}`;
+}
 
 /** Where each export of the record is downloaded from (the server sends them as attachments, never cached). */
 export function recordUrl(id, file, copy = null) {

@@ -9,6 +9,7 @@ import { ApiError, api, meetingsApi } from "./api.js";
 import { BoardConnection } from "./connection.js";
 import { COLUMNS, columnById, kindForMove } from "./kinds.js";
 import { applyChanges, currentPhase, displayColumns, emptyMeeting, findCard, findItem, meetingFromBoard } from "./meeting-model.js";
+import { SHORTCUTS, shortcutFor } from "./shortcuts.js";
 import { html, render as renderTree } from "./ui.js";
 import { App, makeContext } from "./views/app.js";
 import { AGREEMENT, partOfArea, partOfEntity } from "./words.js";
@@ -32,6 +33,28 @@ function freshUi() {
     focusRequest: null, // {selector, token}: put the keyboard focus there after the next render
     scrollRequest: null, // an item key ("statement:abc") to scroll to after the next render
     followPart: null, // the room screen: the part holding what the chair last pointed at, until the phase moves
+    // the family's tablet: "Add your words", one tap from the top of the screen
+    familyAdd: { open: false, column: "working_well", kind: "strength", text: "" },
+    familyAdded: "", // said after their words went in, next to the button
+    lostEdits: [], // cards deleted while this person was editing them: {id, cardId, column, index, kind, text}
+    speaking: null, // the key of the card or statement being read aloud
+  };
+}
+
+/** The chair's console: the People and joining drawer, and the keyboard shortcuts' list. */
+function freshConsole() {
+  return { drawer: false, help: false, shortcutsOn: true };
+}
+
+/** The room code and the lobby (the chair; the room screen reads the code during the introductions). */
+function freshRoom() {
+  return {
+    code: undefined, // undefined: not asked yet; null: none; else {code, expires_at, join_url}
+    busy: false,
+    message: "",
+    lobby: [], // the waiting devices: {id, arrived_at, expires_at}
+    lobbyMessage: "",
+    admit: {}, // entry id -> {display_name, role, agency}: the chair's words for each waiting device
   };
 }
 
@@ -95,6 +118,9 @@ const state = {
   people: freshPeople(),
   audit: freshAudit(),
   record: freshRecord(),
+  console: freshConsole(),
+  room: freshRoom(),
+  textSize: 0, // the family's tablet: 0 (as it comes) to 3 (largest); in memory only, like everything here
 };
 
 let connection = null;
@@ -106,6 +132,14 @@ let focusCounter = 0;
 let renderQueued = false;
 let lastFocusToken = null;
 let lastFocusKey = null;
+let lastEditingSent = null; // what the server was last told this screen is editing ("card:<id>" or "")
+let lobbyTimer = null; // the chair: asks for the lobby every few seconds while it matters
+let roomCodeTimer = null; // the room screen: asks for the room code while the introductions are on
+let peopleReload = null; // a presence change: the People list is asked for again, once the burst has passed
+let lastPresenceKey = "";
+const LOBBY_POLL_OPEN_MS = 3000; // the People and joining drawer is open
+const LOBBY_POLL_CLOSED_MS = 10000; // closed, with a room code live: enough to show "1 waiting" on its button
+const ROOM_CODE_POLL_MS = 3000; // the chair may make a new code at any moment: the wall shows it within seconds
 /** op id -> {form, draft, editor}: what a form sent, so a refusal can give the words back where they were. */
 const sentForms = new Map();
 /** Refusals given back to a form during this burst of frames, to check once the screen shows them. */
@@ -128,14 +162,20 @@ function render() {
   const request = state.ui.focusRequest;
   if (request && request.token !== lastFocusToken) {
     lastFocusToken = request.token;
-    const target = root.querySelector(request.selector);
+    // One selector, or several to try in turn (the first found takes the focus).
+    const selectors = Array.isArray(request.selector) ? request.selector : [request.selector];
+    const target = selectors.map((selector) => root.querySelector(selector)).find(Boolean);
     if (target) {
-      target.focus();
+      target.focus({ preventScroll: request.preventScroll });
       if (target.tagName === "TEXTAREA") target.selectionStart = target.selectionEnd = target.value.length;
     }
   }
   followFocus();
   surfaceHiddenRefusals();
+  document.documentElement.dataset.textSize = String(state.textSize);
+  document.body.classList.toggle("drawer-open", state.phase === "board" && state.console.drawer);
+  tellEditing();
+  watchRoomCode();
   // A finished meeting on a shared screen names nothing of the case, not even in the tab's title.
   const named = state.meeting && state.phase === "board" && !(isWatcher() && state.board.read_only);
   document.title = named ? `${state.meeting.title} · SoS Board` : "SoS Board";
@@ -174,9 +214,9 @@ function notify(text, tone = "info") {
   scheduleRender();
 }
 
-function requestFocus(selector) {
+function requestFocus(selector, { preventScroll = false } = {}) {
   focusCounter += 1;
-  state.ui.focusRequest = { selector, token: focusCounter };
+  state.ui.focusRequest = { selector, token: focusCounter, preventScroll };
 }
 
 function remember(person) {
@@ -525,6 +565,7 @@ const connectionHandlers = {
     for (const person of frame.people || []) remember(person);
     state.present = frame.present || [];
     state.present.forEach(remember);
+    presenceChanged();
     if (frame.server_time) {
       const server = Date.parse(frame.server_time);
       if (!Number.isNaN(server)) state.clockSkewMs = server - Date.now();
@@ -533,7 +574,7 @@ const connectionHandlers = {
       const before = state.board;
       state.board = meetingFromBoard(frame.board);
       noticePhaseMove(before, state.board);
-      dropVanishedUi();
+      dropVanishedUi(before);
       checkEditors();
       afterBoardChange(before);
     }
@@ -557,7 +598,7 @@ const connectionHandlers = {
         };
       }
     }
-    dropVanishedUi();
+    dropVanishedUi(before);
     checkEditors();
     afterBoardChange(before);
     scheduleRender();
@@ -577,6 +618,7 @@ const connectionHandlers = {
   presence(frame) {
     state.present = frame.present || [];
     state.present.forEach(remember);
+    presenceChanged();
     scheduleRender();
   },
   error(frame, entry) {
@@ -598,7 +640,10 @@ function noticePhaseMove(before, after) {
   const to = after.phase && after.phase.current;
   const focusKey = (meeting) => (meeting.focus ? `${meeting.focus.entity}:${meeting.focus.item_id}` : "");
   if (from !== to) state.ui.followPart = null;
-  if (focusKey(before) !== focusKey(after)) state.ui.followPart = after.focus ? partOfEntity(after.focus.entity) : null;
+  if (focusKey(before) !== focusKey(after)) {
+    // The room screen shows what the chair points at: a card is on the map, anything else in its own part.
+    state.ui.followPart = after.focus ? partOfEntity(after.focus.entity) || (after.focus.entity === "card" ? "map" : null) : null;
+  }
   if (!from || !to || from === to || state.ui.viewPhase || (state.me && state.me.role === "projector")) return;
   const active = document.activeElement;
   const typing =
@@ -612,21 +657,30 @@ function noticePhaseMove(before, after) {
   }
 }
 
-/** A card someone else deleted cannot stay open for moving or deleting; an open edit keeps its words. */
-function dropVanishedUi() {
+/** A card someone else deleted cannot stay open for moving or deleting; an open edit keeps its words, in a
+ * notice exactly where the card was (the person was looking there), with a way to add them as a new card. */
+function dropVanishedUi(before) {
   const exists = (id) => findCard(state.board.columns, id) !== null;
   if (state.ui.moving && !exists(state.ui.moving)) state.ui.moving = null;
   if (state.ui.confirmingDelete && !exists(state.ui.confirmingDelete)) state.ui.confirmingDelete = null;
   for (const [cardId, editing] of Object.entries(state.ui.editing)) {
-    if (!exists(cardId)) {
-      delete state.ui.editing[cardId];
-      if (editing.text.trim()) {
-        notify(
-          `Someone deleted a card you were editing. Your words were: “${editing.text}”. You can add them as a new card.`,
-          "warning",
-        );
-      }
-    }
+    if (exists(cardId)) continue;
+    delete state.ui.editing[cardId];
+    if (!editing.text.trim()) continue;
+    const was = before ? findCard(before.columns, cardId) : null;
+    const active = document.activeElement;
+    const hadFocus = Boolean(active && active.closest && active.closest(`[data-key="${CSS.escape(cardId)}"]`));
+    noticeCounter += 1;
+    const lost = {
+      id: `lost-${noticeCounter}`,
+      cardId,
+      column: was ? was.column : editing.column || "worries",
+      index: was ? was.index : 0,
+      kind: editing.kind,
+      text: editing.text.trim(),
+    };
+    state.ui.lostEdits = [...state.ui.lostEdits, lost];
+    if (hadFocus) requestFocus(`[data-lost="${lost.id}"]`);
   }
 }
 
@@ -802,6 +856,9 @@ function afterBoardChange(before) {
  * yet saved are given back in a notice, so nothing typed vanishes silently. */
 function onFinalised() {
   const wasConfirming = state.record.confirming;
+  state.room.code = null; // a room code dies with the meeting: nobody joins a finalised record
+  state.room.lobby = [];
+  planLobbyPoll();
   state.record = { ...state.record, confirming: false, checking: false, missing: null, checkMessage: "" };
   const words = unsavedWords();
   state.ui.editing = {};
@@ -1315,6 +1372,227 @@ const actions = {
     state.audit = freshAudit();
     scheduleRender();
   },
+  // ---- the family's tablet -------------------------------------------------------------------------------
+  textSize(step) {
+    state.textSize = Math.max(0, Math.min(3, state.textSize + step));
+    scheduleRender();
+  },
+  familyAddOpen(column) {
+    const add = state.ui.familyAdd;
+    const chosen = column && columnById(column) ? column : add.column;
+    const kinds = columnById(chosen).kinds;
+    state.ui.familyAdd = { ...add, open: true, column: chosen, kind: kinds.includes(add.kind) ? add.kind : kinds[0] };
+    state.ui.familyAdded = "";
+    requestFocus("#family-add-text");
+    scheduleRender();
+  },
+  familyAddDraft(change) {
+    const next = { ...state.ui.familyAdd, ...change };
+    if (change.column) {
+      const kinds = columnById(next.column).kinds;
+      if (!kinds.includes(next.kind)) next.kind = kinds[0];
+    }
+    state.ui.familyAdd = next;
+    scheduleRender();
+  },
+  familyAddClose() {
+    state.ui.familyAdd = { ...state.ui.familyAdd, open: false };
+    requestFocus("[data-testid=family-add-open]");
+    scheduleRender();
+  },
+  familyAddSubmit() {
+    const add = state.ui.familyAdd;
+    const text = add.text.trim();
+    if (!text) return;
+    const column = columnById(add.column);
+    sendOp({ type: "add_card", column: column.id, kind: column.kinds.includes(add.kind) ? add.kind : column.kinds[0], text });
+    state.ui.familyAdd = { ...add, open: false, text: "" };
+    state.ui.familyAdded = `Your words were added under “${column.familyQuestion}”.`;
+    requestFocus("[data-testid=family-add-open]");
+    scheduleRender();
+  },
+  /** Read a card or a statement aloud with the browser's own voice; pressed again, stop. Nothing where the
+   * browser has no speech. */
+  readAloud(key, text) {
+    const synth = globalThis.speechSynthesis;
+    if (!synth || typeof globalThis.SpeechSynthesisUtterance !== "function") return;
+    if (state.ui.speaking === key) {
+      synth.cancel();
+      state.ui.speaking = null;
+      scheduleRender();
+      return;
+    }
+    synth.cancel();
+    const utterance = new globalThis.SpeechSynthesisUtterance(text);
+    utterance.lang = "en-GB";
+    utterance.rate = 0.95;
+    const done = () => {
+      if (state.ui.speaking !== key) return;
+      state.ui.speaking = null;
+      scheduleRender();
+    };
+    utterance.onend = done;
+    utterance.onerror = done;
+    state.ui.speaking = key;
+    synth.speak(utterance);
+    scheduleRender();
+  },
+
+  // ---- a card deleted while this person was editing it -----------------------------------------------------
+  lostEditAdd(id) {
+    const lost = state.ui.lostEdits.find((l) => l.id === id);
+    if (!lost || !connection) return;
+    const column = columnById(lost.column);
+    const kind = column.kinds.includes(lost.kind) ? lost.kind : column.kinds[0];
+    const position = Math.min(lost.index, (state.board.columns[lost.column] || []).length);
+    sendOp({ type: "add_card", column: lost.column, kind, text: lost.text, position });
+    state.ui.lostEdits = state.ui.lostEdits.filter((l) => l.id !== id);
+    scheduleRender();
+  },
+  lostEditDismiss(id) {
+    state.ui.lostEdits = state.ui.lostEdits.filter((l) => l.id !== id);
+    scheduleRender();
+  },
+
+  // ---- the chair's console ---------------------------------------------------------------------------------
+  drawer(open = !state.console.drawer) {
+    state.console = { ...state.console, drawer: open };
+    if (open) {
+      loadPeople();
+      loadLobby();
+      requestFocus("#drawer-heading", { preventScroll: true });
+    } else {
+      requestFocus("[data-testid=people-toggle]");
+    }
+    planLobbyPoll();
+    scheduleRender();
+  },
+  shortcutsHelp(open = !state.console.help) {
+    state.console = { ...state.console, help: open };
+    requestFocus(open ? "#shortcuts-heading" : "[data-testid=shortcuts-toggle]", { preventScroll: open });
+    scheduleRender();
+  },
+  shortcutsOn(on) {
+    state.console = { ...state.console, shortcutsOn: on };
+    scheduleRender();
+  },
+  async makeRoomCode() {
+    await roomAction(async () => {
+      state.room.code = await meetingsApi.makeRoomCode(meetingId);
+      state.room.message = "A new room code is ready. Any earlier code no longer works.";
+    });
+    planLobbyPoll();
+  },
+  async withdrawRoomCode() {
+    await roomAction(async () => {
+      await meetingsApi.withdrawRoomCode(meetingId);
+      state.room.code = null;
+      state.room.message = "The room code no longer works. Screens already waiting stay in the list.";
+    });
+    planLobbyPoll();
+  },
+  admitDraft(entryId, name, value) {
+    const current = state.room.admit[entryId] || { display_name: "", role: "family", agency: "" };
+    state.room.admit = { ...state.room.admit, [entryId]: { ...current, [name]: value } };
+    scheduleRender();
+  },
+  async admit(entryId) {
+    const form = state.room.admit[entryId] || { display_name: "", role: "family", agency: "" };
+    const person = { display_name: form.display_name.trim(), role: form.role || "family", agency: (form.agency || "").trim() || null };
+    if (!person.display_name) {
+      state.room.lobbyMessage = "Please write a name for this screen first: everyone will see it.";
+      requestFocus(`#admit-name-${CSS.escape(entryId)}`);
+      scheduleRender();
+      return;
+    }
+    await roomAction(async () => {
+      await meetingsApi.admit(meetingId, entryId, person);
+      state.room.lobbyMessage = `${person.display_name} is let in: their screen opens the meeting in a moment.`;
+      delete state.room.admit[entryId];
+      state.room.lobby = state.room.lobby.filter((e) => e.id !== entryId);
+      loadPeople();
+    }, "lobbyMessage");
+    requestFocus("#lobby-heading", { preventScroll: true });
+    loadLobby();
+  },
+  async turnAway(entryId) {
+    await roomAction(async () => {
+      await meetingsApi.turnAway(meetingId, entryId);
+      state.room.lobbyMessage = "That screen was turned away. It is told so, and is not let in.";
+      delete state.room.admit[entryId];
+      state.room.lobby = state.room.lobby.filter((e) => e.id !== entryId);
+    }, "lobbyMessage");
+    requestFocus("#lobby-heading", { preventScroll: true });
+    loadLobby();
+  },
+
+  // ---- the chair's keyboard shortcuts (js/shortcuts.js) ------------------------------------------------------
+  shortcutNext() {
+    const agenda = state.board.agenda || [];
+    const current = currentPhase(state.board);
+    const index = agenda.findIndex((p) => p.id === (current && current.id));
+    const next = index >= 0 ? agenda[index + 1] : null;
+    if (next) actions.setPhase(next.id);
+    else notify("This is the last part of the agenda.");
+  },
+  shortcutBack() {
+    const previous = state.board.phase && state.board.phase.previous;
+    if (previous) actions.setPhase(previous);
+    else notify("There is no part to go back to yet.");
+  },
+  shortcutPoint() {
+    const active = document.activeElement;
+    const item = active && active.closest ? active.closest("[data-item]") : null;
+    if (!item) {
+      notify("First move to a card or an item with Tab, then press P to point everyone at it.");
+      return;
+    }
+    const [entity, id] = item.dataset.item.split(/:(.*)/s);
+    if (entity === "addendum") return;
+    actions.focus(entity, id);
+  },
+  shortcutStopPointing() {
+    if (state.board.focus) actions.focus(null);
+  },
+  shortcutClosedPart() {
+    if (state.board.closed_part && state.board.closed_part.active) actions.endClosedPart();
+    else actions.startClosedPart();
+  },
+  shortcutAddCard() {
+    const phase = currentPhase(state.board);
+    const column = phase && columnById(phase.area) ? phase.area : "worries";
+    requestFocus(`#add-text-${column}`);
+    scheduleRender();
+  },
+  shortcutOpenRound() {
+    actions.lookAtPart("scaling");
+    requestFocus("[data-testid=open-round-form] select");
+    scheduleRender();
+  },
+  shortcutReveal() {
+    const open = (state.board.rounds || []).filter((r) => !r.revealed);
+    if (!open.length) {
+      notify("No scaling round is open.");
+      return;
+    }
+    actions.lookAtPart("scaling");
+    const round = open[open.length - 1];
+    requestFocus(`[data-item="round:${CSS.escape(round.id)}"] [data-testid=round-reveal]`);
+    state.ui.scrollRequest = `round:${round.id}`;
+    scheduleRender();
+  },
+  shortcutDecision() {
+    actions.lookAtPart("decision");
+    requestFocus(["[data-testid=part-decision] [data-testid=decision-open]", "#part-decision-heading"]);
+    scheduleRender();
+  },
+  shortcutPeople() {
+    actions.drawer();
+  },
+  shortcutHelp() {
+    actions.shortcutsHelp();
+  },
+
   async copyLink(url) {
     try {
       await navigator.clipboard.writeText(url);
@@ -1360,6 +1638,129 @@ async function peopleAction(work) {
   }
 }
 
+/** A presence frame: when the set of people here (or their number of screens) changed, the chair's People list
+ * is asked for again (its invite states move from "not used yet" to "joined"), once the burst has passed. */
+function presenceChanged() {
+  const key = state.present
+    .map((p) => `${p.participant_id}:${p.connections || 1}`)
+    .sort()
+    .join(",");
+  if (key === lastPresenceKey) return;
+  const first = lastPresenceKey === "";
+  lastPresenceKey = key;
+  if (!state.people.enabled || first) return; // the list was asked for at the start
+  clearTimeout(peopleReload);
+  peopleReload = setTimeout(() => {
+    peopleReload = null;
+    if (state.phase === "board") loadPeople();
+  }, 400);
+}
+
+// ---- the room code and the lobby ---------------------------------------------------------------------------
+
+async function roomAction(work, messageField = "message") {
+  state.room.busy = true;
+  state.room[messageField] = "";
+  scheduleRender();
+  try {
+    await work();
+  } catch (error) {
+    if (state.phase !== "board") return;
+    state.room[messageField] = error.message;
+    if (error instanceof ApiError && error.status === 401) endSession(error.message);
+  } finally {
+    state.room.busy = false;
+    scheduleRender();
+  }
+}
+
+async function loadRoomCode() {
+  try {
+    const code = await meetingsApi.roomCode(meetingId);
+    if (state.phase === "board") state.room.code = code;
+  } catch (error) {
+    if (state.phase !== "board") return;
+    if (error instanceof ApiError && error.status === 404) state.room.code = null;
+    else if (error instanceof ApiError && error.status === 401) return endSession(error.message);
+  }
+  scheduleRender();
+}
+
+async function loadLobby() {
+  if (state.phase !== "board" || !state.me || state.me.role !== "chair") return;
+  try {
+    const waiting = await meetingsApi.lobby(meetingId);
+    if (state.phase !== "board") return;
+    state.room.lobby = waiting;
+    const ids = new Set(waiting.map((e) => e.id));
+    for (const id of Object.keys(state.room.admit)) if (!ids.has(id)) delete state.room.admit[id];
+  } catch (error) {
+    if (state.phase !== "board") return;
+    if (error instanceof ApiError && error.status === 401) return endSession(error.message);
+  }
+  scheduleRender();
+}
+
+/** The chair asks for the lobby every 3 s while the drawer is open, every 10 s while a room code is live
+ * (so the drawer's button can say "1 waiting"), and not at all otherwise. */
+function planLobbyPoll() {
+  clearInterval(lobbyTimer);
+  lobbyTimer = null;
+  if (state.phase !== "board" || !state.me || state.me.role !== "chair" || state.board.read_only) return;
+  const every = state.console.drawer ? LOBBY_POLL_OPEN_MS : state.room.code ? LOBBY_POLL_CLOSED_MS : 0;
+  if (every) lobbyTimer = setInterval(loadLobby, every);
+}
+
+/** The room screen shows the room code during the introductions: it asks for it then (the chair may make a
+ * new one at any time), and stops asking once the meeting moves on. */
+function watchRoomCode() {
+  const wanted =
+    state.phase === "board" &&
+    Boolean(state.me) &&
+    state.me.role === "projector" &&
+    !state.board.read_only &&
+    (currentPhase(state.board) || {}).area === "attendance";
+  if (wanted && !roomCodeTimer) {
+    loadRoomCode();
+    roomCodeTimer = setInterval(loadRoomCode, ROOM_CODE_POLL_MS);
+  } else if (!wanted && roomCodeTimer) {
+    clearInterval(roomCodeTimer);
+    roomCodeTimer = null;
+  }
+}
+
+/** Soft presence: tell the server which card this screen has open for editing (others see "<name> is editing
+ * this card"; nothing is locked). Sent when it changes; the connection sends it again after a reconnect. */
+function tellEditing() {
+  const open = Object.keys(state.ui.editing);
+  const cardId = open.length ? open[open.length - 1] : "";
+  const key = cardId ? `card:${cardId}` : "";
+  if (key === lastEditingSent || !connection) return;
+  lastEditingSent = key;
+  connection.setEditing(cardId ? "card" : null, cardId || null);
+}
+
+// ---- the chair's keyboard shortcuts -----------------------------------------------------------------------
+
+function onKeyDown(event) {
+  if (state.phase !== "board" || !state.me || state.me.role !== "chair") return;
+  if (event.key === "Escape") {
+    if (state.console.help) {
+      event.preventDefault();
+      actions.shortcutsHelp(false);
+    } else if (state.console.drawer) {
+      event.preventDefault();
+      actions.drawer(false);
+    }
+    return;
+  }
+  if (!state.console.shortcutsOn && event.key !== "?") return;
+  const shortcut = shortcutFor(event);
+  if (!shortcut) return;
+  event.preventDefault();
+  actions[shortcut.action]();
+}
+
 function showLink(participant, url) {
   state.people.newLink = { participantId: participant.id, name: participant.display_name, url };
   state.people.copyStatus = "";
@@ -1369,6 +1770,9 @@ function showLink(participant, url) {
 
 function endSession(message) {
   forgetEverything("ended", message || "Your session has ended. Ask the chair for a new link.");
+  // The session is over on the server; its cookie (which names the meeting) goes too, so this browser keeps
+  // nothing of it. Leaving when already signed out is not an error.
+  if (meetingId) meetingsApi.leave(meetingId).catch(() => {});
 }
 
 /** Drop everything this page knew about the meeting, so nothing of it stays on a shared screen. */
@@ -1391,8 +1795,18 @@ function forgetEverything(phase, message = "") {
   state.people = freshPeople();
   state.audit = freshAudit();
   state.record = freshRecord();
+  state.console = freshConsole();
+  state.room = freshRoom();
+  state.textSize = 0;
   clearTimeout(finishTimer);
   finishTimer = null;
+  clearInterval(lobbyTimer);
+  lobbyTimer = null;
+  clearInterval(roomCodeTimer);
+  roomCodeTimer = null;
+  clearTimeout(peopleReload);
+  peopleReload = null;
+  if (globalThis.speechSynthesis) globalThis.speechSynthesis.cancel();
   state.connection = { state: "ended", message, pending: 0 };
   sentForms.clear();
   document.body.classList.remove("projector", "family", "read-only-role");
@@ -1453,9 +1867,14 @@ async function start() {
   // For the browser tests and for anyone debugging from the console: the connection, nothing stored.
   window.sosBoard = { connection };
   connection.start();
-  if (state.people.enabled) loadPeople();
+  if (state.people.enabled) {
+    loadPeople();
+    loadRoomCode().then(planLobbyPoll);
+  }
   render();
 }
+
+document.addEventListener("keydown", onKeyDown);
 
 window.addEventListener("beforeunload", (event) => {
   if (connection && connection.pending.size > 0) {

@@ -11,6 +11,17 @@ export const FAMILY_KIND_LABELS = {
   next_step: "Something someone will do",
 };
 
+/** What each kind means, for a parent choosing where their words go. */
+export const FAMILY_KIND_HELP = {
+  harm: "Something that happened to the children that people are worried about.",
+  complicating_factor: "Something that makes life harder, like money, health, housing or stress.",
+  grey_area: "Something that is not clear yet, or that you don't agree with.",
+  strength: "Something good about your family, or something you do well.",
+  existing_safety: "A time you kept the children safe, even when things were hard.",
+  safety_goal: "How you want life to be for the children when things have changed.",
+  next_step: "Something someone will do to help, and by when.",
+};
+
 export const STATEMENT_FIELDS = [
   ["who_is_worried", "Who is worried"],
   ["behaviour", "What the adults did or may do"],

@@ -29,11 +29,12 @@ def wait_connected(page: Page, timeout: float | None = None) -> None:
     expect(page.get_by_test_id("connection-status")).to_have_attribute("data-state", "connected", timeout=timeout)
 
 
-def invite_person(page: Page, name: str, role: str, agency: str = "", *, copy: bool = True) -> str:
-    """In the chair's People panel: add a person, copy their link, return it (read back from the clipboard)."""
-    panel = page.get_by_test_id("people-panel")
-    if panel.get_attribute("open") is None:
-        page.get_by_test_id("people-toggle").click()
+def invite_person(
+    page: Page, name: str, role: str, agency: str = "", *, copy: bool = True, keep_open: bool = False
+) -> str:
+    """In the chair's People and joining drawer: add a person, copy their link, return it (read back from the
+    clipboard). The drawer is closed again unless `keep_open` (on a laptop it lies over part of the board)."""
+    panel = open_people(page)
     panel.get_by_label("Name", exact=True).fill(name)
     panel.get_by_label("Role").select_option(role)
     panel.get_by_label("Organisation (optional)").fill(agency)
@@ -41,13 +42,31 @@ def invite_person(page: Page, name: str, role: str, agency: str = "", *, copy: b
     expect(panel.get_by_test_id("new-link")).to_contain_text(f"Link for {name}")
     link_box = panel.get_by_test_id("invite-link")
     expect(link_box).to_have_value(re.compile(r"/join#.{16,}"))
-    if not copy:
-        return link_box.input_value()
-    panel.get_by_role("button", name="Copy link").click()
-    expect(panel.get_by_test_id("copy-status")).to_have_text("Link copied.")
-    link = str(page.evaluate("navigator.clipboard.readText()"))
-    assert link == link_box.input_value()
+    link = link_box.input_value()
+    if copy:
+        panel.get_by_role("button", name="Copy link").click()
+        expect(panel.get_by_test_id("copy-status")).to_have_text("Link copied.")
+        assert str(page.evaluate("navigator.clipboard.readText()")) == link
+    if not keep_open:
+        close_people(page)
     return link
+
+
+def open_people(page: Page) -> Locator:
+    """The chair's People and joining drawer, opened if it was closed."""
+    toggle = page.get_by_test_id("people-toggle")
+    if toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
+    panel = page.get_by_test_id("people-panel")
+    expect(panel).to_be_visible()
+    return panel
+
+
+def close_people(page: Page) -> None:
+    """Close the drawer with its own Close button (on a laptop screen the drawer lies over the header)."""
+    if page.get_by_test_id("people-toggle").get_attribute("aria-expanded") == "true":
+        page.get_by_test_id("drawer-close").click()
+    expect(page.get_by_test_id("people-panel")).to_be_hidden()
 
 
 def join_by_link(page: Page, link: str) -> None:
@@ -69,7 +88,16 @@ def card(page: Page, text: str) -> Locator:
     return page.get_by_test_id("card").filter(has=page.get_by_test_id("card-text").get_by_text(text, exact=True))
 
 
+def is_family(page: Page) -> bool:
+    return "family" in (page.locator("body").get_attribute("class") or "").split()
+
+
 def add_card(page: Page, column_id: str, text: str, kind: str | None = None, *, wait_sent: bool = True) -> None:
+    if is_family(page):
+        add_family_words(page, column_id, text, kind)
+        if wait_sent:
+            expect(card(page, text)).to_have_attribute("data-card-id", re.compile(r".+"))
+        return
     form = page.get_by_test_id(f"add-card-{column_id}")
     if kind is not None:
         form.get_by_label("Type of card").select_option(kind)
@@ -77,6 +105,21 @@ def add_card(page: Page, column_id: str, text: str, kind: str | None = None, *, 
     form.get_by_role("button", name="Add card").click()
     if wait_sent:
         expect(card(page, text)).to_have_attribute("data-card-id", re.compile(r".+"))
+
+
+def add_family_words(page: Page, column_id: str, text: str, kind: str | None = None) -> None:
+    """On the family's tablet: "Add your words" at the top of the screen, the question, the kind, the words."""
+    opener = page.get_by_test_id("family-add-open")
+    if opener.get_attribute("aria-expanded") != "true":
+        opener.click()
+    form = page.get_by_test_id("family-add-form")
+    form.locator(f"label[for=family-add-column-{column_id}]").click()
+    expect(form.get_by_test_id(f"family-add-column-{column_id}")).to_be_checked()
+    if kind is not None:
+        form.locator(f"label[for=family-add-kind-{kind}]").click()
+        expect(form.get_by_test_id(f"family-add-kind-{kind}")).to_be_checked()
+    form.get_by_label("Your words").fill(text)
+    form.get_by_role("button", name="Add my words").click()
 
 
 def edit_card(page: Page, old_text: str, new_text: str) -> None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from playwright.sync_api import Locator, Page, expect
 
-from tests.e2e.board_pages import invite_person, join_by_link, wait_connected
+from tests.e2e.board_pages import close_people, invite_person, join_by_link, wait_connected
 from tests.e2e.conftest import Screens
 
 PRIVATE_MESSAGE = "This part of the meeting is private; you will be asked back"
@@ -64,7 +64,7 @@ def open_conference(screens: Screens, base_url: str) -> Room:
         "family": invite_person(chair, "Sam Lee", "family", copy=False),
         "projector": invite_person(chair, "Room 3 screen", "projector", copy=False),
     }
-    chair.get_by_test_id("people-toggle").click()  # close the panel again
+    close_people(chair)
     professional = screens.open(width=1366, height=768)
     join_by_link(professional, links["professional"])
     family = screens.open(width=1024, height=768)

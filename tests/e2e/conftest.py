@@ -6,8 +6,11 @@ like separate laptops and the family tablet in the room.
 
 from __future__ import annotations
 
+import json
+import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
@@ -81,3 +84,34 @@ def _expect_timeout() -> None:
 
 
 OpenScreen = Callable[..., Page]
+
+
+# ---- axe-core: installed from the npm registry into an ignored folder, handed to each page by the test ------------
+
+AXE_DIR = Path(__file__).resolve().parent / ".axe"
+AXE_VERSION = "4.14.1"  # pinned: a new axe release can add rules, and a finding must come from our change
+AXE_FILE = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe-core (npm, AXE_VERSION), installed on first use into tests/e2e/.axe (git-ignored), as in CI."""
+    installed = AXE_DIR / "node_modules" / "axe-core" / "package.json"
+    if not installed.exists() or json.loads(installed.read_text(encoding="utf-8"))["version"] != AXE_VERSION:
+        AXE_DIR.mkdir(exist_ok=True)
+        subprocess.run(
+            [
+                "npm",
+                "install",
+                "--prefix",
+                str(AXE_DIR),
+                "--no-save",
+                "--no-package-lock",
+                "--no-audit",
+                "--no-fund",
+                f"axe-core@{AXE_VERSION}",
+            ],
+            check=True,
+            timeout=300,
+        )
+    return AXE_FILE.read_text(encoding="utf-8")

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import ServerProcess
-from tests.e2e.board_pages import add_card, chair_and_professional
+from tests.e2e.board_pages import add_card, chair_and_professional, close_people, open_people
 from tests.e2e.conftest import Screens
 
 pytestmark = pytest.mark.browser
@@ -36,10 +36,9 @@ def test_the_chair_sees_who_did_what_and_downloads_it(live_server: ServerProcess
     expect(entries.nth(3)).to_have_text(re.compile(r"^\d\d:\d\d — "))
     expect(panel).not_to_contain_text("Canary")
 
-    person = chair.get_by_test_id("person").filter(has_text="Jo Patel")
-    if not person.is_visible():
-        chair.get_by_test_id("people-toggle").click()
-    person.get_by_role("button", name="Revoke link").click()
+    open_people(chair)
+    chair.get_by_test_id("person").filter(has_text="Jo Patel").get_by_role("button", name="Revoke link").click()
+    close_people(chair)
     panel.get_by_role("button", name="Show the latest").click()
     expect(entries.nth(5)).to_contain_text("Alex Morgan (chair) revoked Jo Patel's link")
 

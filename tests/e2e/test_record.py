@@ -14,7 +14,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.conftest import ServerProcess
-from tests.e2e.board_pages import add_card, card, invite_person
+from tests.e2e.axe import check_accessibility
+from tests.e2e.board_pages import add_card, card, close_people, invite_person, open_people
 from tests.e2e.conference_pages import (
     add_child,
     add_statement,
@@ -56,7 +57,7 @@ def record_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerPr
 
 
 def test_the_chair_finalises_and_every_screen_keeps_only_what_it_should(
-    record_server: ServerProcess, screens: Screens
+    record_server: ServerProcess, screens: Screens, axe_source: str
 ) -> None:
     room = open_conference(screens, record_server.url)
     chair, professional, family, wall = room.all
@@ -94,7 +95,7 @@ def test_the_chair_finalises_and_every_screen_keeps_only_what_it_should(
     expect(step(professional, FIRST_STEP).get_by_test_id("step-who")).to_have_text("Rose Lee (Gran)")
     jump_to(chair, "Close")
     late_link = invite_person(chair, "Rose Lee", "family", copy=False)  # a link not opened before the end
-    chair.get_by_test_id("people-toggle").click()
+    close_people(chair)
 
     # ---- the chair's confirmation lists what is missing, with a way to each; fixed, the list is empty -----
     expect(chair.get_by_test_id("finalise-area")).to_contain_text("Finish the meeting")
@@ -124,6 +125,8 @@ def test_the_chair_finalises_and_every_screen_keeps_only_what_it_should(
         "If this is a shared tablet, ask the chair for a printed copy instead."
     )
     expect(wall.get_by_test_id("family-copy")).to_have_count(0)
+    check_accessibility(family, axe_source, "tablet-finished")
+    check_accessibility(wall, axe_source, "wall-finished")
 
     # ---- the chair and the professional: finalised, nothing to edit anywhere --------------------------------
     for page in room.full_view:
@@ -140,10 +143,10 @@ def test_the_chair_finalises_and_every_screen_keeps_only_what_it_should(
         expect(board.get_by_role("button", name=EDITING)).to_have_count(0)
     expect(chair.get_by_test_id("board").locator("form")).to_have_count(1)  # the addendum's, and nothing else
     expect(chair.get_by_test_id("board").get_by_test_id("addendum-form")).to_be_visible()
-    chair.get_by_test_id("people-toggle").click()
+    open_people(chair)
     expect(chair.get_by_test_id("people-finalised")).to_contain_text("nobody can be added to this meeting")
     expect(chair.get_by_test_id("add-person-form")).to_have_count(0)
-    chair.get_by_test_id("people-toggle").click()
+    close_people(chair)
 
     # An edit sent anyway, over the page's own connection, is refused and said in plain words.
     professional.evaluate(
@@ -162,6 +165,8 @@ def test_the_chair_finalises_and_every_screen_keeps_only_what_it_should(
     before_addendum = chair.get_by_test_id("record-hash").inner_text()
     expect(professional.get_by_test_id("record-hash")).to_have_text(before_addendum)
     expect(professional.get_by_test_id("record-retention")).to_have_count(0)  # the chair's alone
+    check_accessibility(chair, axe_source, "chair-record")
+    check_accessibility(professional, axe_source, "professional-record")
     retention = chair.get_by_test_id("retention-words")
     kept_until = r"^Kept until \w+,? \d+ \w+ \d{4} \(this service keeps meetings for 2555 days\), then deleted\.$"
     expect(retention).to_have_text(re.compile(kept_until))
@@ -209,6 +214,7 @@ def test_the_chair_finalises_and_every_screen_keeps_only_what_it_should(
         expect(end).to_have_attribute("data-state", "finished")
         expect(end).to_contain_text("This screen has forgotten the meeting")
         assert_forgotten(page)
+    check_accessibility(family, axe_source, "tablet-forgotten")
     family.goto(board_url)  # reopened: the session is over, and nothing of the meeting shows
     expect(family.get_by_test_id("end-state")).to_have_attribute("data-state", "ended")
     assert_forgotten(family)

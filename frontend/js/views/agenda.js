@@ -19,7 +19,7 @@ export function timerWords(remainingMs) {
 }
 
 /** Counts down by itself: the server sends no event per second. Only this element re-renders each second. */
-function Countdown({ timer, skewMs }) {
+export function Countdown({ timer, skewMs }) {
   const ref = useRef(null);
   useLayoutEffect(() => {
     const end = Date.parse(timer.started_at) + timer.seconds * 1000;
@@ -118,33 +118,29 @@ export function ChairControls({ ctx }) {
   const closed = state.board.closed_part && state.board.closed_part.active;
   return html`<section class="chair-controls" aria-labelledby="chair-controls-heading" data-testid="chair-controls">
     <h2 id="chair-controls-heading" class="visually-hidden">Run the meeting</h2>
-    <div class="control-row">
-      <button type="button" data-testid="phase-back" disabled=${!previous} onClick=${() => previous && actions.setPhase(previous.id)}>
+      <button type="button" data-testid="phase-back" aria-keyshortcuts="b" disabled=${!previous} onClick=${() => previous && actions.setPhase(previous.id)}>
         ${previous ? `Back to “${previous.title}”` : "Back"}
       </button>
-      <button type="button" class="primary" data-testid="phase-next" disabled=${!next} onClick=${() => next && actions.setPhase(next.id)}>
+      <button type="button" class="primary" data-testid="phase-next" aria-keyshortcuts="n" disabled=${!next} onClick=${() => next && actions.setPhase(next.id)}>
         ${next ? `Next: ${next.title}` : "This is the last part"}
       </button>
       ${viewed && phase && viewed.id !== phase.id
         ? html`<button type="button" data-testid="phase-jump" onClick=${() => actions.setPhase(viewed.id)}>Move the meeting to “${viewed.title}”</button>`
         : null}
-    </div>
-    <form class="control-row timer-form" onSubmit=${(event) => {
+    <form class="timer-form" onSubmit=${(event) => {
       event.preventDefault();
       actions.startTimer();
     }}>
       <${TextField} ctx=${ctx} form="timer:" name="minutes" label="Minutes for this part" type="number" testid="timer-minutes"
-        help=${phase && phase.minutes ? `Suggested: ${phase.minutes} minutes.` : undefined} />
+        help=${phase && phase.minutes ? `Suggested: ${phase.minutes}` : undefined} />
       <button type="submit" data-testid="timer-start">Start timer</button>
       ${timer ? html`<button type="button" data-testid="timer-stop" onClick=${actions.stopTimer}>Stop timer</button>` : null}
     </form>
-    <div class="control-row">
       ${closed
-        ? html`<button type="button" class="danger" data-testid="end-closed-part" onClick=${actions.endClosedPart}>End the closed part: ask the family back</button>`
-        : html`<button type="button" data-testid="start-closed-part" onClick=${actions.startClosedPart}>Start a closed part (the family steps out)</button>`}
-      ${state.board.focus ? html`<button type="button" data-testid="clear-focus" onClick=${() => actions.focus(null)}>Stop pointing</button>` : null}
+        ? html`<button type="button" class="danger" data-testid="end-closed-part" aria-keyshortcuts="c" onClick=${actions.endClosedPart}>End the closed part: ask the family back</button>`
+        : html`<button type="button" data-testid="start-closed-part" aria-keyshortcuts="c" onClick=${actions.startClosedPart}>Start a closed part (the family steps out)</button>`}
+      ${state.board.focus ? html`<button type="button" data-testid="clear-focus" aria-keyshortcuts="x" onClick=${() => actions.focus(null)}>Stop pointing</button>` : null}
       <${FinaliseButton} ctx=${ctx} />
-    </div>
     <${FormMessage} ctx=${ctx} form="phase:" />
   </section>`;
 }

@@ -10,7 +10,9 @@ import { AuditPanel } from "./audit.js";
 import { DecisionPart } from "./decision.js";
 import { EndState, Header, Loading, Notices } from "./header.js";
 import { MapPart } from "./map.js";
-import { PeoplePanel } from "./people.js";
+import { PeopleDrawer } from "./console.js";
+import { FamilyAddPanel } from "./tablet.js";
+import { WallPage } from "./wall.js";
 import { PlanPart } from "./plan.js";
 import { AddendaPart, FinaliseArea, FinalisedBanner, FinishedScreen, RecordPanel } from "./record.js";
 import { ScalingPart, roundTitle } from "./scaling.js";
@@ -119,17 +121,16 @@ export function App({ state, actions }) {
   // A finalised meeting stays on the family's tablet and the room screen only to say goodbye.
   if ((ctx.family || ctx.projector) && state.board.read_only) return html`<${FinishedScreen} ctx=${ctx} />`;
   if (ctx.closedForMe) return html`<${PrivateScreen} ctx=${ctx} />`;
+  if (ctx.projector) return html`<${WallPage} ctx=${ctx} />`;
   const PartView = PART_VIEWS[ctx.part];
   return html`
     <a class="skip-link" href="#board">Skip to the meeting</a>
     <${Header} ctx=${ctx} />
-    ${ctx.state.people.enabled
-      ? html`<aside class="people-aside" aria-label="People and invite links"><${PeoplePanel} ctx=${ctx} /></aside>`
-      : null}
-    <${AuditPanel} ctx=${ctx} />
-    <div class="meeting-layout">
+    <${PeopleDrawer} ctx=${ctx} />
+    <div class=${`meeting-layout${state.console.drawer ? " with-drawer" : ""}`}>
       <${AgendaNav} ctx=${ctx} />
       <main id="board" class="board" data-testid="board" tabindex="-1" data-part=${ctx.part}>
+        ${ctx.family ? html`<${FamilyAddPanel} ctx=${ctx} />` : null}
         <${Notices} ctx=${ctx} />
         <${FinalisedBanner} ctx=${ctx} />
         <${RecordPanel} ctx=${ctx} />
@@ -143,5 +144,6 @@ export function App({ state, actions }) {
         <${MapPart} ctx=${ctx} currentArea=${ctx.area} />
         <${AddendaPart} ctx=${ctx} />
       </main>
-    </div>`;
+    </div>
+    <${AuditPanel} ctx=${ctx} />`;
 }

@@ -9,7 +9,7 @@ import { ViewForm } from "./statements.js";
 export function DecisionPart({ ctx }) {
   const children = ctx.state.board.children || [];
   return html`<section class="part decision-part" aria-labelledby="part-decision-heading" data-testid="part-decision">
-    <h2 id="part-decision-heading">${ctx.family ? "The decision for each child" : "Decision"}</h2>
+    <h2 id="part-decision-heading" tabindex="-1">${ctx.family ? "The decision for each child" : "Decision"}</h2>
     ${children.length === 0 ? html`<p class="empty">The chair has not named the children yet.</p>` : null}
     ${children.map((child) => html`<${ChildDecision} key=${child.id} ctx=${ctx} child=${child} />`)}
   </section>`;

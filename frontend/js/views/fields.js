@@ -116,6 +116,16 @@ export function draftValue(ctx, form, name, fallback = "") {
   return value === undefined ? fallback : value;
 }
 
+/** Ctrl+Enter (Command+Enter on a Mac) in any box of a form does what the form's main button does: adds, or
+ * saves. (A one-line box already submits its form with Enter.) */
+export function submitOnCtrlEnter(event) {
+  if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey)) return;
+  const form = event.currentTarget.form;
+  if (!form) return;
+  event.preventDefault();
+  form.requestSubmit();
+}
+
 /** A text box bound to a draft. Words people write as sentences (every multiline field) get the plain-words
  * check; a one-line field gets it with `plain` (and a multiline one can do without with `plain=${false}`). */
 export function TextField({ ctx, form, name, label, help, multiline = false, rows = 3, maxlength = 1000, type = "text", testid, required = false, fallback = "", plain }) {
@@ -129,9 +139,9 @@ export function TextField({ ctx, form, name, label, help, multiline = false, row
     ${help ? html`<p class="help" id=${`${id}-help`}>${help}</p>` : null}
     ${multiline
       ? html`<textarea id=${id} name=${name} rows=${rows} maxlength=${maxlength} value=${value} onInput=${onInput}
-          aria-describedby=${describedBy} data-testid=${testid}></textarea>`
+          aria-describedby=${describedBy} data-testid=${testid} onKeyDown=${submitOnCtrlEnter}></textarea>`
       : html`<input id=${id} name=${name} type=${type} maxlength=${type === "text" ? maxlength : undefined} value=${value}
-          onInput=${onInput} aria-describedby=${describedBy} data-testid=${testid} autocomplete="off" />`}
+          onInput=${onInput} aria-describedby=${describedBy} data-testid=${testid} autocomplete="off" onKeyDown=${submitOnCtrlEnter} />`}
     ${withPlainWords
       ? html`<${PlainWords} fieldId=${id} text=${typeof value === "string" ? value : ""} family=${Boolean(ctx.family)}
           onReplace=${(words) => ctx.actions.draft(form, name, words)} />`

@@ -2,6 +2,8 @@
 
 import { html } from "../ui.js";
 import { roleLabel } from "../kinds.js";
+import { ConsoleButtons, ShortcutsHelp } from "./console.js";
+import { FamilyAddButton, TextSizeControl } from "./tablet.js";
 
 const STATUS_WORDS = {
   connecting: "Connecting…",
@@ -19,12 +21,13 @@ export function ConnectionStatus({ connection }) {
 }
 
 export function Header({ ctx }) {
-  const { state, actions } = ctx;
+  const { state } = ctx;
   const connection = state.connection;
   const pending = connection.pending || 0;
   const me = state.me;
   const agency = me && me.agency ? `, ${me.agency}` : "";
-  return html`<header class="meeting-header" data-testid="meeting-header">
+  const chair = ctx.role === "chair";
+  return html`<header class=${`meeting-header header-${ctx.role || "none"}`} data-testid="meeting-header">
     <div class="meeting-title-block">
       <p class="brand">SoS Board · Signs of Safety map</p>
       <h1 data-testid="meeting-title">${state.meeting ? state.meeting.title : "Opening the meeting…"}</h1>
@@ -35,24 +38,23 @@ export function Header({ ctx }) {
       <p class="pending-count" data-testid="pending-count" hidden=${pending === 0 || connection.state === "ended"}>
         ${pending === 1 ? "1 change is waiting to be sent." : `${pending} changes are waiting to be sent.`}
       </p>
-      <div class="leave-area">
-        ${state.ui.confirmingLeave
-          ? html`<div class="leave-confirm" data-testid="leave-confirm" role="group" aria-label="Leave this meeting">
-              <p>Leave now? This screen will forget the meeting.</p>
-              ${pending > 0
-                ? html`<p class="leave-warning" data-testid="leave-warning">
-                    ${pending === 1 ? "1 change has" : `${pending} changes have`} not been sent yet and will be lost.
-                  </p>`
-                : null}
-              <div class="card-actions">
-                <button type="button" class="danger" data-testid="leave-confirm-button" onClick=${actions.leaveConfirm}>Yes, leave</button>
-                <button type="button" onClick=${actions.leaveCancel}>Stay</button>
-              </div>
-            </div>`
-          : html`<button type="button" class="leave" data-testid="leave-button" onClick=${actions.leaveAsk}>Leave this meeting</button>`}
-      </div>
     </div>
-    <section class="presence" aria-labelledby="presence-heading">
+    <div class="header-tools">
+      ${ctx.family ? html`<${TextSizeControl} ctx=${ctx} />` : null}
+      ${chair ? html`<${ConsoleButtons} ctx=${ctx} />` : null}
+      <${LeaveArea} ctx=${ctx} pending=${pending} />
+    </div>
+    ${ctx.family ? html`<${FamilyAddButton} ctx=${ctx} />` : null}
+    ${ctx.family ? null : html`<${Presence} ctx=${ctx} />`}
+    ${chair ? html`<${ShortcutsHelp} ctx=${ctx} />` : null}
+  </header>`;
+}
+
+/** Who is here now (the family's tablet leaves it out: the family can see the room). */
+function Presence({ ctx }) {
+  const { state } = ctx;
+  const me = state.me;
+  return html`<section class="presence" aria-labelledby="presence-heading">
       <h2 id="presence-heading">Here now</h2>
       <ul data-testid="presence">
         ${state.present.map(
@@ -62,8 +64,27 @@ export function Header({ ctx }) {
           </li>`,
         )}
       </ul>
-    </section>
-  </header>`;
+    </section>`;
+}
+
+export function LeaveArea({ ctx, pending, label = "Leave this meeting", question = "Leave now? This screen will forget the meeting." }) {
+  const { state, actions } = ctx;
+  return html`<div class="leave-area">
+    ${state.ui.confirmingLeave
+      ? html`<div class="leave-confirm" data-testid="leave-confirm" role="group" aria-label=${label}>
+          <p>${question}</p>
+          ${pending > 0
+            ? html`<p class="leave-warning" data-testid="leave-warning">
+                ${pending === 1 ? "1 change has" : `${pending} changes have`} not been sent yet and will be lost.
+              </p>`
+            : null}
+          <div class="card-actions">
+            <button type="button" class="danger" data-testid="leave-confirm-button" onClick=${actions.leaveConfirm}>Yes, leave</button>
+            <button type="button" onClick=${actions.leaveCancel}>Stay</button>
+          </div>
+        </div>`
+      : html`<button type="button" class="leave" data-testid="leave-button" onClick=${actions.leaveAsk}>${label}</button>`}
+  </div>`;
 }
 
 export function Notices({ ctx }) {
@@ -71,8 +92,8 @@ export function Notices({ ctx }) {
   return html`<div class="notices" data-testid="notices" aria-live="polite">
     ${state.notices.map(
       (notice) => html`<div key=${notice.id} class=${`notice notice-${notice.tone || "info"}`} data-testid="notice" role="alert">
-        <p>${notice.text}</p>
-        <button type="button" aria-label="Dismiss this message" onClick=${() => actions.dismissNotice(notice.id)}>OK</button>
+        <p id=${`notice-${notice.id}`}>${notice.text}</p>
+        <button type="button" aria-describedby=${`notice-${notice.id}`} onClick=${() => actions.dismissNotice(notice.id)}>Dismiss</button>
       </div>`,
     )}
   </div>`;
@@ -93,12 +114,14 @@ const END_WORDS = {
 
 export function EndState({ state }) {
   const words = (END_WORDS[state.phase] || END_WORDS.failed)(state.endMessage);
-  return html`<main class="end-state" data-testid="end-state" data-state=${state.phase} role="status">
-    <h1>${words[0]}</h1>
-    <p>${words[1]}</p>
+  return html`<main class="end-state" data-testid="end-state" data-state=${state.phase}>
+    <div role="status">
+      <h1>${words[0]}</h1>
+      <p>${words[1]}</p>
+    </div>
   </main>`;
 }
 
 export function Loading() {
-  return html`<main class="end-state" data-testid="loading" role="status"><h1>Opening the meeting…</h1></main>`;
+  return html`<main class="end-state" data-testid="loading"><h1 role="status">Opening the meeting…</h1></main>`;
 }

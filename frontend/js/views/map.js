@@ -4,6 +4,7 @@
 import { html } from "../ui.js";
 import { CARD_TEXT_MAX, COLUMNS, columnById, kindLabel } from "../kinds.js";
 import { FocusNote, ItemTools, PlainWords, RestrictedBadge, itemAttrs, plainWordsIds } from "./fields.js";
+import { FamilyWordsBadge, ReadAloud } from "./tablet.js";
 
 const COUNTER_FROM = CARD_TEXT_MAX - 200;
 
@@ -12,6 +13,31 @@ function counterText(length) {
   const left = CARD_TEXT_MAX - length;
   if (left <= 0) return `That is the limit of ${CARD_TEXT_MAX} characters.`;
   return `${left} ${left === 1 ? "character" : "characters"} left`;
+}
+
+/** Ctrl+Enter (Command+Enter on a Mac) in a box: what the form's main button does. */
+export function ctrlEnter(action) {
+  return (event) => {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      action();
+    }
+  };
+}
+
+/** Soft presence: who else has this item open for editing (the server says so in `presence`; never a lock). */
+export function editorsOf(ctx, entity, id) {
+  const me = ctx.me ? ctx.me.id : "";
+  return ctx.state.present
+    .filter((p) => p.participant_id !== me && (p.editing || []).some((e) => e && e.entity === entity && e.item_id === id))
+    .map((p) => p.display_name);
+}
+
+function EditingNote({ ctx, id }) {
+  const names = editorsOf(ctx, "card", id);
+  if (!names.length) return null;
+  const who = names.length === 1 ? names[0] : `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
+  return html`<p class="editing-note" data-testid="editing-note">${who} ${names.length === 1 ? "is" : "are"} editing this card</p>`;
 }
 
 function KindSelect({ id, kinds, value, testid, family, onChange }) {
@@ -38,17 +64,28 @@ function Column({ ctx, column, current }) {
   const draft = state.ui.addDrafts[column.id] || { text: "", kind: column.kinds[0] };
   const question = ctx.family ? column.familyQuestion : column.question;
   const hint = ctx.family ? column.familyHint : column.hint;
+  const lost = state.ui.lostEdits.filter((l) => l.column === column.id);
+  const items = [];
+  entries.forEach((entry, index) => {
+    for (const l of lost) if (l.index === index) items.push(html`<${LostEdit} key=${l.id} ctx=${ctx} lost=${l} />`);
+    items.push(html`<${Card} key=${entry.card.id} ctx=${ctx} entry=${entry} index=${index} count=${entries.length} />`);
+  });
+  for (const l of lost) if (l.index >= entries.length) items.push(html`<${LostEdit} key=${l.id} ctx=${ctx} lost=${l} />`);
   return html`<section class=${`column column-${column.id}${current ? " is-current" : ""}`} data-testid=${`column-${column.id}`}
     data-column=${column.id} aria-current=${current ? "true" : undefined}>
     <h2 id=${headingId} class="column-question">${question}</h2>
     <p class="column-hint">${hint}</p>
+    ${ctx.family && canAdd
+      ? html`<button type="button" class="family-add-here" data-testid=${`family-add-here-${column.id}`} aria-describedby=${headingId}
+          onClick=${() => actions.familyAddOpen(column.id)}>Add your words here</button>`
+      : null}
     <ol class="cards" data-testid=${`cards-${column.id}`} aria-labelledby=${headingId}>
-      ${entries.map((entry, index) => html`<${Card} key=${entry.card.id} ctx=${ctx} entry=${entry} index=${index} count=${entries.length} />`)}
+      ${items}
     </ol>
     ${entries.length === 0 ? html`<p class="empty">Nothing here yet.</p>` : null}
     ${column.id === "worries" ? html`<${StatementsInColumn} ctx=${ctx} />` : null}
     ${column.id === "needs_to_happen" ? html`<${GoalsInColumn} ctx=${ctx} />` : null}
-    ${canAdd
+    ${canAdd && !ctx.family
       ? html`<form class="add-card" data-add-column=${column.id} data-testid=${`add-card-${column.id}`}
           onSubmit=${(event) => {
             event.preventDefault();
@@ -69,6 +106,7 @@ function Column({ ctx, column, current }) {
               }
             }}></textarea>
           <p class="counter" id=${`add-counter-${column.id}`} aria-live="polite">${counterText(draft.text.length)}</p>
+          <p class="help keys-hint">Ctrl+Enter adds the card.</p>
           <${PlainWords} fieldId=${`add-text-${column.id}`} text=${draft.text} family=${ctx.family}
             onReplace=${(text) => actions.addCardDraft(column.id, { text })} />
           <button type="submit" class="primary" data-testid=${`add-submit-${column.id}`} disabled=${draft.text.trim().length === 0}>Add card</button>
@@ -145,7 +183,9 @@ function Card({ ctx, entry, index, count }) {
     ${author
       ? html`<p class="card-author" data-testid="card-author">${mine ? `${author} (you)` : author}${editor ? html`<span class="edited-by">, changed by ${editor}</span>` : null}</p>`
       : null}
+    <${FamilyWordsBadge} ctx=${ctx} authorId=${card.author_id} />
     <${RestrictedBadge} item=${card} entity="card" />
+    ${pending ? null : html`<${EditingNote} ctx=${ctx} id=${card.id} />`}
     ${pending ? html`<p class="card-pending" data-testid="card-pending">${PENDING_WORDS[pending]}</p>` : null}
     ${!pending && mode === "edit" ? html`<${EditForm} ctx=${ctx} card=${card} editing=${editing} />` : null}
     ${!pending && mode === "move" ? html`<${MovePanel} ctx=${ctx} card=${card} index=${index} count=${count} textId=${textId} />` : null}
@@ -165,7 +205,26 @@ function Card({ ctx, entry, index, count }) {
           ${canDelete ? html`<button type="button" data-action="delete" aria-describedby=${textId} onClick=${() => actions.cardDeleteAsk(card.id)}>Delete</button>` : null}
         </div>`
       : null}
+    ${mode === "view" ? html`<${ReadAloud} ctx=${ctx} itemKey=${`card:${card.id}`} text=${`${kindLabel(card.kind, true)}. ${card.text}`} describedBy=${textId} />` : null}
     ${!pending && mode === "view" ? html`<${ItemTools} ctx=${ctx} entity="card" id=${card.id} item=${card} describedBy=${textId} />` : null}
+  </li>`;
+}
+
+/** Where a card was that someone deleted while this person was editing it: their words, kept, right here. */
+function LostEdit({ ctx, lost }) {
+  const { actions } = ctx;
+  const textId = `lost-text-${lost.id}`;
+  return html`<li class="lost-edit" data-lost=${lost.id} data-testid="lost-edit" tabindex="-1" aria-labelledby=${`${lost.id}-what`}>
+    <div role="alert">
+      <p id=${`${lost.id}-what`} class="lost-edit-what">Someone deleted this card while you were editing it. Your words are kept here:</p>
+      <blockquote id=${textId} data-testid="lost-edit-text">${lost.text}</blockquote>
+    </div>
+    <div class="card-actions">
+      ${ctx.can("add_card")
+        ? html`<button type="button" class="primary" data-testid="lost-edit-add" aria-describedby=${textId} onClick=${() => actions.lostEditAdd(lost.id)}>Add them as a new card</button>`
+        : null}
+      <button type="button" data-testid="lost-edit-dismiss" onClick=${() => actions.lostEditDismiss(lost.id)}>Dismiss</button>
+    </div>
   </li>`;
 }
 
@@ -185,7 +244,8 @@ function EditForm({ ctx, card, editing }) {
       onChange=${(kind) => actions.cardEditDraft(card.id, { kind })} />
     <label for=${textareaId}>Words on the card</label>
     <textarea id=${textareaId} name="text" rows="4" maxlength=${CARD_TEXT_MAX} value=${editing.text} data-testid="edit-text"
-      aria-describedby=${`${counterId} ${plainWordsIds(textareaId)}`.trim()} onInput=${(event) => actions.cardEditDraft(card.id, { text: event.currentTarget.value })}></textarea>
+      aria-describedby=${`${counterId} ${plainWordsIds(textareaId)}`.trim()} onInput=${(event) => actions.cardEditDraft(card.id, { text: event.currentTarget.value })}
+      onKeyDown=${ctrlEnter(() => actions.cardEditSave(card.id))}></textarea>
     <p class="counter" id=${counterId} aria-live="polite">${counterText(editing.text.length)}</p>
     <${PlainWords} fieldId=${textareaId} text=${editing.text} family=${ctx.family}
       onReplace=${(text) => actions.cardEditDraft(card.id, { text })} />

@@ -1,13 +1,21 @@
-// Chair only: add people, hand out their invite links, revoke or replace links.
+// Chair only, in the People and joining drawer (views/console.js): everyone invited or let in, whether each is
+// here now, add people and hand out their invite links, revoke or replace links.
 
 import { html } from "../ui.js";
 import { roleLabel } from "../kinds.js";
+import { submitOnCtrlEnter } from "./fields.js";
 
 const INVITE_WORDS = {
   active: "Link not used yet",
-  used: "Joined with their link",
-  revoked: "Link revoked",
+  revoked: "Link revoked: no longer in the meeting",
 };
+
+/** Whether someone is here now, in words, from the presence list (updated live by the server). */
+function hereWords(present) {
+  if (!present) return "";
+  const screens = present.connections || 1;
+  return screens > 1 ? `Here now, on ${screens} screens` : "Here now";
+}
 
 const ROLE_CHOICES = [
   ["professional", "Professional"],
@@ -17,16 +25,17 @@ const ROLE_CHOICES = [
   ["chair", "Chair"],
 ];
 
-export function PeoplePanel({ ctx }) {
+export function PeopleSection({ ctx }) {
   const { state, actions } = ctx;
   const people = state.people;
   if (!people.enabled) return null;
+  const here = new Map(state.present.map((p) => [p.participant_id, p]));
   const form = people.form;
   const set = (name) => (event) => actions.peopleDraft(name, event.currentTarget.value);
   // Once finalised, nobody is added and no new link is made (the server refuses both); revoking stays possible.
   const finalised = Boolean(state.board.read_only);
-  return html`<details class="people" data-testid="people-panel">
-    <summary data-testid="people-toggle">People and invite links</summary>
+  return html`<section class="drawer-section people" aria-labelledby="people-heading" data-testid="people-section">
+    <h3 id="people-heading">People and invite links</h3>
     <div class="people-body">
       ${finalised
         ? html`<p class="person-form help" data-testid="people-finalised">The record is finalised: nobody can be added to this meeting, and no new links made. You can still revoke a link.</p>`
@@ -37,14 +46,14 @@ export function PeoplePanel({ ctx }) {
             }}>
             <label for="person-name">Name</label>
             <input id="person-name" name="display_name" required maxlength="80" autocomplete="off" data-testid="person-name"
-              value=${form.display_name} onInput=${set("display_name")} disabled=${people.busy} />
+              value=${form.display_name} onInput=${set("display_name")} onKeyDown=${submitOnCtrlEnter} disabled=${people.busy} />
             <label for="person-role">Role</label>
             <select id="person-role" name="role" data-testid="person-role" value=${form.role} onChange=${set("role")} disabled=${people.busy}>
               ${ROLE_CHOICES.map(([value, words]) => html`<option key=${value} value=${value}>${words}</option>`)}
             </select>
             <label for="person-agency">Organisation (optional)</label>
             <input id="person-agency" name="agency" maxlength="120" autocomplete="off" data-testid="person-agency"
-              value=${form.agency} onInput=${set("agency")} disabled=${people.busy} />
+              value=${form.agency} onInput=${set("agency")} onKeyDown=${submitOnCtrlEnter} disabled=${people.busy} />
             <button type="submit" class="primary" data-testid="person-submit" disabled=${people.busy}>Add and make a link</button>
           </form>`}
       ${people.newLink
@@ -58,28 +67,34 @@ export function PeoplePanel({ ctx }) {
           </div>`
         : null}
       <p class="people-status" role="status" aria-live="polite">${people.message || ""}</p>
-      <h3>Invited</h3>
+      <h4 class="people-list-heading">Everyone in this meeting</h4>
       <ul class="people-list" data-testid="people-list">
         ${people.list.map(({ participant, invite }) => {
           const status = invite ? invite.status : null;
           const isMe = state.me && participant.id === state.me.id;
-          return html`<li key=${participant.id} data-participant-id=${participant.id} data-testid="person" data-invite=${status || "none"}>
-            <span class="person-name">${participant.display_name}</span>${" "}
+          const present = here.get(participant.id);
+          const words = present ? hereWords(present) : status === "used" ? "Joined, not connected now" : INVITE_WORDS[status] || "";
+          return html`<li key=${participant.id} data-participant-id=${participant.id} data-testid="person" data-invite=${status || "none"}
+            data-here=${present ? "true" : "false"}>
+            <span class=${`presence-dot${present ? " is-here" : ""}`} aria-hidden="true"></span>
+            <span class="person-name" id=${`person-${participant.id}`}>${participant.display_name}</span>${" "}
             <span class="person-role">(${roleLabel(participant.role)}${participant.agency ? `, ${participant.agency}` : ""}${isMe ? ", you" : ""})</span>
-            <span class="invite-status">${isMe ? "" : INVITE_WORDS[status] || ""}</span>
+            <span class="invite-status" data-testid="person-status">${words}</span>
             ${isMe
               ? null
               : html`<div class="card-actions">
                   ${status === "active" || status === "used"
-                    ? html`<button type="button" disabled=${people.busy} onClick=${() => actions.revokeLink(participant.id)}>Revoke link</button>`
+                    ? html`<button type="button" disabled=${people.busy} aria-describedby=${`person-${participant.id}`}
+                        onClick=${() => actions.revokeLink(participant.id)}>Revoke link</button>`
                     : null}
                   ${finalised
                     ? null
-                    : html`<button type="button" disabled=${people.busy} onClick=${() => actions.newLink(participant.id)}>New link</button>`}
+                    : html`<button type="button" disabled=${people.busy} aria-describedby=${`person-${participant.id}`}
+                        onClick=${() => actions.newLink(participant.id)}>New link</button>`}
                 </div>`}
           </li>`;
         })}
       </ul>
     </div>
-  </details>`;
+  </section>`;
 }

@@ -111,7 +111,11 @@ function AnswerForm({ ctx, round, answered }) {
     ctx.actions.submit(form);
   }}>
     <${RadioGroup} ctx=${ctx} form=${form} name="value" legend=${ctx.family ? "Your answer, from 0 to 10" : "Your answer (0 to 10)"}
-      options=${SCALE} testid="answer-scale" className="scale-choices" />
+      options=${SCALE} testid="answer-scale" className=${ctx.family ? "scale-choices scale-large" : "scale-choices"} />
+    ${ctx.family
+      ? html`<p class="scale-ends help" data-testid="scale-ends"><span>0: the children cannot stay safely at home</span>
+          <span>10: everyone is sure the children are safe</span></p>`
+      : null}
     <${TextField} ctx=${ctx} form=${form} name="reason" label=${ctx.family ? "Why? In your own words" : "Your reason"} multiline rows="2" testid="answer-reason" />
     <${FormMessage} ctx=${ctx} form=${form} />
     <button type="submit" class="primary big" data-testid="answer-submit">${answered ? "Change my answer" : "Give my answer"}</button>

@@ -14,6 +14,7 @@ import {
   childNames,
   itemAttrs,
 } from "./fields.js";
+import { ReadAloud } from "./tablet.js";
 
 const GENTLE_LIMIT = 3;
 
@@ -85,6 +86,7 @@ function Statement({ ctx, statement, number }) {
             ${s.child_ids && s.child_ids.length ? html`<div><dt>Which children</dt><dd>${childNames(ctx, s.child_ids)}</dd></div>` : null}
           </dl>`}
       <${Byline} ctx=${ctx} item=${s} />
+      ${editor ? null : html`<${ReadAloud} ctx=${ctx} itemKey=${`statement:${s.id}`} text=${spoken(s, number)} describedBy=${headingId} />`}
       ${!editor && (canEdit || canDelete)
         ? html`<div class="card-actions">
             ${canEdit ? html`<button type="button" aria-describedby=${headingId} data-testid="statement-edit" onClick=${() => actions.openEditor(`statement:${s.id}`)}>Edit statement</button>` : null}
@@ -128,6 +130,17 @@ function Statement({ ctx, statement, number }) {
       </section>
     </article>
   </li>`;
+}
+
+/** A statement as the family's tablet reads it aloud: each part with its label, then what needs to be different. */
+function spoken(s, number) {
+  const parts = [`Worry ${number}.`];
+  for (const [name, label] of STATEMENT_FIELDS) if (s[name]) parts.push(`${label}: ${s[name]}.`);
+  if (s.goal) {
+    parts.push("What needs to be different.");
+    for (const [name, label] of GOAL_FIELDS) if (s.goal[name]) parts.push(`${label}: ${s.goal[name]}.`);
+  }
+  return parts.join(" ");
 }
 
 function GoalForm({ ctx, form }) {
