@@ -80,7 +80,7 @@ def _serve(args: argparse.Namespace) -> None:
         ws_per_message_deflate=False,
         ws_max_size=settings.max_frame_bytes,
         ws_ping_interval=settings.ws_ping_seconds,
-        ws_ping_timeout=settings.ws_ping_seconds,
+        ws_ping_timeout=settings.ws_ping_timeout_seconds,
         loop="uvloop",
         http="httptools",
         access_log=False,

@@ -53,7 +53,14 @@ class Settings(BaseSettings):
     ops_burst: int = 60
     send_queue_frames: int = 512
     replay_limit: int = Field(default=500, description="Events replayed on reconnect before a snapshot is sent.")
-    ws_ping_seconds: float = 20.0
+    ws_ping_seconds: float = Field(
+        default=1.5, description="How often the server sends a protocol-level ping to each connection."
+    )
+    ws_ping_timeout_seconds: float = Field(
+        default=2.5,
+        description="How long a ping may wait for its answer before the connection is closed: a device whose network "
+        "died leaves everyone's presence within the two added together, and a slow mobile link still has time.",
+    )
 
     glossary_files: list[Path] = Field(
         default_factory=list,

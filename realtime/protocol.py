@@ -9,13 +9,14 @@ from datetime import datetime
 from enum import IntEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, model_validator
 
 from app.domain.attendance import Attendee
 from app.domain.board import Card
 from app.domain.changes import Change
 from app.domain.children import Child
 from app.domain.decision import Decision
+from app.domain.items import ItemId
 from app.domain.operations import Operation
 from app.domain.plan import NetworkMember, NextStep
 from app.domain.roles import Role
@@ -64,8 +65,39 @@ class Ping(_Frame):
     type: Literal["ping"] = "ping"
 
 
-ClientFrame = Annotated[OpRequest | Ping, Field(discriminator="type")]
-client_frame_adapter: TypeAdapter[OpRequest | Ping] = TypeAdapter(ClientFrame)
+EditedEntity = Literal[
+    "card", "child", "attendee", "statement", "network_member", "step", "decision", "decision_note", "voice"
+]
+
+
+class EditingTarget(_Frame):
+    entity: EditedEntity
+    item_id: ItemId
+
+
+class Editing(_Frame):
+    """Soft presence: the item this connection has open for editing now (`entity` null: none). Never a lock: it
+    only lets others see "<name> is editing this card". Not an op: nothing is logged, and it is not replayed."""
+
+    type: Literal["editing"] = "editing"
+    entity: EditedEntity | None = Field(default=None, description="What kind of item; null when nothing is open.")
+    item_id: ItemId | None = Field(default=None, description="Its id; required with `entity`.")
+
+    @model_validator(mode="after")
+    def _names_an_item(self) -> Editing:
+        if (self.entity is None) != (self.item_id is None):
+            raise ValueError("entity and item_id come together")
+        return self
+
+    @property
+    def target(self) -> EditingTarget | None:
+        if self.entity is None or self.item_id is None:
+            return None
+        return EditingTarget(entity=self.entity, item_id=self.item_id)
+
+
+ClientFrame = Annotated[OpRequest | Ping | Editing, Field(discriminator="type")]
+client_frame_adapter: TypeAdapter[OpRequest | Ping | Editing] = TypeAdapter(ClientFrame)
 
 
 # ---- server to client ------------------------------------------------------------------------------------
@@ -77,6 +109,11 @@ class PresentParticipant(_Frame):
     role: Role
     agency: str | None = None
     connections: int = Field(ge=1, description="Open connections of this participant (several devices).")
+    editing: list[EditingTarget] = Field(
+        default_factory=list,
+        description="What their connections have open for editing (soft presence). Only sent to connections that "
+        "see the whole meeting (chair, professionals, observers); always empty for the family and the room screen.",
+    )
 
 
 class ActorInfo(_Frame):

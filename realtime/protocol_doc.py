@@ -598,6 +598,8 @@ def values() -> dict[str, str]:
         "ops_per_second": f"{SETTINGS['ops_per_second'].default:g}",
         "ops_burst": str(SETTINGS["ops_burst"].default),
         "ping_seconds": f"{SETTINGS['ws_ping_seconds'].default:g}",
+        "ping_timeout_seconds": f"{SETTINGS['ws_ping_timeout_seconds'].default:g}",
+        "ping_drop_seconds": f"{SETTINGS['ws_ping_seconds'].default + SETTINGS['ws_ping_timeout_seconds'].default:g}",
         "catch_up_seconds": f"{CATCH_UP_INTERVAL_SECONDS:g}",
         "presence_renew_seconds": f"{PRESENCE_RENEW_SECONDS:g}",
         "send_queue_frames": str(SETTINGS["send_queue_frames"].default),

@@ -34,6 +34,8 @@ from realtime.events import EventTexts, decode_committed, encode_committed, even
 from realtime.protocol import (
     Ack,
     CloseCode,
+    Editing,
+    EditingTarget,
     ErrorCode,
     ErrorFrame,
     Hello,
@@ -56,6 +58,9 @@ PRESENCE_RENEW_SECONDS = 20.0
 CATCH_UP_INTERVAL_SECONDS = 2.0
 MAX_CONSECUTIVE_BAD_FRAMES = 20
 CLOSE_FLUSH_SECONDS = 5.0
+EDITING_COALESCE_SECONDS = 0.1
+"""`editing` frames change presence; a burst of them (someone clicking from card to card) sends one presence
+frame to the room, not one each."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +115,7 @@ class Peer:
         self._held: list[tuple[int, str]] = []
         self.close_with: _Close | None = None
         self.writer: asyncio.Task[None] | None = None
+        self.editing: EditingTarget | None = None
 
     @property
     def last_seq(self) -> int:
@@ -197,6 +203,7 @@ class Room:
         self._tasks: list[asyncio.Task[None]] = []
         self.finalised = False
         self._watchers_close: asyncio.TimerHandle | None = None
+        self._editing_announce: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> Room:
         # Subscribe before reading the seq, so nothing committed in between is missed.
@@ -212,6 +219,8 @@ class Room:
     async def __aexit__(self, *_exc: object) -> None:
         if self._watchers_close is not None:
             self._watchers_close.cancel()
+        if self._editing_announce is not None:
+            self._tasks.append(self._editing_announce)
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -226,7 +235,7 @@ class Room:
         peer = Peer(channel, participant, session_key, self.limits)
         self.peers[peer.id] = peer
         try:
-            await self._best_effort(self.broker.presence_set(self.meeting_id, peer.id, _presence_entry(participant)))
+            await self._best_effort(self.broker.presence_set(self.meeting_id, peer.id, _presence_entry(peer)))
             peer.start(await self._hello(peer, since))
             if self.finalised:
                 self._close_watchers_soon()
@@ -279,10 +288,10 @@ class Room:
                 peer.close_soon(CloseCode.session_ended, "The meeting is finished; this screen has forgotten it.")
 
     async def _hello(self, peer: Peer, since: int | None) -> Hello:
-        present = await self._present()
+        present = _present_for(await self._present(), peer.viewer.sees_restricted)
         you = next((p for p in present if p.participant_id == peer.participant.id), None)
         if you is None:  # the shared registry missed our entry: we are here all the same
-            you = _present_participant(_presence_entry(peer.participant), connections=1)
+            you = _present_participant(_presence_entry(peer), connections=1)
             present = [*present, you]
         people = [
             Person(participant_id=p.id, display_name=p.display_name, role=p.role, agency=p.agency)
@@ -329,6 +338,8 @@ class Room:
             if isinstance(frame, Ping):
                 await self.catch_up()
                 peer.send_frame(Pong(seq=peer.last_seq))
+            elif isinstance(frame, Editing):
+                await self._set_editing(peer, frame.target)
             else:
                 await self._commit(peer, frame)
 
@@ -447,17 +458,36 @@ class Room:
             log.warning("presence unavailable in meeting %s: %s", self.meeting_id, type(failure).__name__)
 
     async def _present(self) -> list[PresentParticipant]:
+        """Everyone connected, in any process, with what they have open for editing: the whole list, for
+        connections that see everything; `_present_for` takes the editing out for the others."""
         try:
             entries = await self.broker.presence_list(self.meeting_id)
         except Exception as failure:
             log.warning("presence unavailable in meeting %s: %s", self.meeting_id, type(failure).__name__)
-            entries = [_presence_entry(peer.participant) for peer in self.peers.values()]  # who is here, at least
+            entries = [_presence_entry(peer) for peer in self.peers.values()]  # who is here, at least
         by_participant: dict[str, PresentParticipant] = {}
         for entry in entries:
             known = by_participant.get(str(entry["participant_id"]))
-            present = _present_participant(entry, connections=known.connections + 1 if known else 1)
+            editing = list(known.editing) if known else []
+            target = _editing_of(entry)
+            if target is not None and target not in editing:
+                editing.append(target)
+            present = _present_participant(entry, connections=known.connections + 1 if known else 1, editing=editing)
             by_participant[present.participant_id] = present
         return sorted(by_participant.values(), key=lambda p: (p.role != Role.chair, p.display_name.lower()))
+
+    async def _set_editing(self, peer: Peer, target: EditingTarget | None) -> None:
+        if target == peer.editing:
+            return
+        peer.editing = target
+        await self._best_effort(self.broker.presence_set(self.meeting_id, peer.id, _presence_entry(peer)))
+        if self._editing_announce is None:
+            self._editing_announce = asyncio.create_task(self._announce_editing(), name="room-editing")
+
+    async def _announce_editing(self) -> None:
+        await asyncio.sleep(EDITING_COALESCE_SECONDS)
+        self._editing_announce = None
+        await self._announce_presence()
 
     async def _announce_presence(self) -> None:
         await self._send_presence()
@@ -466,36 +496,56 @@ class Room:
         )
 
     async def _send_presence(self) -> None:
-        text = PresenceFrame(present=await self._present()).model_dump_json()
+        present = await self._present()
+        texts = {sees: PresenceFrame(present=_present_for(present, sees)).model_dump_json() for sees in (True, False)}
         for peer in list(self.peers.values()):
-            peer.send_encoded(text)
+            peer.send_encoded(texts[peer.viewer.sees_restricted])
 
     async def _renew_presence(self) -> None:
         while True:
             await asyncio.sleep(PRESENCE_RENEW_SECONDS)
             for peer in list(self.peers.values()):
-                await self._best_effort(
-                    self.broker.presence_set(self.meeting_id, peer.id, _presence_entry(peer.participant))
-                )
+                await self._best_effort(self.broker.presence_set(self.meeting_id, peer.id, _presence_entry(peer)))
 
 
-def _present_participant(entry: dict[str, Any], connections: int) -> PresentParticipant:
+def _present_participant(
+    entry: dict[str, Any], connections: int, editing: list[EditingTarget] | None = None
+) -> PresentParticipant:
     return PresentParticipant(
         participant_id=str(entry["participant_id"]),
         display_name=str(entry["display_name"]),
         role=Role(entry["role"]),
         agency=entry.get("agency"),
         connections=connections,
+        editing=editing or [],
     )
 
 
-def _presence_entry(participant: Participant) -> dict[str, Any]:
+def _present_for(present: list[PresentParticipant], sees_restricted: bool) -> list[PresentParticipant]:
+    """Presence as a connection may have it. What someone has open names an item, and during a closed part that
+    item may be one the family and the room screen must not learn exists: they get no editing at all."""
+    if sees_restricted:
+        return present
+    return [p.model_copy(update={"editing": []}) if p.editing else p for p in present]
+
+
+def _presence_entry(peer: Peer) -> dict[str, Any]:
+    participant = peer.participant
     return {
         "participant_id": participant.id,
         "display_name": participant.display_name,
         "role": participant.role.value,
         "agency": participant.agency,
+        "editing": peer.editing.model_dump() if peer.editing is not None else None,
     }
+
+
+def _editing_of(entry: dict[str, Any]) -> EditingTarget | None:
+    """The editing target in a presence entry, if any (entries written by an older process have none)."""
+    with contextlib.suppress(ValidationError, TypeError):
+        if entry.get("editing"):
+            return EditingTarget.model_validate(entry["editing"])
+    return None
 
 
 def _validation_error(error: ValidationError, text: str) -> ErrorFrame:

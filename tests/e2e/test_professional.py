@@ -117,6 +117,29 @@ def test_a_card_deleted_while_you_edit_it_keeps_your_words_where_it_was(
     expect(professional.get_by_test_id("lost-edit")).to_have_count(0)
 
 
+def test_someone_else_editing_a_card_is_shown_on_it_and_nothing_is_locked(live_server, screens: Screens) -> None:
+    chair, professional = chair_and_professional(screens, live_server.url)
+    chair.evaluate(
+        """text => window.sosBoard.connection.send({type: "add_card", column: "worries", kind: "harm", text})""",
+        "Mia has missed 11 school days.",
+    )
+    expect(texts(professional, "worries")).to_have_text(["Mia has missed 11 school days."])
+
+    card(professional, "Mia has missed 11 school days.").get_by_role("button", name="Edit").click()
+    note = card(chair, "Mia has missed 11 school days.").get_by_test_id("editing-note")
+    expect(note).to_have_text("Jo Patel is editing this card")
+    expect(card(professional, "Mia has missed 11 school days.").get_by_test_id("editing-note")).to_have_count(0)
+
+    # Never a lock: the chair edits the same card meanwhile.
+    card(chair, "Mia has missed 11 school days.").get_by_role("button", name="Edit").click()
+    chair.get_by_test_id("edit-form").get_by_label("Words on the card").fill("Mia has missed 12 school days.")
+    chair.get_by_test_id("edit-form").get_by_role("button", name="Save").click()
+    expect(texts(chair, "worries")).to_have_text(["Mia has missed 12 school days."])
+
+    professional.get_by_test_id("edit-form").get_by_role("button", name="Cancel").click()
+    expect(card(chair, "Mia has missed 12 school days.").get_by_test_id("editing-note")).to_have_count(0)
+
+
 def test_offline_says_so_within_three_seconds_and_sends_each_edit_once(live_server, screens: Screens) -> None:
     chair, professional = chair_and_professional(screens, live_server.url)
     link = invite_person(chair, "Room 3 screen", "projector", copy=False)
@@ -137,6 +160,8 @@ def test_offline_says_so_within_three_seconds_and_sends_each_edit_once(live_serv
     expect(status).to_have_attribute("data-state", "offline", timeout=3_000)
     assert time.monotonic() - started < 3.0
     expect(status).to_contain_text("Offline")
+    # The others see the laptop leave "Here now" within the same few seconds (the server's pings go unanswered).
+    expect(chair.get_by_test_id("presence")).not_to_contain_text("Jo Patel", timeout=6_000)
 
     # Three edits meanwhile: two new cards and a change to one; kept, and shown as waiting.
     for column, text in (("working_well", "Offline one."), ("needs_to_happen", "Offline two.")):
@@ -153,6 +178,7 @@ def test_offline_says_so_within_three_seconds_and_sends_each_edit_once(live_serv
     professional.context.set_offline(False)
     wait_connected(professional)
     expect(professional.get_by_test_id("pending-count")).to_be_hidden()
+    expect(chair.get_by_test_id("presence")).to_contain_text("Jo Patel")
     for page in (chair, wall, professional):
         expect(texts(page, "worries")).to_have_text(["Before, changed offline."])
         expect(texts(page, "working_well")).to_have_text(["Offline one."])

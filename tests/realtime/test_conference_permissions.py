@@ -51,7 +51,11 @@ class FixtureMeeting:
 @pytest.fixture(scope="module")
 def permissions_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     database: Path = tmp_path_factory.mktemp("permissions") / "board.db"
-    process = ServerProcess(f"sqlite+aiosqlite:///{database}", ops_per_second="1000", ops_burst="1000").start()
+    # The module's connections are shared across tests and sit unserviced while other event loops run, as no real
+    # device does: the server's pings must wait longer for them than for a tablet.
+    process = ServerProcess(
+        f"sqlite+aiosqlite:///{database}", ops_per_second="1000", ops_burst="1000", ws_ping_timeout_seconds="60"
+    ).start()
     try:
         yield process
     finally:

@@ -38,7 +38,7 @@ def test_every_operation_has_its_fields_its_permissions_and_its_schema(doc: str)
         assert f"#### `{op.value}`" in doc
         assert re.search(rf"^\| `{op.value}` \| \w+ \|( (any|own|none) \|){{5}}$", doc, re.M), op
     mapping = defs["ClientFrame"]["discriminator"]["mapping"] | defs["ServerFrame"]["discriminator"]["mapping"]
-    assert set(mapping) == {"op", "ping", "hello", "ack", "event", "error", "presence", "pong"}
+    assert set(mapping) == {"op", "ping", "editing", "hello", "ack", "event", "error", "presence", "pong"}
     ops = defs["OpRequest"]["properties"]["op"]["discriminator"]["mapping"]
     assert set(ops) == {op.value for op in OpType}
 
