@@ -47,7 +47,15 @@ def main(argv: list[str] | None = None) -> None:
     )
     verify.add_argument("meeting_id", metavar="MEETING_ID")
     verify.add_argument("--database-url", help="default: SOSBOARD_DATABASE_URL, or the SQLite file in ./data")
+    migrate = commands.add_parser(
+        "migrate",
+        help="bring the database's schema up to date and exit (serve does it too; a deployment with several "
+        "replicas runs this once before them)",
+    )
+    migrate.add_argument("--database-url", help="default: SOSBOARD_DATABASE_URL, or the SQLite file in ./data")
     args = parser.parse_args(argv)
+    if args.command == "migrate":
+        sys.exit(_migrate(args))
     if args.command == "purge":
         sys.exit(_purge(args))
     if args.command == "verify":
@@ -146,6 +154,21 @@ def _describe(report: retention.PurgeReport) -> str:
 
 def _counts(rows: dict[str, int]) -> str:
     return " ".join(f"{table}={count}" for table, count in sorted(rows.items()))
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    settings = Settings(**({"database_url": args.database_url} if args.database_url else {}))
+
+    async def run(database_url: str) -> None:
+        db = Database(database_url)
+        try:
+            await db.run_migrations()
+        finally:
+            await db.dispose()
+
+    asyncio.run(run(settings.resolved_database_url()))
+    print("sosboard migrate: the schema is up to date.")
+    return 0
 
 
 def _verify(args: argparse.Namespace) -> int:
