@@ -55,7 +55,7 @@ def _finalize(value: Any) -> str:
 def _environment() -> Environment:
     env = Environment(
         loader=PackageLoader("app.exports", "templates"),
-        autoescape=False,  # noqa: S701 (Markdown, not HTML: every value is escaped for Markdown by `finalize`)
+        autoescape=False,  # noqa: S701  # nosec B701  # Markdown, not HTML: every value is escaped for Markdown by `finalize`
         finalize=_finalize,
         undefined=StrictUndefined,
         trim_blocks=True,

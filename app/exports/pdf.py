@@ -79,7 +79,7 @@ def render_html(record: Record, zone: tzinfo) -> str:
         labels=labels,
         present=present(record.attendance),
         document_title=document_title(record),
-        stylesheet=Markup(_stylesheet() + footer(record)),  # noqa: S704 (our own stylesheet; the footer is escaped)
+        stylesheet=Markup(_stylesheet() + footer(record)),  # noqa: S704  # nosec B704  # our own stylesheet; the footer is escaped
         day=formatting.day,
         clock=lambda value: formatting.clock(value, zone),
         by_when=formatting.by_when,
