@@ -52,7 +52,7 @@ from app.domain.items import TEXT_MAX
 from app.domain.operations import AnyOperation, apply_operation
 from app.domain.phases import SetPhase
 from app.domain.plan import MAX_NETWORK, MAX_STEPS, AddNetworkMember, AddStep, NetworkOwner
-from app.domain.roles import PERMISSIONS, OpType, Role, Scope
+from app.domain.roles import HTTP_POLICY, PERMISSIONS, OpType, Role, Scope
 from app.domain.scaling import MAX_ROUNDS, AnswerRound, OpenRound, RevealRound, RoundLabel
 from app.domain.state import MeetingState
 from app.domain.statements import GENTLE_LIMIT, MAX_STATEMENTS
@@ -261,6 +261,24 @@ def _permissions() -> str:
         for concept, model in _operations()
     ]
     return _table(["operation", "concept", *(f"`{role.value}`" for role in Role)], rows)
+
+
+def _http_permissions() -> str:
+    """Every route that needs a meeting's session, its action and who may (app.domain.roles.HTTP_POLICY), read
+    from the app's own routes, so a new route shows here as soon as it exists."""
+    from app.api.access import http_routes
+    from app.main import create_app
+
+    rows = [
+        [
+            f"`{route.method} {route.path}`",
+            f"`{route.action.value}`",
+            *("yes" if role in HTTP_POLICY[route.action] else "" for role in Role),
+        ]
+        for route in http_routes(create_app(Settings(database_url="sqlite+aiosqlite://")))
+        if route.action is not None
+    ]
+    return _table(["route", "action", *(f"`{role.value}`" for role in Role)], rows)
 
 
 def _kinds() -> str:
@@ -571,6 +589,7 @@ def blocks() -> dict[str, Callable[[], str]]:
         "meeting-kinds": _meeting_kinds,
         "kinds": _kinds,
         "permissions": _permissions,
+        "http-permissions": _http_permissions,
         "changes": _changes,
         "collection-limits": _collection_limits,
         "frame-reference": _frame_reference,

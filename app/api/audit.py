@@ -12,14 +12,16 @@ import io
 import json
 import re
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, Field
 
+from app.api.access import Allowed
 from app.api.errors import responses
-from app.api.sessions import ChairDep, ProfessionalDep, ServicesDep
+from app.api.sessions import ServicesDep
 from app.domain.meeting import Participant
+from app.domain.roles import HttpAction
 from app.store.audit import AuditAction, AuditEvent, DetailValue, OpEntry, Trail
 
 router = APIRouter(prefix="/api", tags=["audit"])
@@ -142,7 +144,12 @@ def audit_csv(entries: list[AuditEntry]) -> str:
 
 
 @router.get("/meetings/{meeting_id}/audit", responses=responses(401, 403, 404, 422))
-async def audit_trail(meeting_id: str, chair: ChairDep, services: ServicesDep, response: Response) -> AuditTrailOut:
+async def audit_trail(
+    meeting_id: str,
+    chair: Annotated[Participant, Depends(Allowed(HttpAction.read_audit))],
+    services: ServicesDep,
+    response: Response,
+) -> AuditTrailOut:
     """The meeting's whole trail, oldest first: every op (who, role, when, what kind, which item; never its words)
     and every other action (invites, joins, revokes, leaves, reads and exports of the record). Chair only. This
     read is recorded in the trail too."""
@@ -160,7 +167,9 @@ async def audit_trail(meeting_id: str, chair: ChairDep, services: ServicesDep, r
         **responses(401, 403, 404, 422),
     },
 )
-async def audit_trail_csv(meeting_id: str, who: ProfessionalDep, services: ServicesDep) -> Response:
+async def audit_trail_csv(
+    meeting_id: str, who: Annotated[Participant, Depends(Allowed(HttpAction.export_audit_csv))], services: ServicesDep
+) -> Response:
     """The same trail as a CSV download, for the chair and the professionals (a records manager's copy). Cells
     that a spreadsheet would run as a formula are neutralised. This download is recorded in the trail too."""
     await services.audit.record(meeting_id, AuditAction.audit_read, who, {"format": "csv"})

@@ -73,12 +73,12 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, StringConstraints
 
+from app.api.access import Allowed
 from app.api.errors import error_response, responses
 from app.api.schemas import Agency, Name, ParticipantOut, _Body
-from app.api.sessions import ChairDep, ServicesDep, current_participant, set_session_cookie
-from app.domain.errors import PermissionDenied
+from app.api.sessions import ServicesDep, set_session_cookie
 from app.domain.meeting import Participant
-from app.domain.roles import Role
+from app.domain.roles import HttpAction, Role
 from app.services import Services
 from app.store.lobby import (
     CODE_SPACE,
@@ -274,17 +274,6 @@ def get_lobby(request: Request, services: ServicesDep) -> LobbyService:
 LobbyDep = Annotated[LobbyService, Depends(get_lobby)]
 
 
-async def current_code_reader(participant: Annotated[Participant, Depends(current_participant)]) -> Participant:
-    """The chair, a professional or the room screen: who may see the room code (a family member or an observer
-    has no one to show it to)."""
-    if participant.role not in (Role.chair, Role.professional, Role.projector):
-        raise PermissionDenied("Only the chair, the professionals and the room screen can see the room code.")
-    return participant
-
-
-CodeReaderDep = Annotated[Participant, Depends(current_code_reader)]
-
-
 def _no_store(response: Response) -> None:
     response.headers["Cache-Control"] = "no-store"
 
@@ -359,7 +348,12 @@ def _clear_lobby_cookie(response: Response) -> None:
     responses=responses(401, 403, 404, 409, 422),
     dependencies=[Depends(_no_store)],
 )
-async def create_room_code(meeting_id: str, request: Request, chair: ChairDep, lobby: LobbyDep) -> RoomCodeOut:
+async def create_room_code(
+    meeting_id: str,
+    request: Request,
+    chair: Annotated[Participant, Depends(Allowed(HttpAction.make_room_code))],
+    lobby: LobbyDep,
+) -> RoomCodeOut:
     """A new room code for the meeting, replacing any earlier one (which stops working at once)."""
     return _room_code_out(request, await lobby.store.create_code(meeting_id, chair))
 
@@ -369,7 +363,12 @@ async def create_room_code(meeting_id: str, request: Request, chair: ChairDep, l
     responses=responses(401, 403, 404, 422),
     dependencies=[Depends(_no_store)],
 )
-async def get_room_code(meeting_id: str, request: Request, _reader: CodeReaderDep, lobby: LobbyDep) -> RoomCodeOut:
+async def get_room_code(
+    meeting_id: str,
+    request: Request,
+    _reader: Annotated[Participant, Depends(Allowed(HttpAction.read_room_code))],
+    lobby: LobbyDep,
+) -> RoomCodeOut:
     """The meeting's room code, to show the room: 404 when it has none (never made, withdrawn, expired, or the
     meeting is finalised)."""
     return _room_code_out(request, await lobby.store.code(meeting_id))
@@ -386,7 +385,12 @@ async def get_room_code(meeting_id: str, request: Request, _reader: CodeReaderDe
         **responses(401, 403, 404, 422),
     },
 )
-async def room_code_qr(meeting_id: str, request: Request, _reader: CodeReaderDep, lobby: LobbyDep) -> Response:
+async def room_code_qr(
+    meeting_id: str,
+    request: Request,
+    _reader: Annotated[Participant, Depends(Allowed(HttpAction.read_room_code))],
+    lobby: LobbyDep,
+) -> Response:
     """The room code as a QR code (SVG): a device that scans it opens the join page with the code filled in."""
     room_code = await lobby.store.code(meeting_id)
     qr = segno.make(join_url(request, room_code.code), error="m", micro=False)
@@ -401,7 +405,9 @@ async def room_code_qr(meeting_id: str, request: Request, _reader: CodeReaderDep
     responses=responses(401, 403, 404, 422),
     dependencies=[Depends(_no_store)],
 )
-async def withdraw_room_code(meeting_id: str, chair: ChairDep, lobby: LobbyDep) -> None:
+async def withdraw_room_code(
+    meeting_id: str, chair: Annotated[Participant, Depends(Allowed(HttpAction.withdraw_room_code))], lobby: LobbyDep
+) -> None:
     """No room code from now on (devices already waiting stay, for the chair to let in or turn away)."""
     await lobby.store.withdraw_code(meeting_id, chair)
 
@@ -480,7 +486,9 @@ async def leave_lobby(request: Request, response: Response, lobby: LobbyDep) -> 
 
 
 @router.get("/meetings/{meeting_id}/lobby", responses=responses(401, 403, 404, 422), dependencies=[Depends(_no_store)])
-async def waiting_devices(meeting_id: str, _chair: ChairDep, lobby: LobbyDep) -> list[WaitingDeviceOut]:
+async def waiting_devices(
+    meeting_id: str, _chair: Annotated[Participant, Depends(Allowed(HttpAction.read_lobby))], lobby: LobbyDep
+) -> list[WaitingDeviceOut]:
     """The devices waiting to be let in, first come first: an id and when each came, nothing that identifies it."""
     return [
         WaitingDeviceOut(id=device.id, arrived_at=device.arrived_at, expires_at=device.expires_at)
@@ -494,7 +502,13 @@ async def waiting_devices(meeting_id: str, _chair: ChairDep, lobby: LobbyDep) ->
     responses=responses(401, 403, 404, 409, 422),
     dependencies=[Depends(_no_store)],
 )
-async def admit(meeting_id: str, entry_id: str, body: AdmitRequest, chair: ChairDep, lobby: LobbyDep) -> ParticipantOut:
+async def admit(
+    meeting_id: str,
+    entry_id: str,
+    body: AdmitRequest,
+    chair: Annotated[Participant, Depends(Allowed(HttpAction.admit_device))],
+    lobby: LobbyDep,
+) -> ParticipantOut:
     """Let the device in as a new participant with this name and role (never chair). It comes in the next time it
     asks; the chair can revoke it like anyone else."""
     participant = await lobby.store.admit(
@@ -509,6 +523,11 @@ async def admit(meeting_id: str, entry_id: str, body: AdmitRequest, chair: Chair
     responses=responses(401, 403, 404, 409, 422),
     dependencies=[Depends(_no_store)],
 )
-async def turn_away(meeting_id: str, entry_id: str, chair: ChairDep, lobby: LobbyDep) -> None:
+async def turn_away(
+    meeting_id: str,
+    entry_id: str,
+    chair: Annotated[Participant, Depends(Allowed(HttpAction.turn_device_away))],
+    lobby: LobbyDep,
+) -> None:
     """Do not let the device in; it is told so the next time it asks."""
     await lobby.store.turn_away(meeting_id, entry_id, by=chair)

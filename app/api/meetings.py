@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response, status
+from typing import Annotated
 
+from fastapi import APIRouter, Depends, Request, Response, status
+
+from app.api.access import Allowed
 from app.api.errors import responses
 from app.api.schemas import (
     AddParticipant,
@@ -18,8 +21,6 @@ from app.api.schemas import (
     ParticipantOut,
 )
 from app.api.sessions import (
-    ChairDep,
-    ParticipantDep,
     ServicesDep,
     clear_session_cookie,
     session_cookie_name,
@@ -27,7 +28,8 @@ from app.api.sessions import (
 )
 from app.domain.agendas import agenda_templates
 from app.domain.errors import PermissionDenied
-from app.domain.roles import PERMISSIONS
+from app.domain.meeting import Participant
+from app.domain.roles import PERMISSIONS, HttpAction
 from app.domain.state import MeetingState
 from app.domain.visibility import Viewer, meeting_for
 from app.store.meetings import Invited
@@ -72,7 +74,9 @@ async def meeting_kinds() -> list[MeetingKindOut]:
 
 
 @router.get("/{meeting_id}/me", responses=responses(401, 404, 422))
-async def me(meeting_id: str, participant: ParticipantDep, services: ServicesDep) -> Me:
+async def me(
+    meeting_id: str, participant: Annotated[Participant, Depends(Allowed(HttpAction.read_me))], services: ServicesDep
+) -> Me:
     """Who this browser is in the meeting, and what their role may do (the UI mirrors it)."""
     meeting = await services.meetings.get(meeting_id)
     return Me(
@@ -83,7 +87,9 @@ async def me(meeting_id: str, participant: ParticipantDep, services: ServicesDep
 
 
 @router.get("/{meeting_id}/board", responses=responses(401, 404, 422))
-async def board(meeting_id: str, participant: ParticipantDep, services: ServicesDep) -> MeetingState:
+async def board(
+    meeting_id: str, participant: Annotated[Participant, Depends(Allowed(HttpAction.read_board))], services: ServicesDep
+) -> MeetingState:
     """The whole meeting as this participant may see it (the map's columns and everything the conference
     records), with the seq it is consistent with. A read of the record: it is in the audit trail."""
     board = meeting_for(await services.oplog.board(meeting_id), Viewer(participant.id, participant.role))
@@ -92,7 +98,9 @@ async def board(meeting_id: str, participant: ParticipantDep, services: Services
 
 
 @router.get("/{meeting_id}/participants", responses=responses(401, 403, 404, 422))
-async def list_participants(meeting_id: str, _chair: ChairDep, services: ServicesDep) -> list[ParticipantListing]:
+async def list_participants(
+    meeting_id: str, _chair: Annotated[Participant, Depends(Allowed(HttpAction.list_people))], services: ServicesDep
+) -> list[ParticipantListing]:
     return [
         ParticipantListing(
             participant=ParticipantOut.of(listing.participant),
@@ -106,7 +114,11 @@ async def list_participants(meeting_id: str, _chair: ChairDep, services: Service
     "/{meeting_id}/participants", status_code=status.HTTP_201_CREATED, responses=responses(401, 403, 404, 409, 422)
 )
 async def add_participant(
-    meeting_id: str, body: AddParticipant, request: Request, chair: ChairDep, services: ServicesDep
+    meeting_id: str,
+    body: AddParticipant,
+    request: Request,
+    chair: Annotated[Participant, Depends(Allowed(HttpAction.invite_person))],
+    services: ServicesDep,
 ) -> Invitation:
     """Add someone to the meeting and get their personal invite link."""
     invited = await services.meetings.invite(meeting_id, body.role, body.display_name, body.agency, by=chair)
@@ -119,7 +131,11 @@ async def add_participant(
     responses=responses(401, 403, 404, 409, 422),
 )
 async def reissue_invite(
-    meeting_id: str, participant_id: str, request: Request, chair: ChairDep, services: ServicesDep
+    meeting_id: str,
+    participant_id: str,
+    request: Request,
+    chair: Annotated[Participant, Depends(Allowed(HttpAction.reissue_invite))],
+    services: ServicesDep,
 ) -> Invitation:
     """A new link for this person; their old links stop working."""
     invited = await services.meetings.reissue_invite(meeting_id, participant_id, by=chair)
@@ -131,7 +147,12 @@ async def reissue_invite(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=responses(401, 403, 404, 422),
 )
-async def revoke_invite(meeting_id: str, participant_id: str, chair: ChairDep, services: ServicesDep) -> None:
+async def revoke_invite(
+    meeting_id: str,
+    participant_id: str,
+    chair: Annotated[Participant, Depends(Allowed(HttpAction.revoke_invite))],
+    services: ServicesDep,
+) -> None:
     """Revoke this person's links, end their sessions and close their connections."""
     if participant_id == chair.id:
         # Revoking oneself would leave the meeting with nobody able to run it.

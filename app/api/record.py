@@ -10,16 +10,17 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 import anyio
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field
 
+from app.api.access import Allowed
 from app.api.errors import responses
-from app.api.sessions import ChairDep, ParticipantDep, ProfessionalDep, ServicesDep
+from app.api.sessions import ServicesDep
 from app.domain.errors import PermissionDenied
 from app.domain.meeting import Participant
 from app.domain.plain_words import flagged_items, glossary_for
 from app.domain.record import Missing, what_is_missing
-from app.domain.roles import Role
+from app.domain.roles import HttpAction, Role
 from app.exports.formatting import DEFAULT_ZONE, filename, zone_named
 from app.exports.markdown import render_markdown
 from app.exports.pdf import render_pdf
@@ -44,7 +45,9 @@ class Verification(BaseModel):
 
 
 @router.get("/meetings/{meeting_id}/verify", responses=responses(401, 403, 404, 422))
-async def verify(meeting_id: str, who: ProfessionalDep, services: ServicesDep) -> Verification:
+async def verify(
+    meeting_id: str, who: Annotated[Participant, Depends(Allowed(HttpAction.verify_record))], services: ServicesDep
+) -> Verification:
     """Recompute the meeting's hash chain (docs/record.md says how) and say whether the record holds."""
     chain, matches = await services.oplog.verify(meeting_id)
     await services.audit.record(meeting_id, AuditAction.verified, who, {"holds": chain.holds and matches})
@@ -64,7 +67,11 @@ class FinaliseCheck(BaseModel):
 
 
 @router.get("/meetings/{meeting_id}/finalise-check", responses=responses(401, 403, 404, 422))
-async def finalise_check(meeting_id: str, _chair: ChairDep, services: ServicesDep) -> FinaliseCheck:
+async def finalise_check(
+    meeting_id: str,
+    _chair: Annotated[Participant, Depends(Allowed(HttpAction.check_before_finalising))],
+    services: ServicesDep,
+) -> FinaliseCheck:
     """What the chair's confirmation lists before finalising: a child with no decision, a danger statement with no
     safety goal, a next step with no one named, and words still flagged by the plain-words check (not the
     family's or a child's own words, which the record keeps as they were said)."""
@@ -101,17 +108,14 @@ _PDF_RENDERERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.Capac
 machinery is safest on one thread at a time. Others wait their turn in the thread pool's queue."""
 
 
-def _copy_for(who: Participant, fmt: Format, asked: Copy | None) -> Copy:
-    """Which copy this person may have in this format, or PermissionDenied."""
-    if who.role in (Role.chair, Role.professional):
-        return asked or "full"
+def _copy_for(who: Participant, asked: Copy | None) -> Copy:
+    """Which copy this person gets. Who may export at all, and in which format, is HTTP_POLICY's (a family member
+    may have only the PDF); here a family member is kept to the family's copy."""
     if who.role is Role.family:
-        if fmt != "pdf":
-            raise PermissionDenied("The family's copy of the record is a PDF: download record.pdf.")
         if asked == "full":
             raise PermissionDenied("The family gets the family's copy of the record.")
         return "family"
-    raise PermissionDenied("Only the chair, the professionals and the family can download the record.")
+    return asked or "full"
 
 
 def _pdf_renderer() -> anyio.CapacityLimiter:
@@ -133,7 +137,7 @@ def _render(record: Record, fmt: Format) -> bytes:
 
 
 async def _export(meeting_id: str, who: Participant, services: Services, fmt: Format, asked: Copy | None) -> Response:
-    copy = _copy_for(who, fmt, asked)
+    copy = _copy_for(who, asked)
     source = await read_record_source(services.oplog, services.meetings, meeting_id)
     record = source.record(copy, datetime.now(UTC), glossary_for(services.settings.glossary_files))
     limiter = _pdf_renderer() if fmt == "pdf" else None
@@ -164,7 +168,12 @@ def _download(media_type: str, description: str) -> dict[int | str, dict[str, An
         **responses(401, 403, 404, 422),
     },
 )
-async def record_json(meeting_id: str, who: ParticipantDep, services: ServicesDep, copy: CopyQuery = None) -> Response:
+async def record_json(
+    meeting_id: str,
+    who: Annotated[Participant, Depends(Allowed(HttpAction.export_record_json))],
+    services: ServicesDep,
+    copy: CopyQuery = None,
+) -> Response:
     """The record for case-management systems: every part of the meeting, in plain words, with names, as JSON that
     validates against the published schema (docs/record.schema.json, `record_version`). Chair and professionals
     only. Recorded in the audit trail."""
@@ -177,7 +186,10 @@ async def record_json(meeting_id: str, who: ParticipantDep, services: ServicesDe
     responses=_download("text/markdown", "The record as Markdown, for pasting into other systems."),
 )
 async def record_markdown(
-    meeting_id: str, who: ParticipantDep, services: ServicesDep, copy: CopyQuery = None
+    meeting_id: str,
+    who: Annotated[Participant, Depends(Allowed(HttpAction.export_record_markdown))],
+    services: ServicesDep,
+    copy: CopyQuery = None,
 ) -> Response:
     """The record as Markdown. What people wrote is escaped, so it cannot become markup. Chair and professionals
     only. Recorded in the audit trail."""
@@ -189,7 +201,12 @@ async def record_markdown(
     response_class=Response,
     responses=_download("application/pdf", "The record as a tagged, accessible PDF (PDF/UA-1, A4)."),
 )
-async def record_pdf(meeting_id: str, who: ParticipantDep, services: ServicesDep, copy: CopyQuery = None) -> Response:
+async def record_pdf(
+    meeting_id: str,
+    who: Annotated[Participant, Depends(Allowed(HttpAction.export_record_pdf))],
+    services: ServicesDep,
+    copy: CopyQuery = None,
+) -> Response:
     """The record as a PDF to print or file: A4, plain type, readable in black and white, tagged for screen readers;
     every page's footer names the record's hash and says whether it is final. The chair and the professionals get
     either copy; a family member gets the family's copy. Recorded in the audit trail."""

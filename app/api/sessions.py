@@ -7,9 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request, Response
 
-from app.domain.errors import PermissionDenied
 from app.domain.meeting import Participant
-from app.domain.roles import Role
 from app.services import Services
 
 
@@ -44,19 +42,4 @@ async def current_participant(meeting_id: str, request: Request, services: Servi
     return await services.meetings.signed_in(meeting_id, request.cookies.get(session_cookie_name(meeting_id)))
 
 
-async def current_chair(participant: Annotated[Participant, Depends(current_participant)]) -> Participant:
-    if participant.role is not Role.chair:
-        raise PermissionDenied("Only the chair can do this.")
-    return participant
-
-
-async def current_professional(participant: Annotated[Participant, Depends(current_participant)]) -> Participant:
-    """The chair or a professional: who may export the record and check it."""
-    if participant.role not in (Role.chair, Role.professional):
-        raise PermissionDenied("Only the chair and the professionals can do this.")
-    return participant
-
-
 ParticipantDep = Annotated[Participant, Depends(current_participant)]
-ChairDep = Annotated[Participant, Depends(current_chair)]
-ProfessionalDep = Annotated[Participant, Depends(current_professional)]

@@ -140,3 +140,89 @@ def scope_for(role: Role, op_type: OpType) -> Scope:
 
 def can_write(role: Role) -> bool:
     return any(scope is not Scope.none for scope in PERMISSIONS[role].values())
+
+
+# ---- over HTTP -------------------------------------------------------------------------------------------------
+
+
+class HttpAction(StrEnum):
+    """What a signed-in participant does over HTTP: each route that needs a meeting's session names one (through
+    app.api.access.Allowed), and HTTP_POLICY says which roles may. Routes that need no session (starting a
+    meeting, joining, the lobby, the glossary, health, leaving) name none."""
+
+    read_me = "read_me"
+    read_board = "read_board"
+    list_people = "list_people"
+    invite_person = "invite_person"
+    reissue_invite = "reissue_invite"
+    revoke_invite = "revoke_invite"
+    make_room_code = "make_room_code"
+    read_room_code = "read_room_code"
+    withdraw_room_code = "withdraw_room_code"
+    read_lobby = "read_lobby"
+    admit_device = "admit_device"
+    turn_device_away = "turn_device_away"
+    verify_record = "verify_record"
+    check_before_finalising = "check_before_finalising"
+    export_record_json = "export_record_json"
+    export_record_markdown = "export_record_markdown"
+    export_record_pdf = "export_record_pdf"
+    read_audit = "read_audit"
+    export_audit_csv = "export_audit_csv"
+    read_retention = "read_retention"
+    place_hold = "place_hold"
+    lift_hold = "lift_hold"
+
+
+_CHAIR = frozenset({Role.chair})
+_CHAIR_AND_PROFESSIONALS = frozenset({Role.chair, Role.professional})
+_EVERYONE = frozenset(Role)
+
+# Everyone reads the meeting as the server filters it for them (closed parts and unrevealed answers never reach
+# those who may not see them). Running the meeting (people, links, the lobby, retention) is the chair's. The room
+# code is shown by the chair, the professionals and the room screen: the family and observers have no one to show
+# it to. The full record and its trail are for the chair and the professionals; the family gets its own copy as a
+# PDF (app.api.record picks which copy); the room screen and observers take nothing away.
+HTTP_POLICY: dict[HttpAction, frozenset[Role]] = {
+    HttpAction.read_me: _EVERYONE,
+    HttpAction.read_board: _EVERYONE,
+    HttpAction.list_people: _CHAIR,
+    HttpAction.invite_person: _CHAIR,
+    HttpAction.reissue_invite: _CHAIR,
+    HttpAction.revoke_invite: _CHAIR,
+    HttpAction.make_room_code: _CHAIR,
+    HttpAction.read_room_code: frozenset({Role.chair, Role.professional, Role.projector}),
+    HttpAction.withdraw_room_code: _CHAIR,
+    HttpAction.read_lobby: _CHAIR,
+    HttpAction.admit_device: _CHAIR,
+    HttpAction.turn_device_away: _CHAIR,
+    HttpAction.verify_record: _CHAIR_AND_PROFESSIONALS,
+    HttpAction.check_before_finalising: _CHAIR,
+    HttpAction.export_record_json: _CHAIR_AND_PROFESSIONALS,
+    HttpAction.export_record_markdown: _CHAIR_AND_PROFESSIONALS,
+    HttpAction.export_record_pdf: frozenset({Role.chair, Role.professional, Role.family}),
+    HttpAction.read_audit: _CHAIR,
+    HttpAction.export_audit_csv: _CHAIR_AND_PROFESSIONALS,
+    HttpAction.read_retention: _CHAIR,
+    HttpAction.place_hold: _CHAIR,
+    HttpAction.lift_hold: _CHAIR,
+}
+
+_WHO: dict[Role, str] = {
+    Role.chair: "the chair",
+    Role.professional: "the professionals",
+    Role.family: "the family",
+    Role.projector: "the room screen",
+    Role.observer: "observers",
+}
+
+
+def http_allowed(role: Role, action: HttpAction) -> bool:
+    return role in HTTP_POLICY[action]
+
+
+def http_refusal(action: HttpAction) -> str:
+    """What a refused caller is told: who may do this instead."""
+    who = [_WHO[role] for role in Role if role in HTTP_POLICY[action]]
+    listed = who[0] if len(who) == 1 else ", ".join(who[:-1]) + " and " + who[-1]
+    return f"Only {listed} can do this."
