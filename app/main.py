@@ -19,10 +19,17 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
+# Behind HTTPS (secure cookies on), a browser that has seen the site once never tries plain HTTP for a year, so a
+# network attacker cannot strip TLS from the next visit. Never sent without HTTPS: it would lock out a plain-HTTP
+# deployment (a single machine on a team's own network) for a year.
+STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
+STATIC_PREFIX = "/static/"
+"""The frontend's own files: code and styles, no case data, so browsers may keep them."""
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    services = Services.from_settings(settings or Settings())
+    settings = settings or Settings()
+    services = Services.from_settings(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -65,6 +72,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        # Case data must not stay in a shared tablet's cache or a proxy's: no-store unless a route says otherwise
+        # (the glossary, which holds no case data, is public). Errors too: a refused edit carries the current card.
+        if not request.url.path.startswith(STATIC_PREFIX):
+            response.headers.setdefault("Cache-Control", "no-store")
+        if settings.secure_cookies:
+            response.headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
         return response
 
     return app
