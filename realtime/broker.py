@@ -13,13 +13,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import time
 from collections import defaultdict
-from collections.abc import AsyncIterator
-from typing import Any, Protocol
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, Protocol, TypeVar
+
+log = logging.getLogger("sosboard.realtime")
+_T = TypeVar("_T")
 
 SUBSCRIBER_QUEUE = 1024
 PRESENCE_LEASE_SECONDS = 60.0
+REDIS_TIMEOUT_SECONDS = 1.0
+"""How long one call to Redis may take. It answers in well under a millisecond when well; past a second it is down
+or paused, and an author's next edit must not wait on it."""
+RESUBSCRIBE_FIRST_DELAY_SECONDS = 0.1
+RESUBSCRIBE_MAX_DELAY_SECONDS = 2.0
+"""The reconnect loop's delay doubles up to this: a Redis that comes back is in use again within about 2 s."""
+RESUBSCRIBED = json.dumps({"kind": "resubscribed"})
+"""Offered to every inbox after the broker reconnected: messages may have been lost while it was away."""
 
 
 class Subscription(Protocol):
@@ -100,17 +112,40 @@ class MemoryBroker:
         self._inboxes.clear()
 
 
+class BrokerUnavailable(ConnectionError):
+    """Redis did not answer a moment ago: calls fail at once until the reader has reconnected, so that an author's
+    next edit never waits on a broker that is down (rooms fill the gap from the op log)."""
+
+
 class RedisBroker:
-    """One pub/sub connection per process, shared by all its rooms; a reader task routes messages to inboxes."""
+    """One pub/sub connection per process, shared by all its rooms; a reader task routes messages to inboxes.
+
+    Redis may go away (restart, network, a paused process). Nothing here waits on it for long: each call has
+    `REDIS_TIMEOUT_SECONDS`, and after a failure calls fail at once (`BrokerUnavailable`) while the reader task
+    reconnects in a retry loop whose delay doubles from `RESUBSCRIBE_FIRST_DELAY_SECONDS` up to
+    `RESUBSCRIBE_MAX_DELAY_SECONDS` (bounded: never a busy loop, never longer than that between tries) and then
+    subscribes again to every meeting with a room open here. So a room can open while Redis is down, and when
+    Redis returns each of its inboxes gets `RESUBSCRIBED`, on which the room reads what it missed from the op log.
+    """
 
     def __init__(self, url: str) -> None:
         import redis.asyncio as redis
+        from redis.asyncio.retry import Retry
+        from redis.backoff import NoBackoff
 
-        self._redis = redis.from_url(url, decode_responses=True)
+        self._redis = redis.from_url(
+            url,
+            decode_responses=True,
+            socket_timeout=REDIS_TIMEOUT_SECONDS,
+            socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+            retry=Retry(NoBackoff(), 0),  # the reader task is the one that retries, without holding up a room
+        )
         self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
         self._inboxes: dict[str, set[_Inbox]] = defaultdict(set)
         self._reader: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
+        self._up = True
+        self._subscribed = asyncio.Event()
 
     @staticmethod
     def _channel(meeting_id: str) -> str:
@@ -120,16 +155,39 @@ class RedisBroker:
     def _presence_key(meeting_id: str) -> str:
         return f"sosboard:presence:{meeting_id}"
 
+    @property
+    def available(self) -> bool:
+        """Whether Redis answered the last call (else the reader is reconnecting)."""
+        return self._up
+
+    def _went_down(self, failure: BaseException) -> None:
+        if self._up:
+            log.warning("broker unavailable (%s); rooms go on from the op log", type(failure).__name__)
+        self._up = False
+
+    async def _command(self, call: Callable[[], Awaitable[_T]]) -> _T:
+        if not self._up:
+            raise BrokerUnavailable("Redis is reconnecting.")
+        try:
+            return await call()
+        except Exception as failure:
+            self._went_down(failure)
+            raise
+
     async def publish(self, meeting_id: str, message: str) -> None:
-        await self._redis.publish(self._channel(meeting_id), message)
+        await self._command(lambda: self._redis.publish(self._channel(meeting_id), message))
 
     @contextlib.asynccontextmanager
     async def subscribe(self, meeting_id: str) -> AsyncIterator[Subscription]:
         inbox = _Inbox()
         channel = self._channel(meeting_id)
         async with self._lock:
-            if not self._inboxes[meeting_id]:
-                await self._pubsub.subscribe(channel)
+            if not self._inboxes[meeting_id] and self._up:
+                try:
+                    await asyncio.wait_for(self._pubsub.subscribe(channel), REDIS_TIMEOUT_SECONDS)
+                    self._subscribed.set()
+                except Exception as failure:  # the reader subscribes again when Redis is back
+                    self._went_down(failure)
             self._inboxes[meeting_id].add(inbox)
             if self._reader is None:
                 self._reader = asyncio.create_task(self._read(), name="redis-broker-reader")
@@ -140,16 +198,49 @@ class RedisBroker:
                 self._inboxes[meeting_id].discard(inbox)
                 if not self._inboxes[meeting_id]:
                     del self._inboxes[meeting_id]
-                    with contextlib.suppress(Exception):
-                        await self._pubsub.unsubscribe(channel)
+                    if self._up:
+                        with contextlib.suppress(Exception):
+                            await asyncio.wait_for(self._pubsub.unsubscribe(channel), REDIS_TIMEOUT_SECONDS)
+
+    async def _resubscribe(self) -> bool:
+        """A fresh pub/sub connection subscribed to every meeting with a room here; False while Redis is down."""
+        async with self._lock:
+            stale, self._pubsub = self._pubsub, self._redis.pubsub(ignore_subscribe_messages=True)
+            self._subscribed.clear()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(stale.aclose(), REDIS_TIMEOUT_SECONDS)  # type: ignore[no-untyped-call]
+            channels = [self._channel(meeting_id) for meeting_id in self._inboxes]
+            try:
+                await asyncio.wait_for(self._redis.ping(), REDIS_TIMEOUT_SECONDS)
+                if channels:
+                    await asyncio.wait_for(self._pubsub.subscribe(*channels), REDIS_TIMEOUT_SECONDS)
+                    self._subscribed.set()
+            except Exception:
+                return False
+            self._up = True
+            log.warning("broker back; %d meetings subscribed again", len(channels))
+            for inboxes in self._inboxes.values():
+                for inbox in inboxes:
+                    inbox.offer(RESUBSCRIBED)
+            return True
 
     async def _read(self) -> None:
         prefix = len(self._channel(""))
+        delay = RESUBSCRIBE_FIRST_DELAY_SECONDS
         while True:
+            if not self._up:
+                if not await self._resubscribe():
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, RESUBSCRIBE_MAX_DELAY_SECONDS)
+                    continue
+                delay = RESUBSCRIBE_FIRST_DELAY_SECONDS
+            if not self._subscribed.is_set():
+                await self._subscribed.wait()  # a new pub/sub connection has nothing to read until a subscribe
+                continue
             try:
                 message = await self._pubsub.get_message(timeout=1.0)
-            except Exception:  # a dropped Redis connection: rooms recover from the op log on their next ping
-                await asyncio.sleep(0.5)
+            except Exception as failure:  # a dropped connection: reconnect; rooms catch up on RESUBSCRIBED
+                self._went_down(failure)
                 continue
             if message is None or message.get("type") != "message":
                 continue
@@ -158,14 +249,20 @@ class RedisBroker:
 
     async def presence_set(self, meeting_id: str, connection_id: str, entry: dict[str, Any]) -> None:
         key = self._presence_key(meeting_id)
-        await self._redis.hset(key, connection_id, json.dumps(leased(entry)))
-        await self._redis.expire(key, int(PRESENCE_LEASE_SECONDS * 2))
+
+        async def store() -> None:
+            await self._redis.hset(key, connection_id, json.dumps(leased(entry)))
+            await self._redis.expire(key, int(PRESENCE_LEASE_SECONDS * 2))
+
+        await self._command(store)
 
     async def presence_remove(self, meeting_id: str, connection_id: str) -> None:
-        await self._redis.hdel(self._presence_key(meeting_id), connection_id)
+        await self._command(lambda: self._redis.hdel(self._presence_key(meeting_id), connection_id))
 
     async def presence_list(self, meeting_id: str) -> list[dict[str, Any]]:
-        raw = await self._redis.hgetall(self._presence_key(meeting_id))
+        raw: dict[str, str] = await self._command(
+            lambda: self._redis.hgetall(self._presence_key(meeting_id))  # type: ignore[arg-type,return-value]
+        )
         entries = [json.loads(value) for value in raw.values()]
         return [entry for entry in entries if _alive(entry)]
 

@@ -419,10 +419,11 @@ class Room:
         for peer in list(self.peers.values()):
             peer.deliver_event(committed.seq, texts.for_viewer(peer.viewer))
 
-    async def catch_up(self) -> None:
-        """Pull from the op log whatever the broker failed to bring. Cheap, and at most every few seconds."""
+    async def catch_up(self, now_whatever_the_interval: bool = False) -> None:
+        """Pull from the op log whatever the broker failed to bring. Cheap, and at most every few seconds (or at
+        once, when the broker says it lost messages)."""
         now = time.monotonic()
-        if now - self._last_catch_up < CATCH_UP_INTERVAL_SECONDS:
+        if now - self._last_catch_up < CATCH_UP_INTERVAL_SECONDS and not now_whatever_the_interval:
             return
         self._last_catch_up = now
         replay = await self.oplog.since(self.meeting_id, self.last_seq, self.limits.replay_limit)
@@ -443,6 +444,8 @@ class Room:
                         await self._accept(decode_committed(str(envelope["frame"])))
                 elif kind == "presence" and envelope.get("from") != PROCESS_ID:
                     await self._send_presence()
+                elif kind == "resubscribed":  # the broker was away: whatever it dropped is in the op log
+                    await self.catch_up(now_whatever_the_interval=True)
                 elif kind == "end":
                     self.end_sessions(envelope.get("participant_id"), envelope.get("session_key"), envelope["reason"])
             except Exception as failure:
@@ -603,7 +606,12 @@ class RoomRegistry:
         if room is not None:
             room.end_sessions(participant_id, session_key, reason)
         envelope = {"kind": "end", "participant_id": participant_id, "session_key": session_key, "reason": reason}
-        await self.broker.publish(meeting_id, json.dumps(envelope))
+        try:
+            await self.broker.publish(meeting_id, json.dumps(envelope))
+        except Exception as failure:
+            # The session is already ended in the store, so no process lets it reconnect; a connection it still
+            # has on another process lasts until Redis is back or that connection drops. Never a 500 for this.
+            log.warning("could not tell other processes in meeting %s: %s", meeting_id, type(failure).__name__)
 
     def close_all(self) -> None:
         for room in self._rooms.values():
