@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -24,7 +25,14 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Origins allowed to open the websocket besides the app's own (same host as the request).",
     )
-    secure_cookies: bool = Field(default=False, description="Set the Secure flag on cookies (behind HTTPS).")
+    secure_cookies: bool = Field(
+        default=False, description="Set the Secure flag on cookies and send HSTS (behind HTTPS only)."
+    )
+    log_level: Literal["critical", "error", "warning", "info", "debug", "trace"] = Field(
+        default="info",
+        description="The server's log level, uvicorn's and the app's; trace is uvicorn's most verbose (every ASGI "
+        "message, bodies and headers left out). At every level the log holds no names, words, tokens or codes.",
+    )
     session_hours: int = Field(default=12, description="A session lasts one conference day at most.")
     secret_key: SecretStr | None = Field(
         default=None,
@@ -73,6 +81,12 @@ class Settings(BaseSettings):
     )
     purge_every_hours: float | None = Field(
         default=None, gt=0, description="Run the purge inside the server this often; none (the default): never."
+    )
+    diagnostics_seconds: float | None = Field(
+        default=None,
+        gt=0,
+        description="Log counts of tasks, rooms and connections this often (ids and words never): what a soak run "
+        "reads to see that nothing leaks; none (the default): never.",
     )
     finalised_screens_close_seconds: float = Field(
         default=30.0,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -15,6 +18,8 @@ from app.store.retention import ScheduledPurge, scheduled_purge
 from realtime.broker import RoomBroker, broker_from_url
 from realtime.room import Limits, RoomRegistry
 
+diagnostics_log = logging.getLogger("sosboard.diagnostics")
+
 
 @dataclass
 class Services:
@@ -26,6 +31,7 @@ class Services:
     rooms: RoomRegistry
     audit: AuditTrail
     purge_schedule: ScheduledPurge | None = field(default=None, init=False)
+    diagnostics: asyncio.Task[None] | None = field(default=None, init=False)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Services:
@@ -55,10 +61,31 @@ class Services:
     async def start(self) -> None:
         await self.db.run_migrations()
         self.purge_schedule = scheduled_purge(self.db, self.settings.retention_days, self.settings.purge_every_hours)
+        if self.settings.diagnostics_seconds is not None:
+            self.diagnostics = asyncio.create_task(report_diagnostics(self.settings.diagnostics_seconds))
 
     async def stop(self) -> None:
+        if self.diagnostics is not None:
+            self.diagnostics.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.diagnostics
         if self.purge_schedule is not None:
             await self.purge_schedule.stop()
         self.rooms.close_all()
         await self.broker.close()
         await self.db.dispose()
+
+
+async def report_diagnostics(every_seconds: float) -> None:
+    """Counts only, never ids or words: the tasks of the process, the rooms open, the connections served (a room
+    runs one `room-listen-*` task, a connection one `peer-reader`). A soak (bench/soak.py) reads these lines to
+    see that nothing grows while the load stays the same."""
+    while True:
+        await asyncio.sleep(every_seconds)
+        names = [task.get_name() for task in asyncio.all_tasks()]
+        diagnostics_log.info(
+            "diagnostics tasks=%d rooms=%d connections=%d",
+            len(names),
+            sum(name.startswith("room-listen-") for name in names),
+            sum(name == "peer-reader" for name in names),
+        )
