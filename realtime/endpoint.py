@@ -4,7 +4,6 @@ as a Channel, to the meeting's room."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Query, WebSocket
 from fastapi.responses import JSONResponse
@@ -42,15 +41,20 @@ class WebSocketChannel:
             return
 
 
-def origin_allowed(websocket: WebSocket, allowed: list[str]) -> bool:
-    """Same-origin, or named in the allow-list. Browsers always send Origin on a websocket upgrade; a page on
-    another site trying to ride the family's cookie (cross-site websocket hijacking) is refused here."""
+def origin_allowed(websocket: WebSocket, allowed: list[str], secure: bool) -> bool:
+    """Exactly the app's own origin (scheme, host and port), or one named in the allow-list. Browsers always send
+    Origin on a websocket upgrade; a page on another site trying to ride the family's cookie (cross-site websocket
+    hijacking) is refused here. The scheme counts too: an http page is not the https app's (behind TLS, `secure`,
+    the app's pages are https whatever scheme the proxy forwards), and an Origin with a path, user info or
+    anything else no browser sends is nobody's."""
     origin = websocket.headers.get("origin")
-    if origin is None:
+    host = websocket.headers.get("host")
+    if origin is None or host is None:
         return False
     if origin in allowed:
         return True
-    return urlsplit(origin).netloc == websocket.headers.get("host")
+    scheme = "https" if secure or websocket.url.scheme == "wss" else "http"
+    return origin.lower() == f"{scheme}://{host}".lower()
 
 
 async def _deny(websocket: WebSocket, status: int, code: str, message: str) -> None:
@@ -66,7 +70,7 @@ async def board_socket(
     since: int | None = Query(default=None, ge=0, description="Last seq the client saw, to resume."),
 ) -> None:
     services: Services = websocket.app.state.services
-    if not origin_allowed(websocket, services.settings.allowed_origins):
+    if not origin_allowed(websocket, services.settings.allowed_origins, services.settings.secure_cookies):
         await _deny(websocket, 403, "origin_not_allowed", "This page may not connect to the board.")
         return
     token = websocket.cookies.get(session_cookie_name(meeting_id))
