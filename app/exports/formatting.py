@@ -8,6 +8,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from app.exports.record import AttendeeOut, Record
 
+_BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+"""Invisible characters that change the order text is shown in: marks, embeddings, overrides and isolates."""
+
 DEFAULT_ZONE = "Europe/London"
 """Where the meeting was held, for the times a reader sees (the JSON keeps UTC)."""
 
@@ -63,6 +66,15 @@ def attendance_notes(person: AttendeeOut, zone: tzinfo) -> str:
     if not person.confirmed:
         notes.append("Checked in on their device; not yet confirmed by the chair.")
     return " ".join(notes)
+
+
+def show_bidi_controls(text: str) -> str:
+    """Each invisible character that reorders text, as its code point in brackets ('[U+202E]'). A right-to-left
+    override in a name or a card would otherwise make the printed record show other words than were written (and
+    reorder what follows it); this way a reader reads the words in the order they were typed, and sees that
+    something was there. Zero-width joiners stay: they join letters and emoji and reorder nothing. record.json
+    keeps every text exactly as written."""
+    return _BIDI_CONTROLS.sub(lambda match: f"[U+{ord(match.group()):04X}]", text)
 
 
 def number(value: float | None) -> str:

@@ -33,10 +33,11 @@ class Md(str):
 
 def md_escape(value: object) -> Md:
     """`value` as Markdown text that shows exactly its words: specials escaped, every run of white space (line
-    breaks included) one space, so it stays within its line, list item or table cell."""
+    breaks included) one space, so it stays within its line, list item or table cell, and characters that would
+    reorder the line shown as code points (formatting.show_bidi_controls)."""
     if isinstance(value, Md):
         return value
-    text = " ".join(str(value).split())
+    text = formatting.show_bidi_controls(" ".join(str(value).split()))
     text = _ALWAYS.sub(r"\\\1", text)
     # At the start of a line these make a list item, a heading underline or a numbered list.
     if text[:1] in ("-", "+", "="):

@@ -56,10 +56,22 @@ def _environment() -> Environment:
     return Environment(
         loader=PackageLoader("app.exports", "templates"),
         autoescape=True,
+        finalize=_shown_in_typed_order,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+
+
+def _shown_in_typed_order(value: Any) -> Any:
+    """Every text the template prints, with characters that would reorder it shown as code points
+    (formatting.show_bidi_controls). Markup too (a `join` of escaped names is Markup): the code points are plain
+    ASCII, so escaped text stays escaped."""
+    if isinstance(value, Markup):
+        return Markup(formatting.show_bidi_controls(str(value)))  # noqa: S704  # nosec B704  # escaped already
+    if isinstance(value, str):
+        return formatting.show_bidi_controls(value)
+    return value
 
 
 @cache
