@@ -13,6 +13,7 @@ import uvicorn
 
 from app.config import Settings
 from app.domain.errors import MeetingNotFound
+from app.log_privacy import PrivateLogLine, logging_config
 from app.store import retention
 from app.store.chain import Verification
 from app.store.database import Database
@@ -78,7 +79,7 @@ def _serve(args: argparse.Namespace) -> None:
     }
     settings = Settings(**overrides)
     logging.getLogger("uvicorn.error").addFilter(_SpuriousHandshakeError())
-    _log_app_lines()
+    _log_app_lines(settings.log_level)
     uvicorn.run(
         create_app(settings),
         host=settings.host,
@@ -92,19 +93,21 @@ def _serve(args: argparse.Namespace) -> None:
         loop="uvloop",
         http="httptools",
         access_log=False,
-        log_level="info",
+        log_level=settings.log_level,
+        log_config=logging_config(),  # no names, words, cookies or query strings; one line per message
         timeout_graceful_shutdown=5,
     )
 
 
-def _log_app_lines() -> None:
+def _log_app_lines(level: str) -> None:
     """The app's own log lines (ids and counts, never names or words: the scheduled purge's counts, a failed
-    commit) on stderr beside uvicorn's."""
+    commit) on stderr beside uvicorn's, at the level uvicorn logs at."""
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s: %(message)s"))
+    handler.addFilter(PrivateLogLine())
     app_log = logging.getLogger("sosboard")
     app_log.addHandler(handler)
-    app_log.setLevel(logging.INFO)
+    app_log.setLevel(uvicorn.config.LOG_LEVELS[level])
     app_log.propagate = False
 
 

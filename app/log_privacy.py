@@ -1,0 +1,69 @@
+"""What the server's log may hold, at every level: ids, counts, methods and paths, never a name, a word of a
+meeting, a cookie, a token or a room code, and never a character that forges a line or drives a terminal.
+
+uvicorn's own lines at info say which socket opened and closed; at debug and trace it hands its loggers to the
+websockets library, which writes every upgrade request's headers (the session cookie among them) and the start and
+end of every frame (a card's words), and the ASGI message log writes each request's query string (whatever a client
+put there). `PrivateLogLine` is installed on every handler the server logs through (`logging_config`):
+
+- drops the websockets library's own debug lines (headers and frames; the open and close of each connection stay,
+  from uvicorn, at info);
+- leaves a query string out of what uvicorn writes (the app's own URLs carry no secret in one, but a client may);
+- writes every control character of a message (CR, LF, ESC...) as its escape (`\\r`, `\\x1b`), so text a client
+  sent in a path, an op id or a header stays inside its one line and cannot clear or colour a terminal.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import re
+from pathlib import Path
+from typing import Any
+
+import uvicorn.config
+
+_WEBSOCKETS_LIBRARY = str(Path(uvicorn.config.__file__).parents[1] / "websockets") + "/"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\x80-\x9f]")
+_QUERY_IN_PATH = re.compile(r"(/[^\s?\"']*)\?[^\s\"']*")
+_QUERY_OMITTED = "<query omitted>"
+
+
+def _escaped(text: str) -> str:
+    return _CONTROL.sub(lambda match: repr(match.group())[1:-1], text)
+
+
+def _safe_arg(arg: object, uvicorn_line: bool) -> object:
+    """One argument of a log message, as it may be written: a path or an ASGI scope (uvicorn's trace log) without
+    its query string; text with its control characters escaped. Numbers and containers stay as they are (the
+    access formatter needs its numbers; a container is written by repr, which escapes control characters)."""
+    if uvicorn_line and isinstance(arg, dict) and "query_string" in arg:
+        return {**arg, "query_string": _QUERY_OMITTED}
+    if isinstance(arg, int | float | bytes | dict | list | tuple) or arg is None:
+        return arg
+    text = _QUERY_IN_PATH.sub(rf"\1?{_QUERY_OMITTED}", str(arg)) if uvicorn_line else str(arg)
+    return _escaped(text)
+
+
+class PrivateLogLine(logging.Filter):
+    """See the module: drops the websockets library's frame and header dumps, leaves query strings out of
+    uvicorn's lines, and escapes control characters in every message."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.INFO and record.pathname.startswith(_WEBSOCKETS_LIBRARY):
+            return False
+        uvicorn_line = record.name.startswith("uvicorn")
+        if isinstance(record.args, tuple):
+            record.args = tuple(_safe_arg(arg, uvicorn_line) for arg in record.args)
+        if isinstance(record.msg, str):
+            record.msg = _escaped(record.msg)
+        return True
+
+
+def logging_config() -> dict[str, Any]:
+    """uvicorn's logging configuration with `PrivateLogLine` on each of its handlers."""
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config["filters"] = {"private": {"()": PrivateLogLine}}
+    for handler in config["handlers"].values():
+        handler["filters"] = ["private"]
+    return config

@@ -1,0 +1,155 @@
+"""The server's log holds no personal data and no secret at its most verbose level (SOSBOARD_LOG_LEVEL=trace: every
+ASGI message uvicorn sees), through a whole conference and through every kind of bad input; and nothing a user
+sends can forge a log line or send escape codes to the terminal of whoever reads the log.
+
+One `sosboard serve` at trace level: a conference with a canary child's name, canary card text and hostile words in
+every field (tests/security/hostile_meeting.py), then bad frames, invalid ops, wrong tokens, CR/LF and ANSI escape
+sequences in names, op ids, paths and headers. Then the whole log is searched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import httpx
+import pytest
+import websockets
+
+from tests.conftest import ServerProcess
+from tests.security.hostile_meeting import HostileMeeting, build, finalise_with_addendum
+from tests.support.clients import TLS, Connections, add_member
+
+CHILD = "Zebedee-Canary-Child"
+CARD = "Canary card words: Quenby hid the bottle"
+FORGED = "ERROR:     forged-line"
+ANSI = "\x1b[2J\x1b[31m"
+"""Clear the screen, then red: what a log viewer in a terminal would obey."""
+
+
+@dataclass
+class Secrets:
+    """Everything that must never reach the log."""
+
+    words: list[str] = field(default_factory=list)
+
+
+async def _conference(server: ServerProcess, secrets: Secrets) -> HostileMeeting:
+    connections = Connections()
+    try:
+        meeting = await build(server, connections)
+        chair = meeting.clients["chair"]
+        for op in (
+            {"type": "add_child", "child_id": "canary", "name": CHILD, "age": 5},
+            {"type": "add_card", "column": "worries", "kind": "harm", "text": CARD},
+        ):
+            assert (await chair.request(op))["type"] == "ack"
+        # A display name and an agency with line breaks and escape codes in them.
+        forger = await add_member(server.url, meeting.chair, "professional", f"Eve\r\n{FORGED}{ANSI}")
+        secrets.words.append(forger.cookie.split("=", 1)[1])
+        forger_client = await connections.connect(server.ws_url, forger)
+        await _bad_frames(forger_client.socket, secrets)
+        await finalise_with_addendum(meeting)
+    finally:
+        await connections.close_all()
+    secrets.words += [CHILD, CARD, *meeting.tokens.values()]
+    secrets.words += [m.cookie.split("=", 1)[1] for m in (meeting.chair, meeting.professional, meeting.family)]
+    secrets.words += list(meeting.texts.by_field.values())
+    return meeting
+
+
+async def _bad_frames(socket_: websockets.ClientConnection, secrets: Secrets) -> None:
+    """Frames a broken or hostile client sends; each gets its answer (an error, or an ack where the server may
+    drop what it does not know) and the room goes on."""
+    canary = "Canary-in-a-bad-frame"
+    secrets.words.append(canary)
+    frames = [
+        f"not json {canary}",
+        json.dumps({"type": f"no_such_frame_{canary}"}),
+        json.dumps({"type": "op", "op_id": f"x\r\n{FORGED}{ANSI}", "op": {"type": "add_card", "text": canary}}),
+        json.dumps({"type": "op", "op_id": "o1", "op": {"type": "add_card", "column": "worries", "kind": "harm",
+                                                       "text": canary * 60}}),  # too long
+        json.dumps({"type": "op", "op_id": "o2", "op": {"type": "add_card", "column": "worries", "kind": "harm",
+                                                       "text": "ok", "extra": canary}}),
+        json.dumps({"type": "op", "op_id": "o3", "op": {"type": f"drop_table_{canary}"}}),
+        json.dumps({"type": "op", "op_id": "o4", "op": {"type": "edit_card", "card_id": f"{canary}\r\n{FORGED}",
+                                                       "base_version": 1, "text": canary}}),
+    ]  # fmt: skip
+    for frame in frames:
+        await socket_.send(frame)
+        answer = json.loads(await asyncio.wait_for(socket_.recv(), 10))
+        while answer["type"] not in ("error", "ack"):  # presence and events may come first
+            answer = json.loads(await asyncio.wait_for(socket_.recv(), 10))
+
+
+async def _bad_requests(server: ServerProcess, meeting: HostileMeeting, secrets: Secrets) -> None:
+    wrong_token = "CanaryWrongToken" + "x" * 24
+    secrets.words.append(wrong_token)
+    async with httpx.AsyncClient(base_url=server.url, verify=TLS) as http:
+        assert (await http.post("/api/join", json={"token": wrong_token})).status_code == 404
+        assert (await http.post("/api/join", content=f'{{"token": "{wrong_token}"')).status_code == 422
+        assert (await http.post("/api/meetings", json={"title": CHILD * 20, "chair_name": CHILD})).status_code == 422
+        board = f"/api/meetings/{meeting.meeting_id}/board"
+        assert (await http.get(board, headers={"Cookie": f"sos_{meeting.meeting_id}={wrong_token}"})).status_code == 401
+        assert (await http.get(f"/api/meetings/x%0D%0A{FORGED}%1B%5B2J/board")).status_code in (401, 404)
+    # Raw bytes: a client library would refuse to send these headers.
+    for raw in (
+        f"GET /api/health HTTP/1.1\r\nHost: x\r\nUser-Agent: {ANSI}{CHILD}\r\n\r\n",
+        f"GET /api/health HTTP/1.1\r\nHost: x\r\nUser-Agent: a\r{FORGED}\r\n\r\n",
+        f"GET /api/health HTTP/1.1\r\nHost: x\r\nX-Note: {CHILD}\n{FORGED}\r\n\r\n",
+        f"GET /api/meetings/{meeting.meeting_id}/board?{CHILD}={wrong_token} HTTP/1.1\r\nHost: x\r\n\r\n",
+    ):
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as raw_socket:
+            raw_socket.sendall(raw.encode("latin-1"))
+            assert raw_socket.recv(4096).startswith(b"HTTP/1.1 ")
+
+
+@dataclass
+class LoggedRun:
+    log: str
+    secrets: Secrets
+
+
+@pytest.fixture(scope="module")
+def logged_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoggedRun]:
+    database = tmp_path_factory.mktemp("logs") / "board.db"
+    server = ServerProcess(
+        f"sqlite+aiosqlite:///{database}", ops_per_second="1000", ops_burst="1000", log_level="trace"
+    ).start()
+    secrets = Secrets()
+    try:
+
+        async def drive() -> None:
+            meeting = await _conference(server, secrets)
+            await _bad_requests(server, meeting, secrets)
+
+        asyncio.run(drive())
+    finally:
+        server.stop()
+    yield LoggedRun(server.log(), secrets)
+
+
+def test_the_log_was_written_at_its_most_verbose(logged_run: LoggedRun) -> None:
+    lines = logged_run.log.splitlines()
+    assert sum(line.startswith("TRACE:") for line in lines) > 200, logged_run.log[-2000:]
+    assert any("websocket" in line.lower() for line in lines)
+
+
+def test_no_name_word_token_or_cookie_reaches_the_log(logged_run: LoggedRun) -> None:
+    log = logged_run.log
+    assert len(logged_run.secrets.words) > 40
+    leaked = [word for word in logged_run.secrets.words if word.strip() and word.strip() in log]
+    # Pieces too: an escaped or cut copy is a leak as well.
+    pieces = ("Zebedee", "Quenby", "Canary", "alert(", "javascript:", "HYPERLINK", "gnp.exe")
+    assert leaked == [] and [piece for piece in pieces if piece in log] == []
+
+
+def test_nothing_a_user_sent_forges_a_line_or_reaches_the_terminal(logged_run: LoggedRun) -> None:
+    assert "\x1b" not in logged_run.log  # an ESC byte; its escape, the four characters \x1b, is harmless
+    assert "\r" not in logged_run.log
+    levels = ("TRACE:", "DEBUG:", "INFO:", "WARNING:", "ERROR:", "CRITICAL:")
+    assert [line for line in logged_run.log.splitlines() if not line.startswith(levels)] == []
+    assert [line for line in logged_run.log.splitlines() if FORGED in line[:40]] == []
