@@ -174,7 +174,8 @@ async def build(server: ServerProcess, connections: Connections) -> HostileMeeti
     )
 
 
-async def finalise_with_addendum(meeting: HostileMeeting) -> None:
+async def finalise_with_addendum(meeting: HostileMeeting) -> int:
+    """Finalise, then correct the record with an addendum; the addendum's seq (the log's last)."""
     chair = meeting.clients["chair"]
     answer = await chair.request({"type": "finalise"})
     assert answer["type"] == "ack", answer
@@ -186,3 +187,4 @@ async def finalise_with_addendum(meeting: HostileMeeting) -> None:
     }
     answer = await chair.request(addendum)
     assert answer["type"] == "ack", answer
+    return int(answer["seq"])
