@@ -295,6 +295,15 @@ async def test_every_route_is_classified(server: ServerProcess) -> None:
     assert {route.action for route in GUARDED} == set(HttpAction), "an action no route checks"
 
 
+async def test_every_refusal_a_route_can_give_is_documented_in_its_openapi() -> None:
+    for route in GUARDED:
+        assert route.action is not None
+        documented = set(SCHEMA["paths"][route.path][route.method.lower()]["responses"])
+        assert "401" in documented, f"{route_id(route)} refuses without a session: document 401"
+        if HTTP_POLICY[route.action] != set(Role):
+            assert "403" in documented, f"{route_id(route)} refuses some roles: document 403"
+
+
 # ---- without a live session -------------------------------------------------------------------------------------
 
 CREDENTIALS: dict[str, Callable[[World], str | None]] = {
