@@ -28,6 +28,7 @@ from pydantic import BaseModel
 
 from app.domain.operations import AnyOperation
 from app.domain.roles import OpType
+from realtime.protocol import ClientFrame
 from tests.conftest import ServerProcess
 from tests.security.access_world import start_server
 from tests.support.clients import BoardClient, Connections, Member, add_member, board_over_http, create_meeting
@@ -234,6 +235,27 @@ async def test_a_forged_field_beside_the_operation_is_invalid(forger: BoardClien
     assert reply["code"] == "invalid", reply
     await pong(forger)
     assert forger.seq == seq
+
+
+OTHER_FRAMES: dict[str, dict[str, Any]] = {
+    "ping": {"type": "ping"},
+    "editing": {"type": "editing", "entity": "card", "item_id": FIXTURE.cards["chair"]},
+}
+"""A valid example of every client frame but `op` (whose forged fields are above)."""
+
+
+async def test_every_client_frame_has_an_example_here() -> None:
+    members = get_args(get_args(ClientFrame)[0])
+    assert {str(model.model_fields["type"].default) for model in members} == {"op", *OTHER_FRAMES}
+
+
+@pytest.mark.parametrize(("frame_type", "forged"), [(t, f) for t in OTHER_FRAMES for f in FORGED_FIELDS])
+async def test_a_forged_field_in_any_other_frame_is_invalid(forger: BoardClient, frame_type: str, forged: str) -> None:
+    await forger.socket.send(json.dumps({**OTHER_FRAMES[frame_type], forged: FORGED_FIELDS[forged]}))
+    reply = await forger.receive_until(lambda f: f["type"] == "error")
+
+    assert reply["code"] == "invalid", reply
+    await pong(forger)
 
 
 async def test_after_every_forgery_the_meeting_is_as_it_was(server: ServerProcess, meeting_b: Member) -> None:
