@@ -40,6 +40,20 @@ class Ledger:
     committed_before_fault: int = 0
     """Of those, the ones the server had committed before the fault (the resend was acked as a duplicate)."""
 
+    waiting: list[tuple[int, asyncio.Event]] = field(default_factory=list)
+
+    async def acks_reach(self, count: int) -> None:
+        """Wait until this many ops have been acknowledged in all."""
+        reached = asyncio.Event()
+        self.waiting.append((count, reached))
+        self._wake()
+        await reached.wait()
+
+    def _wake(self) -> None:
+        for count, reached in self.waiting:
+            if len(self.acks) >= count:
+                reached.set()
+
     def record_ack(self, op_id: str, ack: dict[str, Any]) -> None:
         earlier = self.acks.get(op_id)
         if ack.get("duplicate"):
@@ -48,6 +62,7 @@ class Ledger:
             # A resend of an op that had been committed must get its first result back, not a new one.
             assert (ack["seq"], ack["card_id"]) == (earlier["seq"], earlier["card_id"]), (earlier, ack)
         self.acks[op_id] = ack
+        self._wake()
 
     def check(self, board: dict[str, Any]) -> None:
         """0 acked edits lost, 0 duplicated: the board holds each acked op exactly once."""
@@ -118,10 +133,14 @@ class Writer:
         else:
             self.ledger.refusals[sent.op_id] = reply
 
-    async def run(self, reached: asyncio.Event, acks_wanted: int, most: int = 100_000) -> None:
-        """Send ops one at a time until the connection drops (or `most` were sent); set `reached` once the ledger
-        holds `acks_wanted` acks, the moment a test may pull the plug with ops still in flight."""
+    async def run(
+        self, reached: asyncio.Event, acks_wanted: int, stop: asyncio.Event | None = None, most: int = 100_000
+    ) -> None:
+        """Send ops one at a time until the connection drops, `stop` is set (or `most` were sent); set `reached`
+        once the ledger holds `acks_wanted` acks, the moment a test may pull the plug with ops still in flight."""
         for _ in range(most):
+            if stop is not None and stop.is_set():
+                return
             try:
                 await self.send(self.pending or self.next_op())
             except (ConnectionClosed, OSError):
@@ -141,6 +160,19 @@ class Writer:
             self.ledger.indeterminate += 1
         while self.pending is not None:
             await self.send(self.pending)
+
+
+async def keep_reading(client: BoardClient) -> None:
+    """A screen that only watches (the wall, the family's tablet) reads everything, as a browser does; a reader
+    that stopped would be dropped as too slow, which is a test of its own. Ends when the connection does; cancel
+    it to take the client back."""
+    while True:
+        try:
+            await client.receive()
+        except TimeoutError:
+            continue  # a quiet moment
+        except (ConnectionClosed, OSError):
+            return
 
 
 def drop(client: BoardClient) -> None:
