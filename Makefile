@@ -23,7 +23,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/bandit --quiet --recursive app realtime --severity-level medium
 
-# Known-vulnerable pinned dependencies (pip-audit); fails loudly when the vulnerability service cannot be reached.
+# Known-vulnerable pinned dependencies (pip-audit): a finding fails; an unreachable service is said, not passed quietly.
 audit-dependencies: $(STAMP)
 	scripts/audit-dependencies
 
