@@ -336,7 +336,12 @@ class Room:
                 continue
             bad_frames = 0
             if isinstance(frame, Ping):
-                await self.catch_up()
+                try:
+                    await self.catch_up()
+                except Exception as failure:
+                    # The op log is unreachable (database down): the pong still tells the truth about what this
+                    # peer has, and the connection stays, so the room goes on the moment the database is back.
+                    log.warning("catch-up failed in meeting %s: %s", self.meeting_id, type(failure).__name__)
                 peer.send_frame(Pong(seq=peer.last_seq))
             elif isinstance(frame, Editing):
                 await self._set_editing(peer, frame.target)
