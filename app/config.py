@@ -56,6 +56,25 @@ class Settings(BaseSettings):
     lobby_wait_minutes: float = Field(default=30, gt=0, description="How long a device waits in the lobby at most.")
     lobby_max_waiting: int = Field(default=20, ge=1, description="Devices waiting in one meeting's lobby at once.")
 
+    meetings_per_address_per_hour: int = Field(
+        default=100, ge=1, description="Meetings one address may start in an hour before a 429 too_many_meetings."
+    )
+    meetings_per_minute: int = Field(
+        default=120, ge=1, description="Meetings all addresses together may start in a minute (each process)."
+    )
+    connections_per_participant: int = Field(
+        default=10,
+        ge=1,
+        description="Websocket connections one participant may hold open at once (each process); past it the "
+        "upgrade is refused with 429 too_many_connections.",
+    )
+    connections_per_meeting: int = Field(
+        default=200,
+        ge=1,
+        description="Websocket connections one meeting may have open at once (each process); past it the upgrade "
+        "is refused with 429 meeting_full.",
+    )
+
     max_frame_bytes: int = 64 * 1024
     ops_per_second: float = 20.0
     ops_burst: int = 60

@@ -15,6 +15,7 @@ from app.store.database import Database
 from app.store.meetings import Meetings
 from app.store.oplog import OpLog
 from app.store.retention import ScheduledPurge, scheduled_purge
+from realtime.admission import ConnectionCaps
 from realtime.broker import RoomBroker, broker_from_url
 from realtime.room import Limits, RoomRegistry
 
@@ -29,6 +30,7 @@ class Services:
     oplog: OpLog
     broker: RoomBroker
     rooms: RoomRegistry
+    connections: ConnectionCaps
     audit: AuditTrail
     purge_schedule: ScheduledPurge | None = field(default=None, init=False)
     diagnostics: asyncio.Task[None] | None = field(default=None, init=False)
@@ -55,6 +57,7 @@ class Services:
             oplog=oplog,
             broker=broker,
             rooms=RoomRegistry(oplog, broker, limits, meetings.people),
+            connections=ConnectionCaps(settings.connections_per_participant, settings.connections_per_meeting),
             audit=AuditTrail(db),
         )
 

@@ -89,6 +89,13 @@ async def board_socket(
         # Opening a finalised meeting reads the record, so the audit trail says who did. Connections to an open
         # meeting are not recorded one by one: a room reconnecting after a blip must stay cheap.
         await services.audit.read(meeting_id, participant, via="websocket")
-    await websocket.accept()
-    async with services.rooms.room(meeting_id) as room:
-        await room.serve(WebSocketChannel(websocket), participant, hash_token(token or ""), since)
+    no_room = services.connections.reserve(meeting_id, participant.id)
+    if no_room is not None:
+        await _deny(websocket, 429, no_room.code, no_room.message)
+        return
+    try:
+        await websocket.accept()
+        async with services.rooms.room(meeting_id) as room:
+            await room.serve(WebSocketChannel(websocket), participant, hash_token(token or ""), since)
+    finally:
+        services.connections.release(meeting_id, participant.id)

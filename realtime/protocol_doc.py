@@ -623,6 +623,10 @@ def values() -> dict[str, str]:
         "presence_renew_seconds": f"{PRESENCE_RENEW_SECONDS:g}",
         "send_queue_frames": str(SETTINGS["send_queue_frames"].default),
         "max_bad_frames": str(MAX_CONSECUTIVE_BAD_FRAMES),
+        "connections_per_participant": str(SETTINGS["connections_per_participant"].default),
+        "connections_per_meeting": str(SETTINGS["connections_per_meeting"].default),
+        "meetings_per_address_per_hour": str(SETTINGS["meetings_per_address_per_hour"].default),
+        "meetings_per_minute": str(SETTINGS["meetings_per_minute"].default),
         "gentle_statement_limit": str(GENTLE_LIMIT),
     }
 

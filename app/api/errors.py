@@ -27,6 +27,16 @@ STATUS_OF: dict[type[DomainError], int] = {
 }
 
 
+class TooManyRequests(Exception):
+    """A cap on how often something may be done was reached: HTTP 429 with the code and a Retry-After."""
+
+    def __init__(self, code: str, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.retry_after = retry_after
+
+
 def error_response(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
 
@@ -42,6 +52,13 @@ def add_exception_handlers(app: FastAPI) -> None:
         assert isinstance(error, DomainError)
         status = next((s for kind, s in STATUS_OF.items() if isinstance(error, kind)), 409)
         return error_response(status, error.code, error.message)
+
+    @app.exception_handler(TooManyRequests)
+    async def _too_many(_request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, TooManyRequests)
+        response = error_response(429, error.code, error.message)
+        response.headers["Retry-After"] = str(error.retry_after)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, error: Exception) -> JSONResponse:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request, Response, status
 
 from app.api.access import Allowed
 from app.api.errors import responses
+from app.api.meeting_starts import meeting_start_allowed
 from app.api.schemas import (
     AddParticipant,
     CreatedMeeting,
@@ -50,7 +51,12 @@ def _invitation(request: Request, invited: Invited) -> Invitation:
     )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=responses(422))
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(422, 429),
+    dependencies=[Depends(meeting_start_allowed)],
+)
 async def create_meeting(
     body: CreateMeeting, request: Request, response: Response, services: ServicesDep
 ) -> CreatedMeeting:
