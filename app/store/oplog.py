@@ -99,6 +99,9 @@ class _BoardCache:
         while len(self._boards) > self._size:
             self._boards.popitem(last=False)
 
+    def drop(self, meeting_id: str) -> None:
+        self._boards.pop(meeting_id, None)
+
 
 class OpLog:
     def __init__(self, db: Database, watcher_grace: timedelta = WATCHER_GRACE) -> None:
@@ -153,7 +156,12 @@ class OpLog:
         if applied.state.read_only and not before.read_only:
             _finalise_meeting(db, meeting_id, at, self.watcher_grace)
         session.commit()
-        self._cache.put(meeting_id, applied.state, link)
+        if applied.state.read_only:
+            # A finalised meeting takes only the odd addendum: keeping its whole state in memory for every meeting
+            # finalised in a day would grow the process by the size of each record.
+            self._cache.drop(meeting_id)
+        else:
+            self._cache.put(meeting_id, applied.state, link)
         return CommittedOp(meeting_id, seq, op_id, actor, applied.op, applied.changes, applied.target_id, at)
 
     async def board(self, meeting_id: str) -> MeetingState:
