@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from app.domain.errors import DomainError, StaleVersion
 from app.domain.meeting import Participant
@@ -39,6 +39,7 @@ from realtime.protocol import (
     ErrorCode,
     ErrorFrame,
     Hello,
+    OpId,
     OpRequest,
     Person,
     Ping,
@@ -54,10 +55,17 @@ log = logging.getLogger("sosboard.realtime")
 PROCESS_ID = uuid.uuid4().hex
 """Marks broker messages from this process, whose effect a room here has already had."""
 
+_op_id_adapter: TypeAdapter[str] = TypeAdapter(OpId)
+
 PRESENCE_RENEW_SECONDS = 20.0
 CATCH_UP_INTERVAL_SECONDS = 2.0
 MAX_CONSECUTIVE_BAD_FRAMES = 20
 CLOSE_FLUSH_SECONDS = 5.0
+CONTROL_FRAMES_PER_SECOND = 10.0
+CONTROL_FRAMES_BURST = 30
+"""Pings and `editing` frames one connection may send (a browser sends about one a second). They are not ops, but
+each costs a catch-up or a presence write (to Redis, with several processes) and a presence frame to the room, so
+a flood of them is refused with `rate_limited` as a flood of ops is."""
 EDITING_COALESCE_SECONDS = 0.1
 """`editing` frames change presence; a burst of them (someone clicking from card to card) sends one presence
 frame to the room, not one each."""
@@ -110,6 +118,7 @@ class Peer:
         self.viewer = Viewer(participant.id, participant.role)
         self.limits = limits
         self.bucket = TokenBucket(limits.ops_per_second, limits.ops_burst)
+        self.control_bucket = TokenBucket(CONTROL_FRAMES_PER_SECOND, CONTROL_FRAMES_BURST)
         self._queue: asyncio.Queue[str | _Close] = asyncio.Queue(limits.send_queue_frames)
         self._after_seq: int | None = None
         self._held: list[tuple[int, str]] = []
@@ -335,6 +344,15 @@ class Room:
                     return
                 continue
             bad_frames = 0
+            if isinstance(frame, Ping | Editing) and (wait := peer.control_bucket.take()):
+                peer.send_frame(
+                    ErrorFrame(
+                        code=ErrorCode.rate_limited,
+                        message="Too many messages at once; this one was ignored.",
+                        retry_after_ms=max(1, int(wait * 1000)),
+                    )
+                )
+                continue
             if isinstance(frame, Ping):
                 try:
                     await self.catch_up()
@@ -560,8 +578,9 @@ def _validation_error(error: ValidationError, text: str) -> ErrorFrame:
     kinds = {detail["type"] for detail in error.errors()}
     op_id: str | None = None
     with contextlib.suppress(Exception):
-        candidate = json.loads(text).get("op_id")
-        op_id = candidate if isinstance(candidate, str) and len(candidate) <= 64 else None
+        # Echo only an op id the protocol allows: anything else may hold what cannot be sent back (a lone surrogate
+        # cannot be encoded, and the writer would die with the connection open and silent).
+        op_id = _op_id_adapter.validate_python(json.loads(text)["op_id"])
     top_level = {detail["type"] for detail in error.errors() if not detail["loc"]}
     if "json_invalid" in kinds or top_level & {"model_type", "model_attributes_type", "dict_type"}:
         return ErrorFrame(code=ErrorCode.malformed, message="That message was not a JSON object.", op_id=op_id)
