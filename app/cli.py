@@ -27,6 +27,19 @@ class _SpuriousHandshakeError(logging.Filter):
         return "returned without completing handshake" not in record.getMessage()
 
 
+class _TextThatIsNotUtf8(logging.Filter):
+    """A text frame that is not UTF-8 is the client's error, which the websocket layer answers with close 1007
+    (docs/protocol.md). uvicorn logs it as an error with a traceback, which would read as the server failing and
+    hide real failures among a hostile client's noise: one warning line says what happened."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.getMessage().startswith("Invalid UTF-8 sequence received from client"):
+            record.msg, record.args = "A client sent a text frame that is not UTF-8; closed it with 1007.", ()
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="sosboard")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -79,6 +92,7 @@ def _serve(args: argparse.Namespace) -> None:
     }
     settings = Settings(**overrides)
     logging.getLogger("uvicorn.error").addFilter(_SpuriousHandshakeError())
+    logging.getLogger("uvicorn.error").addFilter(_TextThatIsNotUtf8())
     _log_app_lines(settings.log_level)
     uvicorn.run(
         create_app(settings),

@@ -36,6 +36,8 @@ class CloseCode(IntEnum):
     normal = 1000
     going_away = 1001
     """The server is shutting down: reconnect."""
+    invalid_payload = 1007
+    """A text frame that was not UTF-8 (the websocket layer checks; RFC 6455 says to close)."""
     message_too_big = 1009
     """A frame exceeded the size limit: reconnect and resend smaller."""
     internal_error = 1011
