@@ -7,12 +7,13 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.domain.agendas import MeetingKind, Phase
+from app.domain.items import Storable
 from app.domain.meeting import Meeting, Participant
 from app.domain.roles import OpType, Role, Scope
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
-Agency = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), Storable]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80), Storable]
+Agency = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120), Storable]
 
 
 class _Body(BaseModel):

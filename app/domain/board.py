@@ -7,11 +7,11 @@ from typing import Annotated, Literal
 
 from pydantic import StringConstraints
 
-from app.domain.items import TEXT_MAX, AuthoredItem, ChildIds, ItemChange, ItemId
+from app.domain.items import TEXT_MAX, AuthoredItem, ChildIds, ItemChange, ItemId, Storable
 
 CARD_TEXT_MAX = TEXT_MAX
 
-CardText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=CARD_TEXT_MAX)]
+CardText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=CARD_TEXT_MAX), Storable]
 CardId = ItemId
 
 

@@ -9,14 +9,25 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from app.domain.context import Handler, OpContext, Outcome
 from app.domain.errors import ChildNotFound, InvalidOperation
-from app.domain.items import Item, ItemChange, ItemId, Model, check_new_id, check_version, find, removed, replaced
+from app.domain.items import (
+    Item,
+    ItemChange,
+    ItemId,
+    Model,
+    Storable,
+    check_new_id,
+    check_version,
+    find,
+    removed,
+    replaced,
+)
 
 if TYPE_CHECKING:
     from app.domain.state import MeetingState
 
 MAX_CHILDREN = 12
 
-ChildName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+ChildName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40), Storable]
 Age = Annotated[int, Field(ge=0, le=25, description="Years; absent for an unborn child or when not known.")]
 
 

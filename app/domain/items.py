@@ -3,11 +3,12 @@ small collection functions the concept modules use to change a tuple of items wi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Generic, Protocol, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from app.domain.context import OpContext, Outcome
 from app.domain.errors import InvalidOperation, ItemNotFound, StaleVersion
@@ -18,14 +19,29 @@ if TYPE_CHECKING:
 TEXT_MAX = 1000
 """Characters in one field: enough for a danger statement, short enough to read on a projected wall."""
 
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _storable(text: str) -> str:
+    """Refuse what no one types and a store cannot keep: PostgreSQL refuses NUL in text (the op would fail with
+    `internal` after being accepted), and a lone surrogate (JSON `"\\ud800"`, which an HTTP body may carry)
+    cannot be encoded as UTF-8 to be written or sent."""
+    if _UNSTORABLE.search(text):
+        raise ValueError("must not contain a NUL character or a lone surrogate")
+    return text
+
+
+Storable = AfterValidator(_storable)
+"""For every field of words a person writes."""
+
 ItemId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 ParticipantId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TEXT_MAX)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TEXT_MAX), Storable]
 """Words someone wrote: never empty."""
-OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=TEXT_MAX)]
+OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=TEXT_MAX), Storable]
 """Words that may be left blank while the room works on the rest."""
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80), Storable]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=120), Storable]
 ChildIds = Annotated[tuple[ItemId, ...], Field(max_length=12, description="The children this concerns (ids).")]
 
 
