@@ -172,3 +172,28 @@ async def test_a_client_flooding_ops_is_throttled_and_a_bystanders_edit_still_ar
     board = await board_over_http(server.url, chair)
     texts = [c["text"] for c in board["columns"]["worries"]]
     assert texts.count(ADD["text"]) == 1 and len(texts) == len(acked) + 1  # nothing refused was saved
+
+
+@pytest.mark.asyncio
+async def test_a_flood_of_pings_and_editing_frames_is_refused_and_the_connection_and_room_go_on(
+    server: ServerProcess, connections: Connections
+) -> None:
+    chair = await create_meeting(server.url)
+    chatter_member = await add_member(server.url, chair, "professional", "Chatty script")
+    chatter = await connections.connect(server.ws_url, chatter_member)
+    watcher = await connections.connect(server.ws_url, chair)
+    card = (await watcher.request(ADD))["card_id"]
+    frames = ['{"type": "ping"}', json.dumps({"type": "editing", "entity": "card", "item_id": card})] * 100
+    for frame in frames:
+        await chatter.socket.send(frame)
+    await chatter.socket.send(json.dumps({"type": "op", "op_id": "after-the-flood", "op": ADD}))
+    ack = await chatter.receive_until(lambda f: f["type"] == "ack" and f["op_id"] == "after-the-flood")
+
+    answers = [f for f in chatter.inbox if f["type"] in ("pong", "error")]
+    refused = [f for f in answers if f["type"] == "error"]
+    assert all(f["code"] == "rate_limited" and int(f["retry_after_ms"]) > 0 for f in refused)
+    # A burst of 30 and 10 a second after it: the flood's 200 frames got at most a few dozen through.
+    assert len(refused) >= 150 and len(answers) <= 200
+    # Ops have a bucket of their own: the op after the flood was saved, and the room heard it.
+    seen = await watcher.receive_until(lambda f: f["type"] == "event" and f["seq"] == ack["seq"])
+    assert seen["card"]["text"] == ADD["text"]
