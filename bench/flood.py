@@ -9,7 +9,11 @@ the token bucket of 20 ops/s, burst 60, is what is measured), makes one meeting 
 bystander and a flooder. The bystander adds a card every 100 ms (open loop) and the benchmark reports, per phase,
 p50/p99/max of its commit latency (send -> ack) and of the fan-out (send -> the event at the chair's screen). The
 flooder runs in a process of its own and sends 1,000 frames a second while reading every reply: `op` frames (each
-refused `rate_limited` past the bucket) or `ping` frames (not rate-limited: each is answered with a pong).
+refused `rate_limited` past the bucket) or `ping` frames (a bucket of their own, 10/s, burst 30: the rest are
+refused `rate_limited`).
+
+Figures on the 2-core machine, 2026-11-28, others' tests running: bystander commit p50/p99 quiet 3.3/14.0 ms, ops
+flood 3.8/9.1 ms, ping flood 4.6/18.1 ms; 100/100 of its edits acked in every phase.
 """
 
 from __future__ import annotations
