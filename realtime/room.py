@@ -469,6 +469,9 @@ class Room:
                     await self._send_presence()
                 elif kind == "resubscribed":  # the broker was away: whatever it dropped is in the op log
                     await self.catch_up(now_whatever_the_interval=True)
+                    # A restarted Redis has forgotten who is here: say so again now, not at the next renewal.
+                    await self._register_presence()
+                    await self._announce_presence()
                 elif kind == "end":
                     self.end_sessions(envelope.get("participant_id"), envelope.get("session_key"), envelope["reason"])
             except Exception as failure:
@@ -530,8 +533,11 @@ class Room:
     async def _renew_presence(self) -> None:
         while True:
             await asyncio.sleep(PRESENCE_RENEW_SECONDS)
-            for peer in list(self.peers.values()):
-                await self._best_effort(self.broker.presence_set(self.meeting_id, peer.id, _presence_entry(peer)))
+            await self._register_presence()
+
+    async def _register_presence(self) -> None:
+        for peer in list(self.peers.values()):
+            await self._best_effort(self.broker.presence_set(self.meeting_id, peer.id, _presence_entry(peer)))
 
 
 def _present_participant(
