@@ -3,6 +3,7 @@ closes (no Max-Age), so nothing of a meeting stays on a shared tablet."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
@@ -26,7 +27,14 @@ def set_session_cookie(response: Response, services: Services, meeting_id: str, 
     )
 
 
+_COOKIE_SAFE_MEETING_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
 def clear_session_cookie(response: Response, meeting_id: str) -> None:
+    if not _COOKIE_SAFE_MEETING_ID.fullmatch(meeting_id):
+        # No meeting has such an id, so no browser holds its cookie; and it cannot name a cookie (deleting one
+        # raised, and `leave` answered 500 for an id with a space or a non-ASCII letter).
+        return
     response.delete_cookie(session_cookie_name(meeting_id), path="/", httponly=True, samesite="strict")
 
 
