@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api.schemas import ErrorResponse
 from app.domain.errors import (
@@ -59,6 +61,15 @@ def add_exception_handlers(app: FastAPI) -> None:
         response = error_response(429, error.code, error.message)
         response.headers["Retry-After"] = str(error.retry_after)
         return response
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, error: Exception) -> Response:
+        assert isinstance(error, StarletteHTTPException)
+        if error.status_code == 400 and error.detail == "There was an error parsing the body":
+            # FastAPI's answer to a JSON body that is not UTF-8: a validation error like any other bad body (422,
+            # documented on every route that takes one), not a 400 no route documents.
+            return error_response(422, "invalid", "Some fields are not valid: body (not UTF-8 JSON).")
+        return await http_exception_handler(request, error)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, error: Exception) -> JSONResponse:
