@@ -11,9 +11,14 @@ from app.domain.items import Storable
 from app.domain.meeting import Meeting, Participant
 from app.domain.roles import OpType, Role, Scope
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), Storable]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80), Storable]
-Agency = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120), Storable]
+NO_NUL = r"^[^\x00]*$"
+"""In the schema too, so that a client (and the API fuzzer) knows a NUL is refused (Storable refuses it, and lone
+surrogates, which a JSON Schema pattern cannot name)."""
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=NO_NUL), Storable]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80, pattern=NO_NUL), Storable]
+Agency = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120, pattern=NO_NUL), Storable
+]
 
 
 class _Body(BaseModel):
