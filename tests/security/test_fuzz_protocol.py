@@ -570,8 +570,14 @@ def fuzz_server(database_url: str) -> ServerProcess:
     # The rate limit is not under test here (tests/realtime/test_bad_input.py has it): the fuzzer sends as fast as
     # it can. Hypothesis runs between steps with the client's event loop stopped, so the server's heartbeat must
     # wait longer for an answer than it does for a tablet.
+    # Each example starts a meeting: the caps on starting meetings are tested where they are made.
     return ServerProcess(
-        database_url, ops_per_second="100000", ops_burst="100000", ws_ping_timeout_seconds="60"
+        database_url,
+        ops_per_second="100000",
+        ops_burst="100000",
+        ws_ping_timeout_seconds="60",
+        meetings_per_address_per_hour="1000000",
+        meetings_per_minute="1000000",
     ).start()
 
 
