@@ -140,6 +140,21 @@ HOSTILE_STRINGS = [
     "__proto__",
 ]
 
+POISONS: list[Any] = [
+    lambda words: words + "\x00",
+    lambda words: "\x00" + words,
+    lambda words: words + "\x01\x1b[2J\x7f",
+    lambda words: words + "\u202e\u200b\ufeff",
+    lambda words: " \t\n" * 3,
+    lambda words: words * 200,
+    lambda words: words + "💥",
+    lambda words: Raw(RAW_TOKENS.index('"a\\u0000b"')),
+    lambda words: Raw(RAW_TOKENS.index('"\\ud800"')),
+    lambda words: Raw(RAW_TOKENS.index("1e400")),
+]
+"""Ways to spike someone's words: NUL, control characters, bidi overrides, only whitespace, far too long, an emoji,
+and, as raw JSON, an escaped NUL, a lone surrogate, or a number instead of words."""
+
 raw_values = st.builds(Raw, st.integers(0, len(RAW_TOKENS) - 1))
 scalars = st.one_of(
     st.none(),
@@ -203,14 +218,21 @@ SEEDS = seed_ops()
 
 @st.composite
 def mutated_ops(draw: st.DrawFn) -> Any:
-    """A valid operation of some type, then up to three hostile mutations of it."""
+    """A valid operation of some type, then up to three hostile mutations of it. "poison" keeps the operation valid
+    in shape (so it reaches the rules and the store) but spikes one of its words with what no one types."""
     op: Any = dict(draw(st.sampled_from(SEEDS[draw(st.sampled_from(OP_TYPES))])))
     for _ in range(draw(st.integers(0, 3))):
-        mutation = draw(st.sampled_from(["set", "set", "set", "drop", "retype", "replace"]))
+        mutation = draw(st.sampled_from(["poison", "poison", "set", "set", "drop", "retype", "replace"]))
         if not isinstance(op, dict):
             break
-        if mutation == "set":
-            op[draw(st.sampled_from([*op.keys(), *FIELD_NAMES, "extra"]))] = draw(hostile_values)
+        words = sorted(key for key, value in op.items() if isinstance(value, str) and key != "type")
+        if mutation == "poison" and words:
+            key = draw(st.sampled_from(words))
+            op[key] = draw(st.sampled_from(POISONS).map(lambda spike, value=op[key]: spike(value)))
+        elif mutation == "set":
+            op[draw(st.sampled_from([*sorted(op), "type"]) | st.sampled_from([*FIELD_NAMES, "extra"]))] = draw(
+                hostile_values
+            )
         elif mutation == "drop" and op:
             op.pop(draw(st.sampled_from(sorted(op))))
         elif mutation == "retype":
