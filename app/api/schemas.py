@@ -11,14 +11,18 @@ from app.domain.items import Storable
 from app.domain.meeting import Meeting, Participant
 from app.domain.roles import OpType, Role, Scope
 
-NO_NUL = r"^[^\x00]*[^\s\x00\x1c-\x1f][^\x00]*$"
+WORDS_PATTERN = r"^[^\x00]*[^\s\x00\x1c-\x1f][^\x00]*$"
 """In the schema too, so that a client (and the API fuzzer) knows what is refused: a NUL (Storable refuses it, and
 lone surrogates, which a JSON Schema pattern cannot name), and words of nothing but whitespace (stripped, they are
-empty; Python also strips \x1c-\x1f, which a regex's \s does not name)."""
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=NO_NUL), Storable]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80, pattern=NO_NUL), Storable]
+empty; Python also strips the separators U+001C to U+001F, which a regex's whitespace class does not name)."""
+Title = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=WORDS_PATTERN), Storable
+]
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80, pattern=WORDS_PATTERN), Storable
+]
 Agency = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120, pattern=NO_NUL), Storable
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120, pattern=WORDS_PATTERN), Storable
 ]
 
 
