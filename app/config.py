@@ -78,6 +78,10 @@ class Settings(BaseSettings):
     max_frame_bytes: int = 64 * 1024
     ops_per_second: float = 20.0
     ops_burst: int = 60
+    control_frames_per_second: float = Field(
+        default=10.0, gt=0, description="Pings and `editing` frames one connection may send."
+    )
+    control_frames_burst: int = Field(default=30, ge=1)
     send_queue_frames: int = 512
     replay_limit: int = Field(default=500, description="Events replayed on reconnect before a snapshot is sent.")
     ws_ping_seconds: float = Field(

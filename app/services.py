@@ -48,6 +48,8 @@ class Services:
             send_queue_frames=settings.send_queue_frames,
             replay_limit=settings.replay_limit,
             watcher_grace_seconds=settings.finalised_screens_close_seconds,
+            control_frames_per_second=settings.control_frames_per_second,
+            control_frames_burst=settings.control_frames_burst,
         )
         meetings = Meetings(db, settings.session_hours)
         return cls(

@@ -77,8 +77,6 @@ from realtime.protocol import (
 )
 from realtime.room import (
     CATCH_UP_INTERVAL_SECONDS,
-    CONTROL_FRAMES_BURST,
-    CONTROL_FRAMES_PER_SECOND,
     MAX_CONSECUTIVE_BAD_FRAMES,
     PRESENCE_RENEW_SECONDS,
     Limits,
@@ -630,8 +628,8 @@ def values() -> dict[str, str]:
         "presence_renew_seconds": f"{PRESENCE_RENEW_SECONDS:g}",
         "send_queue_frames": str(SETTINGS["send_queue_frames"].default),
         "max_bad_frames": str(MAX_CONSECUTIVE_BAD_FRAMES),
-        "control_frames_per_second": f"{CONTROL_FRAMES_PER_SECOND:g}",
-        "control_frames_burst": str(CONTROL_FRAMES_BURST),
+        "control_frames_per_second": f"{SETTINGS['control_frames_per_second'].default:g}",
+        "control_frames_burst": str(SETTINGS["control_frames_burst"].default),
         "connections_per_participant": str(SETTINGS["connections_per_participant"].default),
         "connections_per_meeting": str(SETTINGS["connections_per_meeting"].default),
         "meetings_per_address_per_hour": str(SETTINGS["meetings_per_address_per_hour"].default),

@@ -63,7 +63,8 @@ MAX_CONSECUTIVE_BAD_FRAMES = 20
 CLOSE_FLUSH_SECONDS = 5.0
 CONTROL_FRAMES_PER_SECOND = 10.0
 CONTROL_FRAMES_BURST = 30
-"""Pings and `editing` frames one connection may send (a browser sends about one a second). They are not ops, but
+"""The defaults of `Limits.control_frames_per_second` and `control_frames_burst` (as the settings'): pings and
+`editing` frames one connection may send (a browser sends about one a second). They are not ops, but
 each costs a catch-up or a presence write (to Redis, with several processes) and a presence frame to the room, so
 a flood of them is refused with `rate_limited` as a flood of ops is."""
 EDITING_COALESCE_SECONDS = 0.1
@@ -81,6 +82,8 @@ class Limits:
     replay_limit: int
     watcher_grace_seconds: float = 30.0
     """After finalising, how long family and room screens stay before their connections are closed."""
+    control_frames_per_second: float = CONTROL_FRAMES_PER_SECOND
+    control_frames_burst: int = CONTROL_FRAMES_BURST
 
     def public(self) -> dict[str, int]:
         return {
@@ -118,7 +121,7 @@ class Peer:
         self.viewer = Viewer(participant.id, participant.role)
         self.limits = limits
         self.bucket = TokenBucket(limits.ops_per_second, limits.ops_burst)
-        self.control_bucket = TokenBucket(CONTROL_FRAMES_PER_SECOND, CONTROL_FRAMES_BURST)
+        self.control_bucket = TokenBucket(limits.control_frames_per_second, limits.control_frames_burst)
         self._queue: asyncio.Queue[str | _Close] = asyncio.Queue(limits.send_queue_frames)
         self._after_seq: int | None = None
         self._held: list[tuple[int, str]] = []

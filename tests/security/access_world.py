@@ -39,7 +39,14 @@ def canaries_in(data: bytes | str) -> list[str]:
 
 
 def start_server(database: Path, **settings: str) -> ServerProcess:
-    return ServerProcess(f"sqlite+aiosqlite:///{database}", ops_per_second="1000", ops_burst="1000", **settings).start()
+    return ServerProcess(
+        f"sqlite+aiosqlite:///{database}",
+        ops_per_second="1000",
+        ops_burst="1000",
+        control_frames_per_second="1000",
+        control_frames_burst="1000",
+        **settings,
+    ).start()
 
 
 @dataclass
