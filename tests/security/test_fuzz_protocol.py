@@ -28,6 +28,7 @@ keeps (NUL in text). A longer run:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -301,7 +302,7 @@ class Closer:
 
 
 closing_frames = st.one_of(
-    st.lists(st.deferred(lambda: broken_text().filter(is_bad_frame)), min_size=20, max_size=20).map(
+    st.lists(st.deferred(lambda: broken_text().filter(is_bad_small_frame)), min_size=20, max_size=20).map(
         lambda bad: Closer(list(bad), 4429)
     ),
     st.integers(MAX_FRAME_BYTES + 1, 2 * MAX_FRAME_BYTES).map(
@@ -326,6 +327,11 @@ def expected_answer(payload: str | bytes) -> str:
     if isinstance(frame, Editing):
         return "none"
     return "reply"
+
+
+def is_bad_small_frame(text: str) -> bool:
+    """A bad frame under the size limit: twenty in a row close with 4429 (an oversize one closes with 1009)."""
+    return len(text.encode()) <= MAX_FRAME_BYTES and is_bad_frame(text)
 
 
 def is_bad_frame(text: str) -> bool:
@@ -485,7 +491,8 @@ class ProtocolFuzz(RuleBasedStateMachine):
         connection = self.connections[role]
         type(self).frames_sent += 1
         if len(payload.encode() if isinstance(payload, str) else payload) > MAX_FRAME_BYTES:
-            await connection.client.socket.send(payload)
+            with contextlib.suppress(ConnectionClosed):  # closed by the server before it was all written
+                await connection.client.socket.send(payload)
             await self._expect_close(role, 1009)
             return
         replies, events = await connection.answers(payload)
@@ -521,7 +528,10 @@ class ProtocolFuzz(RuleBasedStateMachine):
         """The connection closes with `code` (its error frames before that documented), then resumes."""
         connection = self.connections[role]
         closed = await connection.expect_close()
-        if closed.code != code:
+        # A frame of megabytes: the server closes (1009) while the client is still writing it, and the reset of
+        # the TCP connection may reach the client before the close frame does, which it then never reads.
+        too_big_and_reset = code == 1009 and closed.code is None
+        if closed.code != code and not too_big_and_reset:
             await self._allowed_close(role, closed, f"a frame that should close it with {code}")
             return
         await connection.resume()
@@ -548,7 +558,8 @@ class ProtocolFuzz(RuleBasedStateMachine):
             return
         for payload in closer.frames:
             type(self).frames_sent += 1
-            await connection.client.socket.send(payload, text=True)
+            with contextlib.suppress(ConnectionClosed):  # an oversize frame: closed before it was all written
+                await connection.client.socket.send(payload, text=True)
         await self._expect_close(role, closer.code)
 
     def teardown(self) -> None:
