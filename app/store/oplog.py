@@ -67,9 +67,10 @@ WATCHER_GRACE = timedelta(seconds=30)
 MAX_GROUP_OPS = 64
 """Ops committed in one transaction at most: past a few dozen the fsync is paid off (a bare SQLite loop measured
 51,000 edits/s in groups of 64), and a larger group would hold the write lock, and every other write, longer."""
-MAX_WAITING_OPS = 256
-"""Ops submitted and not yet answered before `commit` says `Busy`: at the few thousand ops a second one process
-commits, a full queue is well under a quarter of a second of work, so an accepted edit is never far behind."""
+MAX_WAITING_OPS = 128
+"""Ops submitted and not yet answered before `commit` says `Busy`. One process on the 2-core reference machine
+commits about 1,000 ops a second (bench/group_commit.py), so a full queue is about an eighth of a second of work:
+an accepted edit is never far behind. Each connection has at most one op waiting (its frames are read in turn)."""
 RETRY_AFTER_SECONDS = (0.25, 5.0)
 """The least and the most a `Busy` refusal asks the client to wait."""
 
@@ -268,20 +269,25 @@ class OpLog:
         the commit, so a rolled-back op or a failed commit never leaves it ahead of the database."""
         boards: dict[str, tuple[MeetingState, str]] = {}
         outcomes: list[_Outcome] = []
+        # A group of one (a quiet moment) has nothing to keep apart: its transaction is its savepoint, which saves
+        # two statements per op, and on PostgreSQL two round trips.
+        alone = len(group) == 1
         for waiting in group:
-            savepoint = session.begin_nested()
+            savepoint = None if alone else session.begin_nested()
+            undo = session.rollback if savepoint is None else savepoint.rollback
             try:
                 committed, board, link = self._apply(session, waiting, boards)
             except _Duplicate as duplicate:
-                savepoint.rollback()
+                undo()
                 outcomes.append(duplicate.first)
             except Exception as refusal:
                 if _is_database_trouble(refusal):
                     raise
-                savepoint.rollback()  # if even this fails, the whole group fails: nothing is acked
+                undo()  # if even this fails, the whole group fails: nothing is acked
                 outcomes.append(refusal)
             else:
-                savepoint.commit()
+                if savepoint is not None:
+                    savepoint.commit()
                 boards[waiting.meeting_id] = (board, link)
                 outcomes.append(committed)
         session.commit()
