@@ -130,6 +130,21 @@ class _Duplicate(Exception):
         self.first = first
 
 
+# Each op's savepoint as plain statements on the group's connection: session.begin_nested() compiles a statement
+# and builds a transaction object per call, measured at 0.3 ms an op, a sixth of an op's work in a group. The
+# statements are the same on SQLite and PostgreSQL; the name may repeat, since each is released before the next.
+_SAVEPOINT, _RELEASE, _ROLLBACK_TO = "SAVEPOINT op", "RELEASE SAVEPOINT op", "ROLLBACK TO SAVEPOINT op"
+
+
+def _undo(session: Session, connection: Connection, alone: bool) -> None:
+    """Take back the op just tried: its savepoint, or the whole transaction when the op is alone in it."""
+    if alone:
+        session.rollback()
+        return
+    connection.exec_driver_sql(_ROLLBACK_TO)
+    connection.exec_driver_sql(_RELEASE)
+
+
 def _is_database_trouble(failure: Exception) -> bool:
     """A failure that is the database's, not the op's (connection lost, disk full, lock timeout): it fails the
     whole group, since the next op would only meet it again. A constraint or a value the database refused
@@ -272,22 +287,23 @@ class OpLog:
         # A group of one (a quiet moment) has nothing to keep apart: its transaction is its savepoint, which saves
         # two statements per op, and on PostgreSQL two round trips.
         alone = len(group) == 1
+        connection = session.connection()
         for waiting in group:
-            savepoint = None if alone else session.begin_nested()
-            undo = session.rollback if savepoint is None else savepoint.rollback
+            if not alone:
+                connection.exec_driver_sql(_SAVEPOINT)
             try:
                 committed, board, link = self._apply(session, waiting, boards)
             except _Duplicate as duplicate:
-                undo()
+                _undo(session, connection, alone)
                 outcomes.append(duplicate.first)
             except Exception as refusal:
                 if _is_database_trouble(refusal):
                     raise
-                undo()  # if even this fails, the whole group fails: nothing is acked
+                _undo(session, connection, alone)  # if even this fails, the whole group fails: nothing is acked
                 outcomes.append(refusal)
             else:
-                if savepoint is not None:
-                    savepoint.commit()
+                if not alone:
+                    connection.exec_driver_sql(_RELEASE)
                 boards[waiting.meeting_id] = (board, link)
                 outcomes.append(committed)
         session.commit()

@@ -11,13 +11,14 @@ import asyncio
 from collections.abc import Awaitable
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 
 from app.domain.board import CardKind, Column
 from app.domain.errors import DomainError, PermissionDenied, StaleVersion
 from app.domain.operations import AddCard, EditCard
 from app.store.database import Database
 from app.store.oplog import Busy, CommittedOp, OpLog
-from tests.support.writes import commit_breaker, until, writes_held
+from tests.support.writes import commit_breaker, insert_refuser, until, writes_held
 
 from ._support import Room, card_rows, op_id, op_rows, replayed, whole_log
 
@@ -78,6 +79,34 @@ async def test_a_refused_op_inside_a_group_leaves_the_others_committed(db: Datab
     after = await oplog.commit(room.meeting_id, room.teacher, op_id(), harm("Hungry at lunch"))
     assert after.seq == 4
     assert await oplog.board(room.meeting_id) == await OpLog(db).board(room.meeting_id)
+
+
+async def test_an_op_the_database_refuses_takes_only_itself_out_of_its_group(
+    db: Database, oplog: OpLog, room: Room
+) -> None:
+    groups_before = oplog.groups_committed
+    async with insert_refuser(db) as marker:
+        refused_id = op_id()
+        async with writes_held(db, room.meeting_id):
+            pending = settle(
+                oplog.commit(room.meeting_id, room.chair, op_id(), harm("Missed school twice")),
+                oplog.commit(room.meeting_id, room.teacher, refused_id, harm(f"Refused by the database {marker}")),
+                oplog.commit(room.meeting_id, room.social_worker, op_id(), harm("Tired in class")),
+            )
+            await until(lambda: oplog.waiting == 3, "three ops waiting for the writer")
+        kept, refused, tired = await pending
+
+    assert oplog.groups_committed == groups_before + 1, "the three ops were one transaction"
+    assert isinstance(refused, IntegrityError)
+    assert isinstance(kept, CommittedOp) and isinstance(tired, CommittedOp)
+    assert (kept.seq, tired.seq) == (1, 2)
+    assert [c.text for c in (await oplog.board(room.meeting_id)).cards()] == ["Missed school twice", "Tired in class"]
+    assert await oplog.board(room.meeting_id) == await replayed(oplog, room.meeting_id)
+
+    # resent once the database takes it: saved once, next in line
+    resent = await oplog.commit(room.meeting_id, room.teacher, refused_id, harm("Now the database takes it"))
+    assert (resent.seq, resent.duplicate) == (3, False)
+    assert await OpLog(db).board(room.meeting_id) == await oplog.board(room.meeting_id)
 
 
 async def test_a_failed_commit_acks_none_of_its_group_and_leaves_no_trace(

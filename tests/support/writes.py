@@ -4,6 +4,9 @@ see a group's COMMIT fail, without mocking the database.
 - `writes_held`: while inside, the op log cannot write to the meeting. On SQLite the process's one writer thread
   is busy in another transaction; on PostgreSQL another connection holds the meeting's row lock. Ops committed
   meanwhile wait, and are taken together into the next group when the writes are let go.
+- `insert_refuser`: the database refuses one op's INSERT (a trigger raising a constraint error) in the middle
+  of its group, which must take only that op with it (on PostgreSQL the transaction is aborted until the op's
+  savepoint is rolled back).
 - `commit_breaker`: a check the database makes only at COMMIT (a deferred foreign key on SQLite, a deferred
   constraint trigger on PostgreSQL) that fails when an op's payload holds a marker. The statements of every op
   succeed; the group's COMMIT is refused by the database itself.
@@ -66,9 +69,25 @@ async def writes_held(db: Database, meeting_id: str) -> AsyncIterator[None]:
 @contextlib.asynccontextmanager
 async def commit_breaker(db: Database) -> AsyncIterator[str]:
     """Yields the marker: a group holding an op whose text contains it cannot commit."""
+    async with _breaker(db, at_commit=True) as marker:
+        yield marker
+
+
+@contextlib.asynccontextmanager
+async def insert_refuser(db: Database) -> AsyncIterator[str]:
+    """Yields the marker: the database refuses the INSERT of an op whose text contains it, as a constraint would
+    (IntegrityError), in the middle of its group's transaction."""
+    async with _breaker(db, at_commit=False) as marker:
+        yield marker
+
+
+@contextlib.asynccontextmanager
+async def _breaker(db: Database, at_commit: bool) -> AsyncIterator[str]:
     marker = f"BREAK-{uuid.uuid4().hex[:12]}"
     name = marker.replace("-", "_").lower()
-    if db.is_sqlite:
+    if not at_commit:
+        install, remove = _refuse_insert(db, marker, name)
+    elif db.is_sqlite:
         install = [
             f"CREATE TABLE {name}_parent (id TEXT PRIMARY KEY)",
             f"CREATE TABLE {name} (ref TEXT REFERENCES {name}_parent (id) DEFERRABLE INITIALLY DEFERRED)",
@@ -98,3 +117,19 @@ async def commit_breaker(db: Database) -> AsyncIterator[str]:
         yield marker
     finally:
         await db.transaction(run(remove))
+
+
+def _refuse_insert(db: Database, marker: str, name: str) -> tuple[list[str], list[str]]:
+    if db.is_sqlite:
+        install = [
+            f"CREATE TRIGGER {name} BEFORE INSERT ON ops WHEN NEW.payload LIKE '%{marker}%' "
+            "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+        ]
+        return install, [f"DROP TRIGGER {name}"]
+    install = [
+        f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION 'refused by the test' USING ERRCODE = 'check_violation'; END $$",
+        f"CREATE TRIGGER {name} BEFORE INSERT ON ops FOR EACH ROW "
+        f"WHEN (NEW.payload LIKE '%{marker}%') EXECUTE FUNCTION {name}()",
+    ]
+    return install, [f"DROP TRIGGER {name} ON ops", f"DROP FUNCTION {name}()"]
