@@ -44,6 +44,8 @@ class Phase:
     max_waiting: int
     latencies_ns: list[int] = field(default_factory=list)
     busy: int = 0
+    starved: int = 0
+    """Writers that got not one op accepted in the whole phase."""
     seconds: float = 0.0
     groups: int = 0
     ops: int = 0
@@ -72,10 +74,11 @@ async def run_phase(directory: Path, phase: Phase, meetings_count: int, seconds:
     async def writer(n: int) -> None:
         meeting_id, actor = actors[n % len(actors)]
         k = 0
+        accepted = False
         while time.monotonic() < until:
             op_id = f"w{n}-{k}"
             op = AddCard(column=Column.worries, kind=CardKind.harm, text=f"Bench card {n}/{k}: Jo felt safe today.")
-            while True:
+            while time.monotonic() < until:
                 sent = time.perf_counter_ns()
                 try:
                     await oplog.commit(meeting_id, actor, op_id, op)
@@ -84,8 +87,11 @@ async def run_phase(directory: Path, phase: Phase, meetings_count: int, seconds:
                     await asyncio.sleep(busy.retry_after)  # as the client does: the same op after the wait
                     continue
                 phase.latencies_ns.append(time.perf_counter_ns() - sent)
+                accepted = True
                 break
             k += 1
+        if not accepted:
+            phase.starved += 1
 
     cpu0, started = time.process_time(), time.monotonic()
     await asyncio.gather(*(writer(n) for n in range(phase.writers)))
@@ -119,9 +125,9 @@ def main() -> None:
     print()
     print(
         "| phase | writers | meetings | group bound | queue bound | ops/s | commit p50/p99/max ms | mean group | busy"
-        " | CPU |"
+        " | writers starved | CPU |"
     )
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     with tempfile.TemporaryDirectory(prefix="sos-group-commit-") as directory:
         for phase in phases:
             done = asyncio.run(run_phase(Path(directory), phase, args.meetings, seconds))
@@ -129,7 +135,7 @@ def main() -> None:
             print(
                 f"| {done.name} | {done.writers} | {args.meetings} | {done.max_group} | {done.max_waiting} "
                 f"| {len(lat) / done.seconds:,.0f} | {pct(lat, 50):.2f}/{pct(lat, 99):.2f}/{max(lat) / 1e6:.1f} "
-                f"| {done.ops / max(1, done.groups):.1f} | {done.busy:,} "
+                f"| {done.ops / max(1, done.groups):.1f} | {done.busy:,} | {done.starved} "
                 f"| {100 * done.cpu_seconds / done.seconds:.0f}% |",
                 flush=True,
             )
