@@ -84,6 +84,15 @@ class Settings(BaseSettings):
     control_frames_burst: int = Field(default=30, ge=1)
     send_queue_frames: int = 512
     replay_limit: int = Field(default=500, description="Events replayed on reconnect before a snapshot is sent.")
+    commit_queue_ops: int = Field(
+        default=128,
+        ge=1,
+        description="Operations waiting for their commit (in each process) before a new one is refused with `busy` "
+        "and a retry-after: past capacity the server says so instead of letting every edit fall behind.",
+    )
+    commit_group_ops: int = Field(
+        default=64, ge=1, description="Operations committed together in one transaction (one fsync) at most."
+    )
     ws_ping_seconds: float = Field(
         default=1.5, description="How often the server sends a protocol-level ping to each connection."
     )

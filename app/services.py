@@ -38,7 +38,12 @@ class Services:
     @classmethod
     def from_settings(cls, settings: Settings) -> Services:
         db = Database(settings.resolved_database_url())
-        oplog = OpLog(db, timedelta(seconds=settings.finalised_screens_close_seconds))
+        oplog = OpLog(
+            db,
+            timedelta(seconds=settings.finalised_screens_close_seconds),
+            max_group=settings.commit_group_ops,
+            max_waiting=settings.commit_queue_ops,
+        )
         broker = broker_from_url(settings.broker_url)
         limits = Limits(
             max_frame_bytes=settings.max_frame_bytes,

@@ -194,7 +194,7 @@ class ErrorFrame(_Frame):
     message: str = Field(description="Plain words for the person at the screen.")
     op_id: str | None = Field(default=None, description="The refused operation, when one was identified.")
     current: VersionedItem | None = Field(default=None, description="With `stale_version`: the item as it is now.")
-    retry_after_ms: int | None = Field(default=None, description="With `rate_limited`: when to try again.")
+    retry_after_ms: int | None = Field(default=None, description="With `rate_limited` and `busy`: when to try again.")
 
 
 class PresenceFrame(_Frame):
@@ -222,5 +222,8 @@ class ErrorCode:
     invalid = "invalid"
     """The frame's fields failed validation (too long, missing, wrong kind)."""
     rate_limited = "rate_limited"
+    busy = "busy"
+    """More operations wait for their commit than the server takes (`SOSBOARD_COMMIT_QUEUE_OPS`, see the limits):
+    past its capacity, the server says so at once instead of letting every edit fall behind. Nothing was saved."""
     internal = "internal"
     """The server could not commit the op; nothing was saved, and a resend is safe."""

@@ -627,6 +627,7 @@ def values() -> dict[str, str]:
         "catch_up_seconds": f"{CATCH_UP_INTERVAL_SECONDS:g}",
         "presence_renew_seconds": f"{PRESENCE_RENEW_SECONDS:g}",
         "send_queue_frames": str(SETTINGS["send_queue_frames"].default),
+        "commit_queue_ops": str(SETTINGS["commit_queue_ops"].default),
         "max_bad_frames": str(MAX_CONSECUTIVE_BAD_FRAMES),
         "control_frames_per_second": f"{SETTINGS['control_frames_per_second'].default:g}",
         "control_frames_burst": str(SETTINGS["control_frames_burst"].default),

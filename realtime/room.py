@@ -27,7 +27,7 @@ from app.domain.meeting import Participant
 from app.domain.operations import Actor
 from app.domain.roles import Role
 from app.domain.visibility import Viewer, meeting_for
-from app.store.oplog import CommittedOp, OpLog
+from app.store.oplog import Busy, CommittedOp, OpLog
 from realtime.broker import RoomBroker, Subscription
 from realtime.channel import Channel
 from realtime.events import EventTexts, decode_committed, encode_committed, event_for
@@ -383,6 +383,16 @@ class Room:
             return
         try:
             committed = await self.oplog.commit(self.meeting_id, peer.actor, request.op_id, request.op)
+        except Busy as busy:
+            peer.send_frame(
+                ErrorFrame(
+                    code=ErrorCode.busy,
+                    message="The board is very busy. This change was not saved yet; it will be sent again.",
+                    op_id=request.op_id,
+                    retry_after_ms=max(1, int(busy.retry_after * 1000)),
+                )
+            )
+            return
         except DomainError as refusal:
             peer.send_frame(
                 ErrorFrame(

@@ -1,1 +1,2 @@
-"""Persistence: SQLModel tables and the few queries the app needs. One transaction per operation."""
+"""Persistence: SQLModel tables and the few queries the app needs. Ops are committed in groups, each in its own
+savepoint (app/store/oplog.py)."""

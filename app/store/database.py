@@ -42,6 +42,7 @@ class Database:
                 url.replace("+aiosqlite", "+pysqlite"), connect_args={"timeout": 30, "check_same_thread": False}
             )
             _configure_sqlite(self._sqlite_writer_engine)
+            event.listen(self._sqlite_writer_engine, "reset", _end_a_refused_commit)
             self._sqlite_writer_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
         else:
             # Whatever the server's default, an acknowledged op must have reached the disk (and any sync replica).
@@ -93,6 +94,14 @@ def _upgrade_to_head(connection: Connection) -> None:
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["connection"] = connection
     command.upgrade(config, "head")
+
+
+def _end_a_refused_commit(dbapi_connection: Any, _record: Any, _state: Any) -> None:
+    """A COMMIT that SQLite refused (a full disk, a failed I/O, a deferred constraint) leaves its transaction open
+    and the write lock held, while SQLAlchemy believes it ended and skips its rollback as the connection goes back
+    to the pool: the writer's next transaction (other people's ops) would then fail on BEGIN. End it here."""
+    if dbapi_connection.in_transaction:
+        dbapi_connection.rollback()
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -39,7 +39,7 @@ const PING_GRACE_MS = 500;
 const SESSION_ENDED_MESSAGE = "Your session has ended. Ask the chair for a new link.";
 
 // Op refusals after which a resend could succeed: keep the op and send it again later.
-const RETRYABLE_CODES = new Set(["rate_limited", "internal"]);
+const RETRYABLE_CODES = new Set(["rate_limited", "busy", "internal"]);
 
 export function newOpId() {
   if (globalThis.crypto && typeof globalThis.crypto.randomUUID === "function") {

@@ -1,0 +1,143 @@
+"""What people at the screens see of the group commit: past the commit queue's bound an edit is refused at once
+with `busy` and a retry-after, and saved once when resent; a group whose COMMIT fails gets `internal` for every
+edit in it and nothing shows on anyone's board. Real op log on SQLite, fake channels; and once through the real
+server with its setting."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from app.domain.meeting import Participant
+from app.store.database import Database
+from app.store.meetings import Meetings
+from app.store.oplog import OpLog
+from realtime.broker import MemoryBroker
+from realtime.room import Room
+from tests.conftest import ServerProcess
+from tests.realtime.fakes import WAIT, FakeChannel
+from tests.realtime.test_room import LIMITS, serving
+from tests.support.clients import Connections, add_member, board_over_http, create_meeting
+from tests.support.writes import commit_breaker, until, writes_held
+
+pytestmark = pytest.mark.asyncio
+HARM = {"type": "add_card", "column": "worries", "kind": "harm"}
+
+
+def add(op_id: str, text: str) -> dict[str, Any]:
+    return {"type": "op", "op_id": op_id, "op": {"type": "add_card", "column": "worries", "kind": "harm", "text": text}}
+
+
+@pytest_asyncio.fixture
+async def meeting(tmp_path: Path) -> AsyncIterator[tuple[Database, Participant]]:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'room.db'}")
+    await db.run_migrations()
+    signed_in, _ = await Meetings(db, 1).create("Conference", "Chair")
+    yield db, signed_in.participant
+    await db.dispose()
+
+
+@contextlib.asynccontextmanager
+async def room_of(oplog: OpLog, chair: Participant) -> AsyncIterator[tuple[Room, list[FakeChannel]]]:
+    """A room with three screens: two that edit and one that only watches."""
+    async with Room(chair.meeting_id, oplog, MemoryBroker(), LIMITS) as room:
+        screens = [FakeChannel(), FakeChannel(), FakeChannel()]
+        async with serving(room, screens[0], chair), serving(room, screens[1], chair), serving(room, screens[2], chair):
+            yield room, screens
+
+
+async def test_past_the_bound_an_edit_is_told_to_retry_and_saved_once_when_resent(
+    meeting: tuple[Database, Participant],
+) -> None:
+    db, chair = meeting
+    oplog = OpLog(db, max_waiting=1)
+    async with room_of(oplog, chair) as (_room, (first, second, watcher)):
+        async with writes_held(db, chair.meeting_id):
+            first.type(add("from-first", "Bruise on arm"))
+            await until(lambda: oplog.waiting == 1, "the first edit waiting for its commit")
+            second.type(add("from-second", "Missed school twice"))
+            refusal = await second.next("error")
+            assert (refusal["code"], refusal["op_id"]) == ("busy", "from-second")
+            assert 250 <= refusal["retry_after_ms"] <= 5000
+            assert "not saved" in refusal["message"]
+        assert (await first.next("ack"))["seq"] == 1
+
+        # the second screen resends the same op after the wait, as frontend/js/connection.js does
+        second.type(add("from-second", "Missed school twice"))
+        ack = await second.next("ack")
+        assert (ack["seq"], ack["duplicate"]) == (2, False)
+        events = [await watcher.next("event") for _ in range(2)]
+        assert [(e["seq"], e["op_id"]) for e in events] == [(1, "from-first"), (2, "from-second")]
+    assert [c.text for c in (await oplog.board(chair.meeting_id)).cards()] == ["Bruise on arm", "Missed school twice"]
+
+
+async def test_a_group_whose_commit_fails_gets_internal_for_every_edit_and_shows_nothing(
+    meeting: tuple[Database, Participant],
+) -> None:
+    db, chair = meeting
+    oplog = OpLog(db)
+    async with room_of(oplog, chair) as (_room, (first, second, watcher)):
+        async with commit_breaker(db) as marker:
+            async with writes_held(db, chair.meeting_id):
+                first.type(add("from-first", "Bruise on arm"))
+                second.type(add("from-second", f"Breaks the commit {marker}"))
+                await until(lambda: oplog.waiting == 2, "both edits waiting for their commit")
+            for screen, op_id in ((first, "from-first"), (second, "from-second")):
+                error = await screen.next("error")
+                assert (error["code"], error["op_id"]) == ("internal", op_id)
+        assert await oplog.board(chair.meeting_id) == await OpLog(db).board(chair.meeting_id)
+        assert (await oplog.board(chair.meeting_id)).seq == 0
+
+        # resent once the database takes them: each saved once, and the watcher sees only these
+        first.type(add("from-first", "Bruise on arm"))
+        assert (await first.next("ack"))["seq"] == 1
+        second.type(add("from-second", "Missed school twice"))
+        assert (await second.next("ack"))["seq"] == 2
+        events = [await watcher.next("event") for _ in range(2)]
+        assert [(e["seq"], e["op_id"]) for e in events] == [(1, "from-first"), (2, "from-second")]
+
+
+async def test_a_server_past_its_commit_queue_bound_says_busy_and_saves_the_resend_once(tmp_path: Path) -> None:
+    """End to end: SOSBOARD_COMMIT_QUEUE_OPS=1 and SQLite's write lock held by another process, so the first edit
+    waits for the lock and the second, from another screen, is over the bound."""
+    path = tmp_path / "board.db"
+    server = ServerProcess(f"sqlite+aiosqlite:///{path}", commit_queue_ops="1").start()
+    connections = Connections()
+    try:
+        chair = await create_meeting(server.url)
+        worker = await add_member(server.url, chair, "professional", "Social worker")
+        screens = [await connections.connect(server.ws_url, chair), await connections.connect(server.ws_url, worker)]
+        other_process = sqlite3.connect(path, isolation_level=None)
+        other_process.execute("BEGIN IMMEDIATE")
+        try:
+            texts = ["Bruise on arm", "Missed school twice"]
+            op_ids = [await screen.send_op(HARM | {"text": text}) for screen, text in zip(screens, texts, strict=True)]
+            answers = [
+                asyncio.ensure_future(screen.receive_until(lambda f, i=i: f.get("op_id") == i))
+                for screen, i in zip(screens, op_ids, strict=True)
+            ]
+            done, _ = await asyncio.wait(answers, timeout=WAIT, return_when=asyncio.FIRST_COMPLETED)
+            [refused] = done  # whichever came second is answered at once; the first waits for the lock
+            refusal = refused.result()
+            assert (refusal["type"], refusal["code"]) == ("error", "busy") and refusal["retry_after_ms"] >= 250
+        finally:
+            other_process.execute("ROLLBACK")
+            other_process.close()
+        loser = answers.index(refused)
+        winner = 1 - loser
+        assert (await answers[winner])["type"] == "ack"
+
+        resent = await screens[loser].request(HARM | {"text": texts[loser]}, op_ids[loser])
+        assert (resent["type"], resent["seq"], resent["duplicate"]) == ("ack", 2, False)
+        board = await board_over_http(server.url, chair)
+        assert sorted(card["text"] for card in board["columns"]["worries"]) == sorted(texts)
+    finally:
+        await connections.close_all()
+        server.stop()

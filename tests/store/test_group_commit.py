@@ -1,0 +1,180 @@
+"""Group commit: the ops waiting when the writer becomes free are committed in one transaction, each in its own
+savepoint. A refused op never takes the others with it; a failed COMMIT acks none of them and leaves nothing
+behind, not even in the board cache; past the queue's bound an op is refused at once with Busy.
+
+Every test runs on SQLite and on PostgreSQL, against the real database (tests/support/writes.py holds or breaks
+its writes by real means)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+
+import pytest
+from sqlalchemy.exc import IntegrityError
+
+from app.domain.board import CardKind, Column
+from app.domain.errors import DomainError, PermissionDenied, StaleVersion
+from app.domain.operations import AddCard, EditCard
+from app.store.database import Database
+from app.store.oplog import Busy, CommittedOp, OpLog
+from tests.support.writes import commit_breaker, insert_refuser, until, writes_held
+
+from ._support import Room, card_rows, op_id, op_rows, replayed, whole_log
+
+pytestmark = pytest.mark.asyncio
+
+
+def harm(text: str) -> AddCard:
+    return AddCard(column=Column.worries, kind=CardKind.harm, text=text)
+
+
+def settle(*commits: Awaitable[CommittedOp]) -> asyncio.Future[list[CommittedOp | BaseException]]:
+    """The commits started now, side by side (in this order), each answered with its op or its exception."""
+    return asyncio.gather(*commits, return_exceptions=True)
+
+
+async def test_a_refused_op_inside_a_group_leaves_the_others_committed(db: Database, oplog: OpLog, room: Room) -> None:
+    first = await oplog.commit(room.meeting_id, room.social_worker, op_id(), harm("Bruise on arm"))
+    assert first.card is not None
+    groups_before = oplog.groups_committed
+
+    kept_id = op_id()
+    async with writes_held(db, room.meeting_id):
+        pending = asyncio.gather(
+            oplog.commit(room.meeting_id, room.chair, kept_id, harm("Missed school twice")),
+            # someone edits from an old version of the card: refused, stale
+            oplog.commit(
+                room.meeting_id,
+                room.teacher,
+                op_id(),
+                EditCard(card_id=first.card.id, base_version=first.card.version + 1, text="Rewritten"),
+            ),
+            oplog.commit(room.meeting_id, room.projector, op_id(), harm("The wall cannot write")),
+            oplog.commit(room.meeting_id, room.teacher, op_id(), harm("Tired in class")),
+            # the chair's laptop resends its op on a new connection while the first send still waits
+            oplog.commit(room.meeting_id, room.chair, kept_id, harm("Missed school twice")),
+            return_exceptions=True,
+        )
+        await until(lambda: oplog.waiting == 5, "five ops waiting for the writer")
+    kept, stale, forbidden, tired, resent = await pending
+
+    assert oplog.groups_committed == groups_before + 1, "the five ops were one transaction"
+    assert isinstance(stale, StaleVersion) and isinstance(forbidden, PermissionDenied)
+    assert isinstance(kept, CommittedOp) and isinstance(tired, CommittedOp) and isinstance(resent, CommittedOp)
+    # the refused ops gave their seqs back: the accepted ones follow on without a gap
+    assert (kept.seq, tired.seq) == (2, 3) and not kept.duplicate and not tired.duplicate
+    assert resent.duplicate and (resent.seq, resent.card_id) == (kept.seq, kept.card_id)
+
+    log = await whole_log(oplog, room.meeting_id)
+    assert [(c.seq, c.op_id) for c in log] == [(1, first.op_id), (2, kept_id), (3, tired.op_id)]
+    assert [row.text for row in await card_rows(db, room.meeting_id)] == [
+        "Bruise on arm",
+        "Missed school twice",
+        "Tired in class",
+    ]
+    board = await oplog.board(room.meeting_id)
+    assert board == await replayed(oplog, room.meeting_id)
+    # the board the cache holds goes on from the group: the next op builds on it, not on a refused op's state
+    after = await oplog.commit(room.meeting_id, room.teacher, op_id(), harm("Hungry at lunch"))
+    assert after.seq == 4
+    assert await oplog.board(room.meeting_id) == await OpLog(db).board(room.meeting_id)
+
+
+async def test_an_op_the_database_refuses_takes_only_itself_out_of_its_group(
+    db: Database, oplog: OpLog, room: Room
+) -> None:
+    groups_before = oplog.groups_committed
+    async with insert_refuser(db) as marker:
+        refused_id = op_id()
+        async with writes_held(db, room.meeting_id):
+            pending = settle(
+                oplog.commit(room.meeting_id, room.chair, op_id(), harm("Missed school twice")),
+                oplog.commit(room.meeting_id, room.teacher, refused_id, harm(f"Refused by the database {marker}")),
+                oplog.commit(room.meeting_id, room.social_worker, op_id(), harm("Tired in class")),
+            )
+            await until(lambda: oplog.waiting == 3, "three ops waiting for the writer")
+        kept, refused, tired = await pending
+
+    assert oplog.groups_committed == groups_before + 1, "the three ops were one transaction"
+    assert isinstance(refused, IntegrityError)
+    assert isinstance(kept, CommittedOp) and isinstance(tired, CommittedOp)
+    assert (kept.seq, tired.seq) == (1, 2)
+    assert [c.text for c in (await oplog.board(room.meeting_id)).cards()] == ["Missed school twice", "Tired in class"]
+    assert await oplog.board(room.meeting_id) == await replayed(oplog, room.meeting_id)
+
+    # resent once the database takes it: saved once, next in line
+    resent = await oplog.commit(room.meeting_id, room.teacher, refused_id, harm("Now the database takes it"))
+    assert (resent.seq, resent.duplicate) == (3, False)
+    assert await OpLog(db).board(room.meeting_id) == await oplog.board(room.meeting_id)
+
+
+async def test_a_failed_commit_acks_none_of_its_group_and_leaves_no_trace(
+    db: Database, oplog: OpLog, room: Room
+) -> None:
+    before = await oplog.commit(room.meeting_id, room.social_worker, op_id(), harm("Bruise on arm"))
+    rows_before = await op_rows(db, room.meeting_id)
+    board_before = await oplog.board(room.meeting_id)
+
+    async with commit_breaker(db) as marker:
+        ids = [op_id(), op_id(), op_id()]
+        async with writes_held(db, room.meeting_id):
+            pending = asyncio.gather(
+                oplog.commit(room.meeting_id, room.chair, ids[0], harm("Missed school twice")),
+                oplog.commit(room.meeting_id, room.teacher, ids[1], harm(f"Breaks the commit {marker}")),
+                oplog.commit(room.meeting_id, room.social_worker, ids[2], harm("Tired in class")),
+                return_exceptions=True,
+            )
+            await until(lambda: oplog.waiting == 3, "three ops waiting for the writer")
+        outcomes = await pending
+
+        # every op of the group is answered with the commit's failure, none with an ack or a refusal of its own
+        assert all(isinstance(o, Exception) and not isinstance(o, DomainError) for o in outcomes), outcomes
+        assert len({type(o) for o in outcomes}) == 1
+        assert await op_rows(db, room.meeting_id) == rows_before
+        assert await oplog.board(room.meeting_id) == board_before
+
+        # nothing of the group is cached ahead of the database: the next op takes the next seq, on the real board
+        after = await oplog.commit(room.meeting_id, room.chair, op_id(), harm("Hungry at lunch"))
+        assert after.seq == before.seq + 1
+        assert [c.text for c in (await oplog.board(room.meeting_id)).cards()] == ["Bruise on arm", "Hungry at lunch"]
+
+    # resent (with the same op ids) once the database takes them, each is saved once
+    resent = await settle(
+        *(oplog.commit(room.meeting_id, room.chair, ids[n], harm(f"Resent {n}")) for n in range(3)),
+    )
+    assert [c.seq for c in resent if isinstance(c, CommittedOp)] == [3, 4, 5]
+    assert await oplog.board(room.meeting_id) == await replayed(oplog, room.meeting_id)
+    assert await OpLog(db).board(room.meeting_id) == await oplog.board(room.meeting_id)
+
+
+async def test_past_its_bound_the_queue_refuses_at_once_and_saves_nothing(db: Database, room: Room) -> None:
+    oplog = OpLog(db, max_waiting=2)
+    async with writes_held(db, room.meeting_id):
+        accepted = asyncio.gather(
+            oplog.commit(room.meeting_id, room.chair, "first", harm("First")),
+            oplog.commit(room.meeting_id, room.chair, "second", harm("Second")),
+        )
+        await until(lambda: oplog.waiting == 2, "two ops waiting for the writer")
+        with pytest.raises(Busy) as refused:
+            await oplog.commit(room.meeting_id, room.teacher, "third", harm("Third"))
+        assert 0.25 <= refused.value.retry_after <= 5.0
+    assert [c.seq for c in await accepted] == [1, 2]
+    assert [row.op_id for row in await op_rows(db, room.meeting_id)] == ["first", "second"]
+
+    # the client resends the same op later: saved once, after the others
+    third = await oplog.commit(room.meeting_id, room.teacher, "third", harm("Third"))
+    assert (third.seq, third.duplicate) == (3, False)
+    assert oplog.waiting == 0
+
+
+async def test_a_group_holds_at_most_max_group_ops(db: Database, room: Room) -> None:
+    oplog = OpLog(db, max_group=4)
+    async with writes_held(db, room.meeting_id):
+        pending = settle(*(oplog.commit(room.meeting_id, room.chair, op_id(), harm(f"Card {n}")) for n in range(10)))
+        await until(lambda: oplog.waiting == 10, "ten ops waiting for the writer")
+    committed = await pending
+    assert [c.seq for c in committed if isinstance(c, CommittedOp)] == list(range(1, 11))
+    # all ten were waiting when the writer became free: groups of four, four and two
+    assert oplog.groups_committed == 3
+    assert await oplog.board(room.meeting_id) == await replayed(oplog, room.meeting_id)
