@@ -121,9 +121,13 @@ class Settings(BaseSettings):
         "reads to see that nothing leaks; none (the default): never.",
     )
     finalised_screens_close_seconds: float = Field(
-        default=30.0,
+        default=1.5,
         ge=0,
-        description="After finalising, family and room-screen sessions end by themselves after this many seconds.",
+        description="After finalising, family and room-screen sessions end by themselves after this many seconds "
+        "(their connections close with 4401): long enough for the event that draws the goodbye screen, short "
+        "enough that nothing more of the meeting reaches a shared tablet or a wall. The goodbye screen offers the "
+        "family's copy of the record only while the session lasts: a deployment whose families join on their own "
+        "phones may set this longer; on a shared tablet the chair gives the family its copy.",
     )
 
     @field_validator("trusted_proxies")

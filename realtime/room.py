@@ -80,7 +80,7 @@ class Limits:
     ops_burst: int
     send_queue_frames: int
     replay_limit: int
-    watcher_grace_seconds: float = 30.0
+    watcher_grace_seconds: float = 1.5
     """After finalising, how long family and room screens stay before their connections are closed."""
     control_frames_per_second: float = CONTROL_FRAMES_PER_SECOND
     control_frames_burst: int = CONTROL_FRAMES_BURST

@@ -96,9 +96,9 @@ function freshRecord() {
 }
 
 /** The family's tablet and the room screen keep nothing of a finalised meeting: the server ends their sessions
- * after `finalised_screens_close_seconds` (30 s unless the deployment says otherwise; the server does not tell
- * the page). If the close never arrives (offline), the page forgets by itself after the same default delay. */
-const FINISHED_SCREEN_MS = 30_000;
+ * after `finalised_screens_close_seconds` (1.5 s unless the deployment says otherwise; the server does not tell
+ * the page). If the close never arrives (offline), the page forgets by itself after this delay. */
+const FINISHED_SCREEN_MS = 3_000;
 
 const state = {
   phase: "loading", // loading | board | ended | left | failed
