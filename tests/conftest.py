@@ -21,6 +21,8 @@ import httpx
 import pytest
 import pytest_asyncio
 
+from tests.support.clients import Connections
+
 ROOT = Path(__file__).resolve().parents[1]
 POSTGRES_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/test"
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -167,3 +169,11 @@ async def redis_url() -> AsyncIterator[str]:
     finally:
         await client.aclose()
     yield REDIS_URL
+
+
+@pytest_asyncio.fixture
+async def connections() -> AsyncIterator[Connections]:
+    """Websocket clients for one test, closed after it (tests/support/clients.py)."""
+    connections = Connections()
+    yield connections
+    await connections.close_all()

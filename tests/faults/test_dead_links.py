@@ -11,11 +11,10 @@ import contextlib
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 
 from tests.conftest import ServerProcess
 from tests.support.clients import BoardClient, Connections, add_member, board_over_http, create_meeting
@@ -83,13 +82,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
         yield process
     finally:
         process.stop()
-
-
-@pytest_asyncio.fixture
-async def connections() -> AsyncIterator[Connections]:
-    connections = Connections()
-    yield connections
-    await connections.close_all()
 
 
 def present_ids(frame: dict[str, object]) -> set[str]:

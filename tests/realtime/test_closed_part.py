@@ -8,13 +8,12 @@ item there, live and in a fresh hello; and a family screen's copy, built from ev
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_asyncio
 
 from tests.conftest import ServerProcess
 from tests.support.clients import (
@@ -77,13 +76,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
         yield process
     finally:
         process.stop()
-
-
-@pytest_asyncio.fixture
-async def connections() -> AsyncIterator[Connections]:
-    connections = Connections()
-    yield connections
-    await connections.close_all()
 
 
 @pytest.mark.asyncio

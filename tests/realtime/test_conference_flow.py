@@ -12,13 +12,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_asyncio
 
 from app.domain.roles import OpType
 from tests.conftest import ServerProcess
@@ -43,13 +42,6 @@ def flow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProc
         yield process
     finally:
         process.stop()
-
-
-@pytest_asyncio.fixture
-async def connections() -> AsyncIterator[Connections]:
-    connections = Connections()
-    yield connections
-    await connections.close_all()
 
 
 # ---- state-disallowed operations -------------------------------------------------------------------------

@@ -8,13 +8,12 @@ import base64
 import json
 import os
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-import pytest_asyncio
 
 from tests.conftest import ServerProcess
 from tests.support.clients import BoardClient, Connections, Member, add_member, create_meeting
@@ -28,13 +27,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
         yield process
     finally:
         process.stop()
-
-
-@pytest_asyncio.fixture
-async def connections() -> AsyncIterator[Connections]:
-    connections = Connections()
-    yield connections
-    await connections.close_all()
 
 
 def editing_of(frame: dict[str, Any], participant_id: str) -> list[dict[str, Any]] | None:

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-import pytest_asyncio
 
 from tests.conftest import ServerProcess
 from tests.support.clients import (
@@ -57,13 +56,6 @@ class Seat:
 
     def received_text(self) -> str:
         return "\n".join([*(c.received_text() for c in self.clients()), *self.http])
-
-
-@pytest_asyncio.fixture
-async def connections() -> AsyncIterator[Connections]:
-    connections = Connections()
-    yield connections
-    await connections.close_all()
 
 
 def objects_in(value: Any) -> Iterator[dict[str, Any]]:

@@ -6,12 +6,11 @@ connected carry on, and a place given back is taken again."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import pytest_asyncio
 import websockets
 from websockets.exceptions import InvalidStatus
 
@@ -36,13 +35,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
         yield process
     finally:
         process.stop()
-
-
-@pytest_asyncio.fixture
-async def connections() -> AsyncIterator[Connections]:
-    connections = Connections()
-    yield connections
-    await connections.close_all()
 
 
 async def start_meeting(server: ServerProcess, address: str) -> httpx.Response:
