@@ -138,25 +138,28 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProc
         process.stop()
 
 
+async def postgres_admin(sql: str) -> None:
+    """One statement as PostgreSQL's admin (CREATE or DROP DATABASE, for a test's own database)."""
+    import asyncpg
+
+    connection = await asyncpg.connect(POSTGRES_ADMIN_DSN)
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
 @pytest.fixture(scope="session")
 def postgres_database() -> Iterator[str]:
     """A throwaway PostgreSQL database for this test session; returns its SQLAlchemy URL."""
-    import asyncpg
 
     name = f"sos_test_{uuid.uuid4().hex[:10]}"
 
-    async def admin(sql: str) -> None:
-        connection = await asyncpg.connect(POSTGRES_ADMIN_DSN)
-        try:
-            await connection.execute(sql)
-        finally:
-            await connection.close()
-
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    asyncio.run(postgres_admin(f'CREATE DATABASE "{name}"'))
     try:
         yield f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
     finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest_asyncio.fixture

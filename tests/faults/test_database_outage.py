@@ -10,10 +10,9 @@ import json
 import uuid
 from collections.abc import Iterator
 
-import asyncpg
 import pytest
 
-from tests.conftest import POSTGRES_ADMIN_DSN, ServerProcess
+from tests.conftest import ServerProcess, postgres_admin
 from tests.support.clients import BoardClient, add_member, board_over_http, create_meeting
 
 pytestmark = pytest.mark.postgres
@@ -21,33 +20,25 @@ pytestmark = pytest.mark.postgres
 ADD = {"type": "add_card", "column": "worries", "kind": "harm", "text": "Said while the database was away"}
 
 
-async def admin(sql: str) -> None:
-    connection = await asyncpg.connect(POSTGRES_ADMIN_DSN)
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
-
-
 @pytest.fixture
 def private_database() -> Iterator[str]:
     name = f"sos_fault_{uuid.uuid4().hex[:10]}"
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    asyncio.run(postgres_admin(f'CREATE DATABASE "{name}"'))
     try:
         yield name
     finally:
-        asyncio.run(admin(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(postgres_admin(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+        asyncio.run(postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 async def database_goes_away(name: str) -> None:
     """New connections refused, and every open one cut, as when the database server or the network to it fails."""
-    await admin(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
-    await admin(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
+    await postgres_admin(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+    await postgres_admin(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
 
 
 async def database_comes_back(name: str) -> None:
-    await admin(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+    await postgres_admin(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
 
 
 @pytest.mark.asyncio

@@ -15,7 +15,6 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import asyncpg  # type: ignore[import-untyped]
 import pytest
 import pytest_asyncio
 from alembic import command
@@ -32,7 +31,7 @@ from app.store.database import MIGRATIONS_DIR, Database
 from app.store.meetings import Meetings
 from app.store.oplog import OpLog, log_payload
 from app.store.tables import CardRow, MeetingRow, MeetingStateRow, OpRow, ParticipantRow, SessionRow, as_utc
-from tests.conftest import POSTGRES_ADMIN_DSN, ROOT
+from tests.conftest import ROOT, postgres_admin
 
 from ._support import Room, op_id, op_rows
 
@@ -524,22 +523,14 @@ OLD_MEETING = "m-before-the-chain"
 CHAIR, SOCIAL_WORKER, MUM = Actor("p-chair", Role.chair), Actor("p-sw", Role.professional), Actor("p-mum", Role.family)
 
 
-async def _admin(sql: str) -> None:
-    connection = await asyncpg.connect(POSTGRES_ADMIN_DSN)
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
-
-
 @pytest.fixture
 def fresh_postgres_url() -> Iterator[str]:
     name = f"sos_chain_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    asyncio.run(postgres_admin(f'CREATE DATABASE "{name}"'))
     try:
         yield f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
     finally:
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import asyncpg  # type: ignore[import-untyped]
 import pytest
 import pytest_asyncio
 from alembic import command
@@ -26,7 +25,7 @@ from app.domain.state import MeetingState
 from app.store.database import MIGRATIONS_DIR, Database
 from app.store.meetings import Meetings
 from app.store.oplog import OpLog
-from tests.conftest import POSTGRES_ADMIN_DSN
+from tests.conftest import postgres_admin
 
 from ._support import op_id, replayed
 
@@ -37,22 +36,14 @@ CHAIR, SOCIAL_WORKER, MUM = "p-chair", "p-sw", "p-mum"
 T0 = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 
 
-async def _admin(sql: str) -> None:
-    connection = await asyncpg.connect(POSTGRES_ADMIN_DSN)
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
-
-
 @pytest.fixture
 def fresh_postgres_url() -> Iterator[str]:
     name = f"sos_0001_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    asyncio.run(postgres_admin(f'CREATE DATABASE "{name}"'))
     try:
         yield f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
     finally:
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.store.database import Database
 from app.store.meetings import Meetings
-from tests.conftest import POSTGRES_ADMIN_DSN, ROOT
+from tests.conftest import POSTGRES_ADMIN_DSN, ROOT, postgres_admin
 
 pytestmark = pytest.mark.asyncio
 
@@ -36,23 +36,15 @@ TABLES = {
 HEAD = "0004"
 
 
-async def _admin(sql: str) -> None:
-    connection = await asyncpg.connect(POSTGRES_ADMIN_DSN)
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
-
-
 @pytest.fixture
 def empty_postgres_url() -> Iterator[str]:
     """A brand-new PostgreSQL database for one test (the shared one already has the schema)."""
     name = f"sos_empty_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    asyncio.run(postgres_admin(f'CREATE DATABASE "{name}"'))
     try:
         yield f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
     finally:
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
