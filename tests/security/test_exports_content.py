@@ -85,7 +85,10 @@ def downloads(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Downloads]:
     # for which a family's session outlives finalising: this suite is about what the files hold, not that timing
     # (tests/security/test_access_session_end.py holds the session's end).
     server = ServerProcess(
-        f"sqlite+aiosqlite:///{database}", ops_per_second="1000", ops_burst="1000", finalised_screens_close_seconds="600"
+        f"sqlite+aiosqlite:///{database}",
+        ops_per_second="1000",
+        ops_burst="1000",
+        finalised_screens_close_seconds="600",
     ).start()
     try:
         yield asyncio.run(_download(server))
