@@ -30,7 +30,7 @@ import json
 import random
 import time
 from collections import OrderedDict, deque
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -70,9 +70,15 @@ MAX_GROUP_OPS = 64
 MAX_WAITING_OPS = 128
 """Ops submitted and not yet answered before `commit` says `Busy`. One process on the 2-core reference machine
 commits about 1,000 ops a second (bench/group_commit.py), so a full queue is about an eighth of a second of work:
-an accepted edit is never far behind. Each connection has at most one op waiting (its frames are read in turn)."""
+an accepted edit is never far behind."""
 RETRY_AFTER_SECONDS = (0.25, 5.0)
 """The least and the most a `Busy` refusal asks the client to wait."""
+NEW_OPS_SHARE = 0.75
+"""Past this share of `max_waiting`, only ops sent again after a `Busy` are taken, up to `max_waiting`: a client
+already told to wait comes before one whose op is new, so under sustained overload every client gets its turn
+(without it, the clients answered first came straight back and kept the queue full for the others)."""
+REMEMBERED_REFUSALS = 4096
+"""The op ids refused with `Busy` that the op log remembers, to put their resend first (the oldest forgotten)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +209,8 @@ class OpLog:
         self._queues: dict[str, deque[_Waiting]] = {}
         self._committers: set[asyncio.Task[None]] = set()
         self._waiting = 0
+        self._refused: dict[tuple[str, str], bool] = {}
+        """Op ids refused with `Busy`, oldest first (a dict keeps its order): their resend is taken first."""
         self._seconds_per_op = 0.001
         """A running mean of a group's wall time per op: what a `Busy` refusal's wait is estimated from."""
         self.groups_committed = 0
@@ -219,7 +227,7 @@ class OpLog:
         """Apply `op` and make it durable. Raises a DomainError (and saves nothing) when the rules refuse it, and
         Busy (saving nothing, at once) when `max_waiting` ops already wait. A second commit with the same op id
         returns the first one, marked duplicate. Ops of one meeting submitted in order are applied in that order."""
-        if self._waiting >= self.max_waiting:
+        if not self._admits(meeting_id, op_id):
             raise Busy(self._retry_after())
         loop = asyncio.get_running_loop()
         waiting = _Waiting(meeting_id, actor, op_id, op, loop.create_future())
@@ -234,6 +242,19 @@ class OpLog:
             committer.add_done_callback(self._committers.discard)
         queue.append(waiting)
         return await waiting.answer
+
+    def _admits(self, meeting_id: str, op_id: str) -> bool:
+        """Whether the queue takes this op now: any op below `NEW_OPS_SHARE` of the bound; past it, only an op
+        refused before (see NEW_OPS_SHARE); none at the bound. A refused op is remembered so its resend comes first."""
+        if self._waiting < self.max_waiting * NEW_OPS_SHARE:
+            return True
+        key = (meeting_id, op_id)
+        if self._waiting < self.max_waiting and self._refused.pop(key, False):
+            return True
+        self._refused[key] = True
+        if len(self._refused) > REMEMBERED_REFUSALS:
+            del self._refused[next(iter(self._refused))]
+        return False
 
     def _answered(self, _answer: asyncio.Future[CommittedOp]) -> None:
         self._waiting -= 1
@@ -548,8 +569,10 @@ def _load_meeting(session: Session, meeting_id: str) -> MeetingState:
     )
 
 
-def _placed(board: MeetingState) -> dict[str, tuple[Card, int]]:
-    return {card.id: (card, position) for cards in board.columns.values() for position, card in enumerate(cards)}
+def _placed(board: MeetingState, columns: Iterable[Column]) -> dict[str, tuple[Card, int]]:
+    return {
+        card.id: (card, position) for column in columns for position, card in enumerate(board.columns.get(column, ()))
+    }
 
 
 def _write_projection(db: Connection, meeting_id: str, before: MeetingState, after: MeetingState) -> None:
@@ -561,7 +584,9 @@ def _write_projection(db: Connection, meeting_id: str, before: MeetingState, aft
         db.execute(_UPDATE_STATE, {"b_meeting": meeting_id, "b_state": state})
     if before.columns is after.columns:
         return
-    old, new = _placed(before), _placed(after)
+    # Rules give a new tuple only to the columns they change (a card moved between two columns changes both).
+    changed = [c for c in Column if before.columns.get(c) is not after.columns.get(c)]
+    old, new = _placed(before, changed), _placed(after, changed)
     for card_id in old.keys() - new.keys():
         db.execute(_DELETE_CARD, {"b_meeting": meeting_id, "b_id": card_id})
     shifted: list[dict[str, object]] = []

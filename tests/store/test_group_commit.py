@@ -168,6 +168,33 @@ async def test_past_its_bound_the_queue_refuses_at_once_and_saves_nothing(db: Da
     assert oplog.waiting == 0
 
 
+async def test_under_sustained_overload_an_op_sent_again_after_busy_goes_before_new_ones(
+    db: Database, room: Room
+) -> None:
+    oplog = OpLog(db, max_waiting=4)  # new ops are taken while fewer than three wait; resent ones up to four
+    async with writes_held(db, room.meeting_id):
+        accepted = [
+            asyncio.ensure_future(oplog.commit(room.meeting_id, room.chair, f"op-{n}", harm(f"Card {n}")))
+            for n in range(3)
+        ]
+        await until(lambda: oplog.waiting == 3, "three ops waiting for the writer")
+        with pytest.raises(Busy):
+            await oplog.commit(room.meeting_id, room.teacher, "teacher-1", harm("Teacher's first"))
+        # the chair, answered first, comes straight back with a new op: refused, the teacher was here before
+        with pytest.raises(Busy):
+            await oplog.commit(room.meeting_id, room.chair, "op-3", harm("Card 3"))
+        # the teacher's resend is taken, and then the queue is full for everyone
+        accepted.append(
+            asyncio.ensure_future(oplog.commit(room.meeting_id, room.teacher, "teacher-1", harm("Teacher's first")))
+        )
+        await until(lambda: oplog.waiting == 4, "the resent op waiting too")
+        with pytest.raises(Busy):
+            await oplog.commit(room.meeting_id, room.chair, "op-3", harm("Card 3"))
+    committed = await asyncio.gather(*accepted)
+    assert [(c.op_id, c.seq) for c in committed] == [("op-0", 1), ("op-1", 2), ("op-2", 3), ("teacher-1", 4)]
+    assert [row.op_id for row in await op_rows(db, room.meeting_id)] == ["op-0", "op-1", "op-2", "teacher-1"]
+
+
 async def test_a_group_holds_at_most_max_group_ops(db: Database, room: Room) -> None:
     oplog = OpLog(db, max_group=4)
     async with writes_held(db, room.meeting_id):
