@@ -15,6 +15,7 @@ import json
 import logging
 import time
 import uuid
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -67,6 +68,10 @@ CONTROL_FRAMES_BURST = 30
 `editing` frames one connection may send (a browser sends about one a second). They are not ops, but
 each costs a catch-up or a presence write (to Redis, with several processes) and a presence frame to the room, so
 a flood of them is refused with `rate_limited` as a flood of ops is."""
+PENDING_OPS_PER_CONNECTION = 32
+"""Ops one connection may have read and not yet answered. Its frames keep being read while its ops wait for their
+commit, so its pings, and the transport's, are answered however long a commit takes; past this many (a burst, or
+a client resending a long backlog) its frames are read again once those are answered."""
 EDITING_COALESCE_SECONDS = 0.1
 """`editing` frames change presence; a burst of them (someone clicking from card to card) sends one presence
 frame to the room, not one each."""
@@ -128,6 +133,9 @@ class Peer:
         self.close_with: _Close | None = None
         self.writer: asyncio.Task[None] | None = None
         self.editing: EditingTarget | None = None
+        self.pending: deque[OpRequest] = deque()
+        """Ops read and not yet answered, in the order sent; committed one after the other by `committer`."""
+        self.committer: asyncio.Task[None] | None = None
 
     @property
     def last_seq(self) -> int:
@@ -259,7 +267,13 @@ class Room:
                 # The reader decided to close (bad frames, too big): let the error frames before it go out.
                 with contextlib.suppress(Exception, asyncio.CancelledError):
                     await asyncio.wait_for(asyncio.shield(writer), CLOSE_FLUSH_SECONDS)
-            for task in (writer, reader):
+            elif reader in done and peer.committer is not None:
+                # The device went away with edits read and not yet saved (a tab closed just after typing): save
+                # them, as if it had waited for their acks; a resend on its next visit is a duplicate.
+                await asyncio.wait({peer.committer}, timeout=CLOSE_FLUSH_SECONDS)
+            for task in (writer, reader, peer.committer):
+                if task is None:
+                    continue
                 task.cancel()
                 with contextlib.suppress(Exception, asyncio.CancelledError):
                     await task
@@ -367,9 +381,12 @@ class Room:
             elif isinstance(frame, Editing):
                 await self._set_editing(peer, frame.target)
             else:
-                await self._commit(peer, frame)
+                if len(peer.pending) >= PENDING_OPS_PER_CONNECTION and peer.committer is not None:
+                    await asyncio.wait({peer.committer})
+                self._submit(peer, frame)
 
-    async def _commit(self, peer: Peer, request: OpRequest) -> None:
+    def _submit(self, peer: Peer, request: OpRequest) -> None:
+        """Queue the op for this peer's committer, or refuse it at once if it comes too fast."""
         wait = peer.bucket.take()
         if wait:
             peer.send_frame(
@@ -381,17 +398,33 @@ class Room:
                 )
             )
             return
+        peer.pending.append(request)
+        if peer.committer is None:
+            peer.committer = asyncio.create_task(self._commit_pending(peer), name="peer-committer")
+
+    async def _commit_pending(self, peer: Peer) -> None:
+        """Commit the peer's ops one after the other, in the order sent, then end (an idle peer has no task)."""
+        try:
+            while peer.pending:
+                await self._commit(peer, peer.pending.popleft())
+        finally:
+            peer.committer = None
+
+    def _send_busy(self, peer: Peer, request: OpRequest, retry_after: float) -> None:
+        peer.send_frame(
+            ErrorFrame(
+                code=ErrorCode.busy,
+                message="The board is very busy. This change was not saved yet; it will be sent again.",
+                op_id=request.op_id,
+                retry_after_ms=max(1, int(retry_after * 1000)),
+            )
+        )
+
+    async def _commit(self, peer: Peer, request: OpRequest) -> None:
         try:
             committed = await self.oplog.commit(self.meeting_id, peer.actor, request.op_id, request.op)
         except Busy as busy:
-            peer.send_frame(
-                ErrorFrame(
-                    code=ErrorCode.busy,
-                    message="The board is very busy. This change was not saved yet; it will be sent again.",
-                    op_id=request.op_id,
-                    retry_after_ms=max(1, int(busy.retry_after * 1000)),
-                )
-            )
+            self._send_busy(peer, request, busy.retry_after)
             return
         except DomainError as refusal:
             peer.send_frame(

@@ -141,3 +141,49 @@ async def test_a_server_past_its_commit_queue_bound_says_busy_and_saves_the_rese
     finally:
         await connections.close_all()
         server.stop()
+
+
+async def test_a_screen_whose_edit_waits_long_for_its_commit_keeps_its_connection_and_its_pings_answered(
+    tmp_path: Path,
+) -> None:
+    """A commit that takes longer than the server's keepalive (SQLite's write lock held by another process for
+    several ping intervals): the writer's frames are still read, so its pings get their pongs while the edit waits,
+    the transport's pings get theirs (no 1011 close), and the edit is saved and acked once the lock is free."""
+    path = tmp_path / "board.db"
+    server = ServerProcess(
+        f"sqlite+aiosqlite:///{path}",
+        ws_ping_seconds="0.2",
+        ws_ping_timeout_seconds="0.4",
+        control_frames_per_second="1000",  # this screen asks as fast as it is answered
+        control_frames_burst="1000",
+    ).start()
+    connections = Connections()
+    try:
+        chair = await create_meeting(server.url)
+        screen = await connections.connect(server.ws_url, chair)
+        other_process = sqlite3.connect(path, isolation_level=None)
+        other_process.execute("BEGIN IMMEDIATE")
+        try:
+            op_id = await screen.send_op(HARM | {"text": "Bruise on arm"})
+            # Hold the lock for five keepalive rounds (ping plus its timeout), asking the board how it is meanwhile.
+            loop = asyncio.get_running_loop()
+            until_free, pongs = loop.time() + 5 * 0.6, 0
+            while loop.time() < until_free:
+                await screen.socket.send('{"type":"ping"}')
+                frame = await screen.receive_until(lambda f: f["type"] in ("pong", "ack", "error"))
+                assert frame == {"type": "pong", "seq": 0}, frame  # answered while the edit still waits
+                pongs += 1
+                await asyncio.sleep(0.1)  # the page's heartbeat, ten times its pace: not waiting for anything
+        finally:
+            other_process.execute("ROLLBACK")
+            other_process.close()
+        assert pongs >= 5
+        ack = await screen.receive_until(lambda f: f.get("op_id") == op_id)
+        assert (ack["type"], ack["seq"]) == ("ack", 1)
+        # the same connection goes on
+        assert (await screen.request(HARM | {"text": "Missed school twice"}))["seq"] == 2
+        board = await board_over_http(server.url, chair)
+        assert [card["text"] for card in board["columns"]["worries"]] == ["Bruise on arm", "Missed school twice"]
+    finally:
+        await connections.close_all()
+        server.stop()
