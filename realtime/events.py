@@ -13,7 +13,7 @@ from typing import Any
 from app.domain.board import CardChange
 from app.domain.operations import Actor
 from app.domain.roles import Role
-from app.domain.visibility import Audience, Viewer, audience_of, changes_for
+from app.domain.visibility import Audience, Viewer, audiences, changes_for
 from app.store.oplog import CommittedOp, committed_from_log, log_payload
 from realtime.protocol import ActorInfo, Event
 
@@ -42,9 +42,10 @@ class EventTexts:
     def __init__(self, committed: CommittedOp) -> None:
         self.committed = committed
         self._texts: dict[Audience, str] = {}
+        self._audience = audiences(committed.changes)
 
     def for_viewer(self, viewer: Viewer) -> str:
-        audience = audience_of(self.committed.changes, viewer)
+        audience = self._audience(viewer)
         text = self._texts.get(audience)
         if text is None:
             text = self._texts[audience] = event_for(self.committed, viewer).model_dump_json()

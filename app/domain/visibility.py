@@ -15,6 +15,7 @@ Connections that would receive the same bytes share an audience, so an event is 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -95,18 +96,22 @@ def change_for(change: AnyChange, viewer: Viewer) -> tuple[AnyChange | None, boo
 
 def audience_of(changes: tuple[AnyChange, ...], viewer: Viewer) -> Audience:
     """Viewers with the same audience receive the same event, byte for byte."""
-    mine = next(
-        (
-            viewer.participant_id
-            for c in changes
-            if isinstance(c, AnswerChange)
-            and c.value is not None
-            and not c.value.revealed
-            and c.value.submitted_by == viewer.participant_id
-        ),
-        None,
-    )
-    return viewer.sees_restricted, mine
+    return audiences(changes)(viewer)
+
+
+def audiences(changes: tuple[AnyChange, ...]) -> Callable[[Viewer], Audience]:
+    """`audience_of` for one event's changes, worked out once for all its viewers: only the people whose own
+    unrevealed answers it carries need an audience of their own."""
+    answered = {
+        c.value.submitted_by
+        for c in changes
+        if isinstance(c, AnswerChange) and c.value is not None and not c.value.revealed
+    }
+
+    def audience(viewer: Viewer) -> Audience:
+        return viewer.sees_restricted, viewer.participant_id if viewer.participant_id in answered else None
+
+    return audience
 
 
 def changes_for(changes: tuple[AnyChange, ...], viewer: Viewer) -> tuple[tuple[AnyChange, ...], bool]:
