@@ -57,6 +57,13 @@ CARD_TEXT = "Bench card {phase} r{room} #{k}: Jo said school felt safe today and
 DRAIN_SECONDS = 45.0
 SETUP_CONCURRENCY = 8
 CONNECT_CONCURRENCY = 64
+BENCH_SERVER_ENV = {
+    # One benchmark client stands for a whole county's rooms: lift the limits meant for one person or one address.
+    "SOSBOARD_OPS_PER_SECOND": "100000",
+    "SOSBOARD_OPS_BURST": "100000",
+    "SOSBOARD_MEETINGS_PER_ADDRESS_PER_HOUR": "100000",
+    "SOSBOARD_MEETINGS_PER_MINUTE": "100000",
+}
 
 
 # ---- small helpers ----------------------------------------------------------------------------------------------
@@ -531,8 +538,7 @@ class Scenario:
 def run_scenario(
     scenario: Scenario, directory: Path, listener_procs: int, profile: Path | None, py_spy: str | None
 ) -> dict[str, Any]:
-    env = {"SOSBOARD_OPS_PER_SECOND": "100000", "SOSBOARD_OPS_BURST": "100000"}
-    server = Server(directory, env).start()
+    server = Server(directory, BENCH_SERVER_ENV).start()
     ctx = mp.get_context("spawn")
     procs: list[mp.process.BaseProcess] = []
     result: dict[str, Any] = {
