@@ -27,7 +27,8 @@ from app.domain.errors import DomainError, StaleVersion
 from app.domain.meeting import Participant
 from app.domain.operations import Actor
 from app.domain.roles import Role
-from app.domain.visibility import Viewer, meeting_for
+from app.domain.state import MeetingState
+from app.domain.visibility import Audience, Viewer, meeting_for, snapshot_audiences
 from app.store.oplog import Busy, CommittedOp, OpLog
 from realtime.broker import RoomBroker, Subscription
 from realtime.channel import Channel
@@ -72,9 +73,10 @@ PENDING_OPS_PER_CONNECTION = 32
 """Ops one connection may have read and not yet answered. Its frames keep being read while its ops wait for their
 commit, so its pings, and the transport's, are answered however long a commit takes; past this many (a burst, or
 a client resending a long backlog) its frames are read again once those are answered."""
-EDITING_COALESCE_SECONDS = 0.1
-"""`editing` frames change presence; a burst of them (someone clicking from card to card) sends one presence
-frame to the room, not one each."""
+PRESENCE_COALESCE_SECONDS = 0.1
+"""Arrivals and `editing` frames change presence; a burst of them (a room's screens reconnecting together after a
+restart, someone clicking from card to card) sends one presence frame to the room, not one each: with n screens
+arriving at once, n frames to n screens each was n squared frames of n entries."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +129,7 @@ class Peer:
         self.limits = limits
         self.bucket = TokenBucket(limits.ops_per_second, limits.ops_burst)
         self.control_bucket = TokenBucket(limits.control_frames_per_second, limits.control_frames_burst)
-        self._queue: asyncio.Queue[str | _Close] = asyncio.Queue(limits.send_queue_frames)
+        self._queue = _Outbox(limits.send_queue_frames)
         self._after_seq: int | None = None
         self._held: list[tuple[int, str]] = []
         self.close_with: _Close | None = None
@@ -175,9 +177,7 @@ class Peer:
     def _enqueue(self, text: str) -> None:
         if self.close_with is not None:
             return
-        try:
-            self._queue.put_nowait(text)
-        except asyncio.QueueFull:
+        if not self._queue.put(text):
             # A slow tablet must never slow the room: drop it; it reconnects with `since` and resyncs.
             self.close_soon(CloseCode.too_slow, "Too slow to keep up; reconnect to resync.", flush=False)
 
@@ -186,15 +186,10 @@ class Peer:
         if self.close_with is not None:
             return
         self.close_with = _Close(code, reason)
-        if flush:
-            try:
-                self._queue.put_nowait(self.close_with)
-                return
-            except asyncio.QueueFull:
-                pass  # too much queued to flush: close at once
-        while not self._queue.empty():
-            self._queue.get_nowait()
-        self._queue.put_nowait(self.close_with)  # for a writer not started yet
+        if flush and self._queue.put(self.close_with):
+            return
+        # Too much queued to flush (or no flush wanted): close at once.
+        self._queue.replace_all(self.close_with)  # for a writer not started yet
         if self.writer is not None:
             self.writer.cancel()  # it may be stuck in a send to a frozen client
 
@@ -204,6 +199,44 @@ class Peer:
             if isinstance(item, _Close):
                 return
             await self.channel.send(item)
+
+
+class _Outbox:
+    """A connection's bounded queue of frames to send, with one reader (its writer task). There is one per open
+    connection, so it is lighter than an asyncio.Queue (two deques of waiters and an Event each)."""
+
+    __slots__ = ("_bound", "_items", "_wakeup")
+
+    def __init__(self, bound: int) -> None:
+        self._bound = bound
+        self._items: deque[str | _Close] = deque()
+        self._wakeup: asyncio.Future[None] | None = None
+
+    def put(self, item: str | _Close) -> bool:
+        """Queue `item`, unless the queue is full (then False, and nothing queued)."""
+        if len(self._items) >= self._bound:
+            return False
+        self._items.append(item)
+        self._wake()
+        return True
+
+    def replace_all(self, item: str | _Close) -> None:
+        self._items.clear()
+        self._items.append(item)
+        self._wake()
+
+    async def get(self) -> str | _Close:
+        while not self._items:
+            self._wakeup = asyncio.get_running_loop().create_future()
+            try:
+                await self._wakeup
+            finally:
+                self._wakeup = None
+        return self._items.popleft()
+
+    def _wake(self) -> None:
+        if self._wakeup is not None and not self._wakeup.done():
+            self._wakeup.set_result(None)
 
 
 class Room:
@@ -217,19 +250,25 @@ class Room:
         self.directory = directory
         self.peers: dict[str, Peer] = {}
         self.last_seq = 0
+        self.board: MeetingState | None = None
+        """The whole meeting at `last_seq`, when the room has it (kept from the ops committed here): a hello needs
+        no database read. None after an op that came from another process, until the next hello reads it."""
+        self._snapshots: dict[Audience, MeetingState] = {}
+        self._snapshot_audience: Callable[[Viewer], Audience] = snapshot_audiences(MeetingState())
         self._accept_lock = asyncio.Lock()
         self._last_catch_up = 0.0
         self._stack = contextlib.AsyncExitStack()
         self._tasks: list[asyncio.Task[None]] = []
         self.finalised = False
         self._watchers_close: asyncio.TimerHandle | None = None
-        self._editing_announce: asyncio.Task[None] | None = None
+        self._presence_announce: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> Room:
         # Subscribe before reading the seq, so nothing committed in between is missed.
         subscription = await self._stack.enter_async_context(self.broker.subscribe(self.meeting_id))
         board = await self.oplog.board(self.meeting_id)
         self.last_seq, self.finalised = board.seq, board.read_only
+        self._keep(board)
         self._tasks = [
             asyncio.create_task(self._listen(subscription), name=f"room-listen-{self.meeting_id}"),
             asyncio.create_task(self._renew_presence(), name=f"room-presence-{self.meeting_id}"),
@@ -239,8 +278,8 @@ class Room:
     async def __aexit__(self, *_exc: object) -> None:
         if self._watchers_close is not None:
             self._watchers_close.cancel()
-        if self._editing_announce is not None:
-            self._tasks.append(self._editing_announce)
+        if self._presence_announce is not None:
+            self._tasks.append(self._presence_announce)
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -257,10 +296,10 @@ class Room:
         try:
             await self._best_effort(self.broker.presence_set(self.meeting_id, peer.id, _presence_entry(peer)))
             peer.start(await self._hello(peer, since))
+            peer.writer = writer = asyncio.create_task(peer.write_loop(), name="peer-writer")
             if self.finalised:
                 self._close_watchers_soon()
-            await self._announce_presence()
-            peer.writer = writer = asyncio.create_task(peer.write_loop(), name="peer-writer")
+            self._announce_presence_soon()
             reader = asyncio.create_task(self._read_loop(peer), name="peer-reader")
             done, _ = await asyncio.wait({writer, reader}, return_when=asyncio.FIRST_COMPLETED)
             if reader in done and peer.close_with is not None:
@@ -339,8 +378,29 @@ class Room:
                 ops, seq = replay
                 missed = [event_for(committed, peer.viewer) for committed in ops]
                 return hello.model_copy(update={"seq": seq, "missed": missed})
+        if self.board is not None:
+            return hello.model_copy(update={"seq": self.board.seq, "board": self._snapshot_for(peer.viewer)})
         board = await self.oplog.board(self.meeting_id)
+        self._keep(board)
         return hello.model_copy(update={"seq": board.seq, "board": meeting_for(board, peer.viewer)})
+
+    def _keep(self, board: MeetingState | None) -> None:
+        """Hold `board` for the next hellos if it is the meeting at the seq the room is at, else hold nothing."""
+        self._snapshots = {}
+        if board is None or board.seq != self.last_seq:
+            self.board = None
+            return
+        self.board = board
+        self._snapshot_audience = snapshot_audiences(board)
+
+    def _snapshot_for(self, viewer: Viewer) -> MeetingState:
+        """The held meeting as this viewer may see it, worked out once per audience."""
+        assert self.board is not None
+        audience = self._snapshot_audience(viewer)
+        snapshot = self._snapshots.get(audience)
+        if snapshot is None:
+            snapshot = self._snapshots[audience] = meeting_for(self.board, viewer)
+        return snapshot
 
     async def _read_loop(self, peer: Peer) -> None:
         bad_frames = 0
@@ -480,6 +540,7 @@ class Room:
 
     def _fan_out(self, committed: CommittedOp) -> None:
         self.last_seq = committed.seq
+        self._keep(committed.state)
         if committed.op.type == "finalise":
             self.finalised = True
             self._close_watchers_soon()
@@ -556,12 +617,15 @@ class Room:
             return
         peer.editing = target
         await self._best_effort(self.broker.presence_set(self.meeting_id, peer.id, _presence_entry(peer)))
-        if self._editing_announce is None:
-            self._editing_announce = asyncio.create_task(self._announce_editing(), name="room-editing")
+        self._announce_presence_soon()
 
-    async def _announce_editing(self) -> None:
-        await asyncio.sleep(EDITING_COALESCE_SECONDS)
-        self._editing_announce = None
+    def _announce_presence_soon(self) -> None:
+        if self._presence_announce is None:
+            self._presence_announce = asyncio.create_task(self._announce_coalesced(), name="room-presence-soon")
+
+    async def _announce_coalesced(self) -> None:
+        await asyncio.sleep(PRESENCE_COALESCE_SECONDS)
+        self._presence_announce = None
         await self._announce_presence()
 
     async def _announce_presence(self) -> None:

@@ -15,7 +15,7 @@ Connections that would receive the same bytes share an audience, so an event is 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -102,11 +102,20 @@ def audience_of(changes: tuple[AnyChange, ...], viewer: Viewer) -> Audience:
 def audiences(changes: tuple[AnyChange, ...]) -> Callable[[Viewer], Audience]:
     """`audience_of` for one event's changes, worked out once for all its viewers: only the people whose own
     unrevealed answers it carries need an audience of their own."""
-    answered = {
+    return _audiences(
         c.value.submitted_by
         for c in changes
         if isinstance(c, AnswerChange) and c.value is not None and not c.value.revealed
-    }
+    )
+
+
+def snapshot_audiences(state: MeetingState) -> Callable[[Viewer], Audience]:
+    """Viewers with the same audience get the same `meeting_for(state, viewer)`."""
+    return _audiences(answer.submitted_by for answer in state.answers if not answer.revealed)
+
+
+def _audiences(answered_by: Iterable[str]) -> Callable[[Viewer], Audience]:
+    answered = set(answered_by)
 
     def audience(viewer: Viewer) -> Audience:
         return viewer.sees_restricted, viewer.participant_id if viewer.participant_id in answered else None

@@ -27,6 +27,8 @@ from sqlalchemy.orm import Session
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
 T = TypeVar("T")
+SQLITE_READER_THREADS = 2
+"""Threads that run `snapshot` reads on SQLite: reads of several connects overlap while one waits for the disk."""
 
 
 class Database:
@@ -35,6 +37,8 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         self._sqlite_writer_engine: Engine | None = None
         self._sqlite_writer_thread: ThreadPoolExecutor | None = None
+        self._sqlite_reader_engine: Engine | None = None
+        self._sqlite_reader_threads: ThreadPoolExecutor | None = None
         if self.is_sqlite:
             self.engine: AsyncEngine = create_async_engine(url, connect_args={"timeout": 30})
             _configure_sqlite(self.engine.sync_engine)
@@ -44,6 +48,14 @@ class Database:
             _configure_sqlite(self._sqlite_writer_engine)
             event.listen(self._sqlite_writer_engine, "reset", _end_a_refused_commit)
             self._sqlite_writer_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
+            # WAL readers never wait for the writer, nor it for them.
+            self._sqlite_reader_engine = create_engine(
+                url.replace("+aiosqlite", "+pysqlite"), connect_args={"timeout": 30, "check_same_thread": False}
+            )
+            _configure_sqlite(self._sqlite_reader_engine)
+            self._sqlite_reader_threads = ThreadPoolExecutor(
+                max_workers=SQLITE_READER_THREADS, thread_name_prefix="sqlite-reader"
+            )
         else:
             # Whatever the server's default, an acknowledged op must have reached the disk (and any sync replica).
             self.engine = create_async_engine(
@@ -62,6 +74,22 @@ class Database:
             if not self.is_sqlite:
                 await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
             yield session
+
+    async def snapshot(self, work: Callable[[Session], T]) -> T:
+        """Run `work`, plain synchronous SQLAlchemy that only reads, in one read transaction that sees one
+        consistent snapshot: on SQLite in one hop to a reader thread (every connect reads the session, the meeting,
+        its people; through aiosqlite each statement was several hops through the event loop); on PostgreSQL at
+        REPEATABLE READ through asyncpg."""
+        if self._sqlite_reader_threads is not None:
+            return await asyncio.get_running_loop().run_in_executor(
+                self._sqlite_reader_threads, self._sqlite_snapshot, work
+            )
+        async with self.read() as session:
+            return await session.run_sync(work)
+
+    def _sqlite_snapshot(self, work: Callable[[Session], T]) -> T:
+        with Session(self._sqlite_reader_engine, expire_on_commit=False) as session:
+            return work(session)  # leaving rolls back: nothing read here is ever written
 
     async def transaction(self, work: Callable[[Session], T]) -> T:
         """Run `work` in one write transaction; `work` commits, and leaving without a commit rolls back."""
@@ -86,6 +114,9 @@ class Database:
                 self._sqlite_writer_thread, self._sqlite_writer_engine.dispose
             )
             self._sqlite_writer_thread.shutdown()
+        if self._sqlite_reader_threads is not None and self._sqlite_reader_engine is not None:
+            self._sqlite_reader_threads.shutdown()
+            self._sqlite_reader_engine.dispose()
         await self.engine.dispose()
 
 

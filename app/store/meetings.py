@@ -5,6 +5,7 @@ invited, a link reissued or revoked, a session opened from a link (joined) or en
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from datetime import timedelta
@@ -160,13 +161,16 @@ class Meetings:
 
     async def people(self, meeting_id: str) -> list[Participant]:
         """Everyone ever invited to the meeting, revoked or not, so an item keeps its author's name."""
-        async with self.db.read() as session:
-            rows = await session.execute(
+
+        def work(session: Session) -> list[Participant]:
+            rows = session.execute(
                 select(ParticipantRow)
                 .where(col(ParticipantRow.meeting_id) == meeting_id)
                 .order_by(col(ParticipantRow.created_at))
             )
             return [_participant(row) for row in rows.scalars()]
+
+        return await self.db.snapshot(work)
 
     async def join(self, token: str) -> SignedIn:
         """Exchange an invite token for a new session. A link can be opened again (a tablet that was reset),
@@ -197,8 +201,9 @@ class Meetings:
         """The participant behind a session cookie, if the session is alive and belongs to this meeting."""
         if not session_token:
             raise NotSignedIn("You are not signed in to this meeting.")
-        async with self.db.read() as session:
-            return await session.run_sync(_signed_in, meeting_id, hash_token(session_token))
+        return await self.db.snapshot(
+            functools.partial(_signed_in, meeting_id=meeting_id, token_hash=hash_token(session_token))
+        )
 
     async def signed_in_meeting(self, meeting_id: str, session_token: str | None) -> tuple[Meeting, Participant]:
         """`signed_in`, and the meeting as it stands (its status), read in the same snapshot."""
@@ -212,8 +217,7 @@ class Meetings:
                 raise MeetingNotFound("There is no such meeting.")
             return _meeting(meeting), participant
 
-        async with self.db.read() as session:
-            return await session.run_sync(work)
+        return await self.db.snapshot(work)
 
     async def leave(self, meeting_id: str, session_token: str) -> None:
         """End this session, if it is still open (leaving twice records one leave)."""

@@ -49,6 +49,7 @@ from app.domain.roles import Role
 from app.domain.state import CONFERENCE_FIELDS, MeetingState
 from app.store.chain import GENESIS_FIELDS, Verification, chain_hash, genesis_hash, verify_chain
 from app.store.database import Database
+from app.store.prepared import Prepared
 from app.store.tables import (
     CardRow,
     MeetingRow,
@@ -94,6 +95,9 @@ class CommittedOp:
     target_id: str
     at: datetime
     duplicate: bool = False
+    state: MeetingState | None = dataclasses.field(default=None, compare=False, repr=False)
+    """The whole meeting just after this op, when the op was committed here (not read back from the log): a room
+    keeps it to serve the next hello without reading the database."""
 
     @property
     def card(self) -> Card | None:
@@ -348,12 +352,12 @@ class OpLog:
         """One op's statements, inside its savepoint; the meeting as it stands after it, and the chain's link."""
         meeting_id, actor, op_id, op = waiting.meeting_id, waiting.actor, waiting.op_id, waiting.op
         db = session.connection()
-        reserved = db.execute(_RESERVE_SEQ, {"b_meeting": meeting_id}).one_or_none()
+        reserved = _RESERVE_SEQ.first(db, {"b_meeting": meeting_id})
         if reserved is None:
             raise MeetingNotFound("There is no such meeting.")
         seq, status = int(reserved[0]), str(reserved[1])
-        earlier = db.execute(_EARLIER_OP, {"b_meeting": meeting_id, "b_op_id": op_id}).one_or_none()
-        if earlier is not None:
+        if _OP_ID_TAKEN.first(db, {"b_meeting": meeting_id, "b_op_id": op_id}) is not None:
+            earlier = db.execute(_EARLIER_OP, {"b_meeting": meeting_id, "b_op_id": op_id}).one()
             raise _Duplicate(_from_row(earlier, duplicate=True))
         # The meeting as an earlier op of this group left it, else as the last commit left it, else as stored.
         cached = boards.get(meeting_id)
@@ -377,28 +381,27 @@ class OpLog:
             "created_at": at,
         }
         row["hash"] = link = chain_hash(previous_hash, row)
-        db.execute(_INSERT_OP, row)
+        _INSERT_OP.run(db, {f"b_{name}": value for name, value in row.items()})
         _write_projection(db, meeting_id, before, applied.state)
         if applied.state.read_only and not before.read_only:
             _finalise_meeting(db, meeting_id, at, self.watcher_grace)
-        committed = CommittedOp(meeting_id, seq, op_id, actor, applied.op, applied.changes, applied.target_id, at)
+        committed = CommittedOp(
+            meeting_id, seq, op_id, actor, applied.op, applied.changes, applied.target_id, at, state=applied.state
+        )
         return committed, applied.state, link
 
     async def board(self, meeting_id: str) -> MeetingState:
         """The whole meeting now, and the seq it is consistent with."""
-        async with self.db.read() as session:
-            return await session.run_sync(_load_meeting, meeting_id)
+        return await self.db.snapshot(functools.partial(_load_meeting, meeting_id=meeting_id))
 
     async def genesis(self, meeting_id: str) -> MeetingState:
         """The meeting before its first op: what replaying its log starts from."""
-        async with self.db.read() as session:
-            return await session.run_sync(_genesis, meeting_id)
+        return await self.db.snapshot(functools.partial(_genesis, meeting_id=meeting_id))
 
     async def verify(self, meeting_id: str) -> tuple[Verification, bool]:
         """Recompute the meeting's hash chain from its genesis over every stored op, and say whether the stored
         projection is still the log replayed (a record changed behind the log's back shows there)."""
-        async with self.db.read() as session:
-            stored = await session.run_sync(_stored_record, meeting_id)
+        stored = await self.db.snapshot(functools.partial(_stored_record, meeting_id=meeting_id))
         # Hashing and replaying a long log is CPU work: off the event loop, so the room goes on meanwhile.
         return await asyncio.to_thread(_verify, *stored)
 
@@ -406,12 +409,14 @@ class OpLog:
         """Ops after `after_seq` in order with the meeting's current seq, or None when a snapshot is the better
         answer: more than `limit` ops followed, or `after_seq` is ahead of the log (a client from another
         database)."""
-        async with self.db.read() as session:
-            return await session.run_sync(_since, meeting_id, after_seq, limit)
+        return await self.db.snapshot(
+            functools.partial(_since, meeting_id=meeting_id, after_seq=after_seq, limit=limit)
+        )
 
     async def between(self, meeting_id: str, after_seq: int, up_to_seq: int) -> list[CommittedOp]:
-        async with self.db.read() as session:
-            return await session.run_sync(_between, meeting_id, after_seq, up_to_seq)
+        return await self.db.snapshot(
+            functools.partial(_between, meeting_id=meeting_id, after_seq=after_seq, up_to_seq=up_to_seq)
+        )
 
 
 def _since(session: Session, meeting_id: str, after_seq: int, limit: int) -> tuple[list[CommittedOp], int] | None:
@@ -581,14 +586,14 @@ def _write_projection(db: Connection, meeting_id: str, before: MeetingState, aft
     meeting only when an op changed it (every concept's rule returns a new object for what it changes)."""
     if any(getattr(before, name) is not getattr(after, name) for name in CONFERENCE_FIELDS):
         state = after.model_dump_json(include=_CONFERENCE)
-        db.execute(_UPDATE_STATE, {"b_meeting": meeting_id, "b_state": state})
+        _UPDATE_STATE.run(db, {"b_meeting": meeting_id, "b_state": state})
     if before.columns is after.columns:
         return
     # Rules give a new tuple only to the columns they change (a card moved between two columns changes both).
     changed = [c for c in Column if before.columns.get(c) is not after.columns.get(c)]
     old, new = _placed(before, changed), _placed(after, changed)
     for card_id in old.keys() - new.keys():
-        db.execute(_DELETE_CARD, {"b_meeting": meeting_id, "b_id": card_id})
+        _DELETE_CARD.run(db, {"b_meeting": meeting_id, "b_id": card_id})
     shifted: list[dict[str, object]] = []
     for card_id, (card, position) in new.items():
         previous = old.get(card_id)
@@ -610,9 +615,9 @@ def _write_projection(db: Connection, meeting_id: str, before: MeetingState, aft
             "b_restricted": card.restricted,
             "b_edited_by": card.edited_by,
         }
-        db.execute(_UPDATE_CARD if previous is not None else _INSERT_CARD, values)
+        (_UPDATE_CARD if previous is not None else _INSERT_CARD).run(db, values)
     if shifted:
-        db.execute(_SHIFT, shifted)
+        _SHIFT.run_many(db, shifted)
 
 
 # The statements of the hot path, built once: building them per op cost more CPU than running them.
@@ -622,22 +627,27 @@ _CARDS: Table = CardRow.__table__  # type: ignore[attr-defined]
 _STATES: Table = MeetingStateRow.__table__  # type: ignore[attr-defined]
 _SESSIONS: Table = SessionRow.__table__  # type: ignore[attr-defined]
 _PARTICIPANTS: Table = ParticipantRow.__table__  # type: ignore[attr-defined]
-_RESERVE_SEQ = (
+_RESERVE_SEQ = Prepared(
     update(_MEETINGS)
     .where(_MEETINGS.c.id == bindparam("b_meeting"))
     .values(last_seq=_MEETINGS.c.last_seq + 1)
     .returning(_MEETINGS.c.last_seq, _MEETINGS.c.status)
 )
-_EARLIER_OP = select(_OPS).where(_OPS.c.meeting_id == bindparam("b_meeting"), _OPS.c.op_id == bindparam("b_op_id"))
-_INSERT_OP = insert(_OPS)
+_THIS_OP_ID = (_OPS.c.meeting_id == bindparam("b_meeting"), _OPS.c.op_id == bindparam("b_op_id"))
+_OP_ID_TAKEN = Prepared(select(_OPS.c.seq).where(*_THIS_OP_ID))
+_EARLIER_OP = select(_OPS).where(*_THIS_OP_ID)
+_OP_FIELDS = ("meeting_id", "seq", "op_id", "actor_id", "role", "type", "card_id", "payload", "created_at", "hash")
+_INSERT_OP = Prepared(insert(_OPS).values({name: bindparam(f"b_{name}") for name in _OP_FIELDS}))
 _CARD_FIELDS = ("column", "kind", "text", "author_id", "version", "position", "child_ids", "restricted", "edited_by")
 _CARD_VALUES: dict[str, BindParameter[Any]] = {name: bindparam(f"b_{name}") for name in _CARD_FIELDS}
-_INSERT_CARD = insert(_CARDS).values(meeting_id=bindparam("b_meeting"), id=bindparam("b_id"), **_CARD_VALUES)
+_INSERT_CARD = Prepared(insert(_CARDS).values(meeting_id=bindparam("b_meeting"), id=bindparam("b_id"), **_CARD_VALUES))
 _THIS_CARD = (_CARDS.c.meeting_id == bindparam("b_meeting"), _CARDS.c.id == bindparam("b_id"))
-_UPDATE_CARD = update(_CARDS).where(*_THIS_CARD).values(**_CARD_VALUES)
-_DELETE_CARD = delete(_CARDS).where(*_THIS_CARD)
-_SHIFT = update(_CARDS).where(*_THIS_CARD).values(position=bindparam("b_position"))
-_UPDATE_STATE = update(_STATES).where(_STATES.c.meeting_id == bindparam("b_meeting")).values(state=bindparam("b_state"))
+_UPDATE_CARD = Prepared(update(_CARDS).where(*_THIS_CARD).values(**_CARD_VALUES))
+_DELETE_CARD = Prepared(delete(_CARDS).where(*_THIS_CARD))
+_SHIFT = Prepared(update(_CARDS).where(*_THIS_CARD).values(position=bindparam("b_position")))
+_UPDATE_STATE = Prepared(
+    update(_STATES).where(_STATES.c.meeting_id == bindparam("b_meeting")).values(state=bindparam("b_state"))
+)
 _OP_HASH = select(_OPS.c.hash).where(_OPS.c.meeting_id == bindparam("b_meeting"), _OPS.c.seq == bindparam("b_seq"))
 _GENESIS = select(*(_MEETINGS.c[name] for name in GENESIS_FIELDS)).where(_MEETINGS.c.id == bindparam("b_meeting"))
 _FINALISED = (

@@ -1,0 +1,95 @@
+"""Statements of the op log's hot path, compiled once per database dialect and run on the driver's own cursor.
+
+Each op runs about five statements. Through `Connection.execute` each one builds its cache key, its parameters
+and an execution context again, which the in-process profile of the group commit (bench/group_commit.py) put at
+about a third of an op's CPU. A `Prepared` statement is compiled on first use for the connection's dialect into
+its SQL text and the order of its parameters; running it applies the column types' own bind processors (SQLite's
+text form of a timestamp, say) and hands the values to a cursor of the transaction's own connection in that order,
+so what is stored is what `execute` would have stored, on SQLite and on PostgreSQL alike. Rows come back as plain
+tuples, without the types' result processing: the hot path reads back only integers and strings.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql.expression import Executable
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    sql: str
+    names: tuple[str, ...]
+    processors: tuple[Callable[[Any], Any] | None, ...]
+    positional: bool
+    constants: dict[str, Any]
+    """Values the statement carries itself (the 1 of `last_seq + 1`), by their generated names."""
+
+
+class Prepared:
+    def __init__(self, statement: Executable) -> None:
+        self.statement = statement
+        self._compiled: dict[str, _Compiled] = {}
+
+    def run(self, connection: Connection, params: Mapping[str, Any]) -> None:
+        self._execute(connection, params, fetch=False)
+
+    def first(self, connection: Connection, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        """The first row the statement returns (a SELECT's, or an UPDATE's RETURNING), or None."""
+        return self._execute(connection, params, fetch=True)
+
+    def run_many(self, connection: Connection, many: Sequence[Mapping[str, Any]]) -> None:
+        compiled = self._for(connection.dialect)
+        arguments = [_arguments(compiled, params) for params in many]
+        with _driver_errors(connection, compiled.sql, arguments) as cursor:
+            cursor.executemany(compiled.sql, arguments)
+
+    def _execute(self, connection: Connection, params: Mapping[str, Any], fetch: bool) -> tuple[Any, ...] | None:
+        compiled = self._for(connection.dialect)
+        arguments = _arguments(compiled, params)
+        with _driver_errors(connection, compiled.sql, arguments) as cursor:
+            cursor.execute(compiled.sql, arguments)
+            return tuple(cursor.fetchone() or ()) or None if fetch else None
+
+    def _for(self, dialect: Dialect) -> _Compiled:
+        compiled = self._compiled.get(dialect.name)
+        if compiled is None:
+            compiled = self._compiled[dialect.name] = _compile(self.statement, dialect)
+        return compiled
+
+
+@contextlib.contextmanager
+def _driver_errors(connection: Connection, sql: str, arguments: Any) -> Iterator[Any]:
+    """A cursor of the connection's own transaction; the driver's errors raised as SQLAlchemy's (IntegrityError,
+    OperationalError...), as `execute` would raise them."""
+    cursor = connection.connection.cursor()
+    try:
+        yield cursor
+    except connection.dialect.loaded_dbapi.Error as failure:
+        raise DBAPIError.instance(sql, arguments, failure, connection.dialect.loaded_dbapi.Error) from failure
+    finally:
+        cursor.close()
+
+
+def _compile(statement: Executable, dialect: Dialect) -> _Compiled:
+    sql = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
+    names = tuple(sql.positiontup or ()) if sql.positional else tuple(sql.binds)
+    processors = tuple(sql.binds[name].type.bind_processor(dialect) for name in names)
+    constants = {name: bind.effective_value for name, bind in sql.binds.items() if not bind.required}
+    return _Compiled(str(sql), names, processors, bool(sql.positional), constants)
+
+
+def _arguments(compiled: _Compiled, params: Mapping[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
+    if compiled.constants:
+        params = {**compiled.constants, **params}
+    values = tuple(
+        process(params[name]) if process is not None else params[name]
+        for name, process in zip(compiled.names, compiled.processors, strict=True)
+    )
+    return values if compiled.positional else dict(zip(compiled.names, values, strict=True))
