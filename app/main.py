@@ -7,6 +7,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
 
 from app.api import audit, glossary, health, join, lobby, meetings, pages, record, retention
 from app.api.errors import add_exception_handlers
@@ -27,6 +29,17 @@ STATIC_PREFIX = "/static/"
 """The frontend's own files: code and styles, no case data, so browsers may keep them."""
 
 
+class BoardApp(FastAPI):
+    """The app, with the board's websocket path answered ahead of its middleware stack (see realtime/endpoint.py:
+    an open connection would otherwise hold a frame of every layer for hours)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket" and (path := endpoint.BOARD_SOCKET_PATH.fullmatch(scope["path"])):
+            await endpoint.board_socket(WebSocket(scope, receive, send), self.state.services, path["meeting_id"])
+            return
+        await super().__call__(scope, receive, send)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     services = Services.from_settings(settings)
@@ -39,7 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await services.stop()
 
-    app = FastAPI(
+    app = BoardApp(
         title="SoS Board",
         summary="A live, shared Signs of Safety map for Child Protection conferences.",
         version="0.1.0",
@@ -59,7 +72,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         glossary.router,
         retention.router,
         health.router,
-        endpoint.router,
         pages.router,
     )
     for router in routers:

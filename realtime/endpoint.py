@@ -1,20 +1,29 @@
 """`/ws/meetings/{id}`: authenticate and check Origin on the upgrade, before accepting; then hand the socket,
-as a Channel, to the meeting's room."""
+as a Channel, to the meeting's room.
+
+The path is served ahead of the HTTP app's middleware and routing (app.main.BoardApp): a board
+connection lives for hours, and each layer of FastAPI's stack (error and exception middlewares, the body limit,
+route wrappers, exit stacks) would hold coroutine frames for every open connection for all that time, about a
+third of an idle connection's memory, and costs work on every connect. None of them does anything for it: the
+handshake's refusals are answered here, and a websocket has no HTTP response to put headers on.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 
-from fastapi import APIRouter, Query, WebSocket
 from fastapi.responses import JSONResponse
-from starlette.websockets import WebSocketDisconnect
+from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from app.api.sessions import session_cookie_name
 from app.domain.errors import DomainError, MeetingNotFound, NotSignedIn
 from app.services import Services
 from app.store.tokens import hash_token
 
-router = APIRouter()
+BOARD_SOCKET_PATH = re.compile(r"/ws/meetings/(?P<meeting_id>[^/]+)")
+_POLICY_VIOLATION = 1008
+"""Closing before accepting answers the upgrade with 403 and an empty body (docs/protocol.md: a bad `since`)."""
 
 
 class WebSocketChannel:
@@ -63,13 +72,23 @@ async def _deny(websocket: WebSocket, status: int, code: str, message: str) -> N
     )
 
 
-@router.websocket("/ws/meetings/{meeting_id}")
-async def board_socket(
-    websocket: WebSocket,
-    meeting_id: str,
-    since: int | None = Query(default=None, ge=0, description="Last seq the client saw, to resume."),
-) -> None:
-    services: Services = websocket.app.state.services
+def _since(websocket: WebSocket) -> int | None:
+    """The `since` query parameter: an integer >= 0, or None when absent. ValueError when it is anything else."""
+    values = websocket.query_params.getlist("since")
+    if not values:
+        return None
+    if len(values) > 1 or not values[0].isascii() or not values[0].isdigit():
+        raise ValueError("since must be one integer >= 0")
+    return int(values[0])
+
+
+async def board_socket(websocket: WebSocket, services: Services, meeting_id: str) -> None:
+    """One board connection, from the upgrade request to its close."""
+    try:
+        since = _since(websocket)
+    except ValueError:
+        await websocket.close(_POLICY_VIOLATION)
+        return
     if not origin_allowed(websocket, services.settings.allowed_origins, services.settings.secure_cookies):
         await _deny(websocket, 403, "origin_not_allowed", "This page may not connect to the board.")
         return

@@ -167,3 +167,18 @@ async def test_joining_a_second_time_by_the_same_link_still_works_until_it_is_re
         assert answer.status == 401 and canaries_in(answer.raw) == []
     async with httpx.AsyncClient(base_url=server.url) as http:
         assert (await http.post("/api/join", json={"token": token})).status_code == 404
+
+
+@pytest.mark.parametrize("since", ["-1", "abc", "1.5", "", "1&since=2", "%D9%A3"])  # the last: an Arabic-Indic 3
+async def test_an_upgrade_with_a_since_that_is_not_one_integer_is_refused_with_no_meeting_data(
+    world: World, since: str
+) -> None:
+    """docs/protocol.md: `since` is an integer >= 0; anything else is a client bug, refused with 403 and no body."""
+    path = f"{world.meeting.meeting_id}?since={since}"
+    answer = await raw_upgrade(world.server, path, world.meeting.chair.cookie, own_origin(world.server))
+    assert answer.status == 403, f"{since}: {answer.raw[:200]!r}"
+    assert canaries_in(answer.raw) == [], since
+    resumed = await raw_upgrade(
+        world.server, f"{world.meeting.meeting_id}?since=0", world.meeting.chair.cookie, own_origin(world.server)
+    )
+    assert resumed.status == 101
