@@ -78,6 +78,7 @@ from realtime.protocol import (
 from realtime.room import (
     CATCH_UP_INTERVAL_SECONDS,
     MAX_CONSECUTIVE_BAD_FRAMES,
+    PENDING_OPS_PER_CONNECTION,
     PRESENCE_RENEW_SECONDS,
     Limits,
 )
@@ -628,6 +629,7 @@ def values() -> dict[str, str]:
         "presence_renew_seconds": f"{PRESENCE_RENEW_SECONDS:g}",
         "send_queue_frames": str(SETTINGS["send_queue_frames"].default),
         "commit_queue_ops": str(SETTINGS["commit_queue_ops"].default),
+        "pending_ops_per_connection": str(PENDING_OPS_PER_CONNECTION),
         "max_bad_frames": str(MAX_CONSECUTIVE_BAD_FRAMES),
         "control_frames_per_second": f"{SETTINGS['control_frames_per_second'].default:g}",
         "control_frames_burst": str(SETTINGS["control_frames_burst"].default),
