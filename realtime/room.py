@@ -684,9 +684,11 @@ def _presence_entry(peer: Peer) -> dict[str, Any]:
 
 def _editing_of(entry: dict[str, Any]) -> EditingTarget | None:
     """The editing target in a presence entry, if any (entries written by an older process have none)."""
+    editing = entry.get("editing")
+    if not editing:
+        return None
     with contextlib.suppress(ValidationError, TypeError):
-        if entry.get("editing"):
-            return EditingTarget.model_validate(entry["editing"])
+        return EditingTarget.model_validate(editing)
     return None
 
 

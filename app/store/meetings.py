@@ -9,8 +9,9 @@ import functools
 import json
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Row, Table, bindparam, select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -46,8 +47,27 @@ class ParticipantListing:
     invite_status: str
 
 
-def _participant(row: ParticipantRow) -> Participant:
-    return Participant(row.id, row.meeting_id, Role(row.role), row.display_name, row.agency)
+def _participant(row: ParticipantRow | Row[*tuple[Any, ...]]) -> Participant:
+    return Participant(row.id, row.meeting_id, _ROLES[row.role], row.display_name, row.agency)
+
+
+_ROLES = {role.value: role for role in Role}
+_PARTICIPANTS: Table = ParticipantRow.__table__  # type: ignore[attr-defined]
+_SESSIONS: Table = SessionRow.__table__  # type: ignore[attr-defined]
+# Read on every connect: plain rows, not ORM objects, which cost more to build than the query to run.
+_PEOPLE = (
+    select(_PARTICIPANTS.c.id, _PARTICIPANTS.c.meeting_id, _PARTICIPANTS.c.role, _PARTICIPANTS.c.display_name,
+           _PARTICIPANTS.c.agency)
+    .where(_PARTICIPANTS.c.meeting_id == bindparam("b_meeting"))
+    .order_by(_PARTICIPANTS.c.created_at)
+)  # fmt: skip
+_SESSION_OF = (
+    select(_SESSIONS.c.meeting_id.label("session_meeting_id"), _SESSIONS.c.ended_at, _SESSIONS.c.expires_at,
+           _PARTICIPANTS.c.id, _PARTICIPANTS.c.meeting_id, _PARTICIPANTS.c.role, _PARTICIPANTS.c.display_name,
+           _PARTICIPANTS.c.agency)
+    .select_from(_SESSIONS.outerjoin(_PARTICIPANTS, _PARTICIPANTS.c.id == _SESSIONS.c.participant_id))
+    .where(_SESSIONS.c.token_hash == bindparam("b_token_hash"))
+)  # fmt: skip
 
 
 def _meeting(row: MeetingRow) -> Meeting:
@@ -163,12 +183,7 @@ class Meetings:
         """Everyone ever invited to the meeting, revoked or not, so an item keeps its author's name."""
 
         def work(session: Session) -> list[Participant]:
-            rows = session.execute(
-                select(ParticipantRow)
-                .where(col(ParticipantRow.meeting_id) == meeting_id)
-                .order_by(col(ParticipantRow.created_at))
-            )
-            return [_participant(row) for row in rows.scalars()]
+            return [_participant(row) for row in session.execute(_PEOPLE, {"b_meeting": meeting_id})]
 
         return await self.db.snapshot(work)
 
@@ -272,10 +287,17 @@ def _revoke_invites(session: Session, participant_id: str) -> None:
 
 
 def _signed_in(session: Session, meeting_id: str, token_hash: str) -> Participant:
-    row = session.get(SessionRow, token_hash)
-    if row is None or row.meeting_id != meeting_id or row.ended_at is not None or as_utc(row.expires_at) <= utcnow():
+    row = session.execute(_SESSION_OF, {"b_token_hash": token_hash}).one_or_none()
+    if (
+        row is None
+        or row.session_meeting_id != meeting_id
+        or row.ended_at is not None
+        or as_utc(row.expires_at) <= utcnow()
+    ):
         raise NotSignedIn("Your session has ended. Ask the chair for a new link.")
-    return _participant(_get_participant(session, row.participant_id))
+    if row.id is None:
+        raise ParticipantNotFound("There is no such participant.")
+    return _participant(row)
 
 
 def _get_participant(session: Session, participant_id: str) -> ParticipantRow:
