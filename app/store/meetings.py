@@ -61,6 +61,7 @@ _PEOPLE = (
     .where(_PARTICIPANTS.c.meeting_id == bindparam("b_meeting"))
     .order_by(_PARTICIPANTS.c.created_at)
 )  # fmt: skip
+_MEETINGS: Table = MeetingRow.__table__  # type: ignore[attr-defined]
 _SESSION_OF = (
     select(_SESSIONS.c.meeting_id.label("session_meeting_id"), _SESSIONS.c.ended_at, _SESSIONS.c.expires_at,
            _PARTICIPANTS.c.id, _PARTICIPANTS.c.meeting_id, _PARTICIPANTS.c.role, _PARTICIPANTS.c.display_name,
@@ -68,9 +69,12 @@ _SESSION_OF = (
     .select_from(_SESSIONS.outerjoin(_PARTICIPANTS, _PARTICIPANTS.c.id == _SESSIONS.c.participant_id))
     .where(_SESSIONS.c.token_hash == bindparam("b_token_hash"))
 )  # fmt: skip
+_MEETING = select(
+    _MEETINGS.c.id, _MEETINGS.c.title, _MEETINGS.c.status, _MEETINGS.c.created_at, _MEETINGS.c.kind
+).where(_MEETINGS.c.id == bindparam("b_meeting"))
 
 
-def _meeting(row: MeetingRow) -> Meeting:
+def _meeting(row: MeetingRow | Row[*tuple[Any, ...]]) -> Meeting:
     return Meeting(row.id, row.title, row.status, as_utc(row.created_at).isoformat(), MeetingKind(row.kind))
 
 
@@ -227,7 +231,7 @@ class Meetings:
 
         def work(session: Session) -> tuple[Meeting, Participant]:
             participant = _signed_in(session, meeting_id, hash_token(session_token))
-            meeting = session.get(MeetingRow, meeting_id)
+            meeting = session.execute(_MEETING, {"b_meeting": meeting_id}).one_or_none()
             if meeting is None:
                 raise MeetingNotFound("There is no such meeting.")
             return _meeting(meeting), participant
