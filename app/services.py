@@ -17,6 +17,7 @@ from app.store.oplog import OpLog
 from app.store.retention import ScheduledPurge, scheduled_purge
 from realtime.admission import ConnectionCaps
 from realtime.broker import RoomBroker, broker_from_url
+from realtime.loop_lag import LoopLag
 from realtime.room import Limits, RoomRegistry
 
 diagnostics_log = logging.getLogger("sosboard.diagnostics")
@@ -32,17 +33,20 @@ class Services:
     rooms: RoomRegistry
     connections: ConnectionCaps
     audit: AuditTrail
+    loop_lag: LoopLag
     purge_schedule: ScheduledPurge | None = field(default=None, init=False)
     diagnostics: asyncio.Task[None] | None = field(default=None, init=False)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Services:
         db = Database(settings.resolved_database_url())
+        loop_lag = LoopLag()
         oplog = OpLog(
             db,
             timedelta(seconds=settings.finalised_screens_close_seconds),
             max_group=settings.commit_group_ops,
             max_waiting=settings.commit_queue_ops,
+            loop_lag=lambda: loop_lag.recent,
         )
         broker = broker_from_url(settings.broker_url)
         limits = Limits(
@@ -66,15 +70,18 @@ class Services:
             rooms=RoomRegistry(oplog, broker, limits, meetings.people),
             connections=ConnectionCaps(settings.connections_per_participant, settings.connections_per_meeting),
             audit=AuditTrail(db),
+            loop_lag=loop_lag,
         )
 
     async def start(self) -> None:
         await self.db.run_migrations()
+        self.loop_lag.start()
         self.purge_schedule = scheduled_purge(self.db, self.settings.retention_days, self.settings.purge_every_hours)
         if self.settings.diagnostics_seconds is not None:
             self.diagnostics = asyncio.create_task(report_diagnostics(self.settings.diagnostics_seconds))
 
     async def stop(self) -> None:
+        await self.loop_lag.stop()
         if self.diagnostics is not None:
             self.diagnostics.cancel()
             with contextlib.suppress(asyncio.CancelledError):

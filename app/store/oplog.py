@@ -30,7 +30,7 @@ import json
 import random
 import time
 from collections import OrderedDict, deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -78,6 +78,12 @@ NEW_OPS_SHARE = 0.75
 """Past this share of `max_waiting`, only ops sent again after a `Busy` are taken, up to `max_waiting`: a client
 already told to wait comes before one whose op is new, so under sustained overload every client gets its turn
 (without it, the clients answered first came straight back and kept the queue full for the others)."""
+LAG_REFUSE_NEW_SECONDS = 0.1
+"""Event-loop lag (realtime/loop_lag.py) past which the process takes only ops sent again after a `Busy`: past it,
+everything the process does (fan-out, reads, handshakes) waits its turn that long, so more new edits would only
+make every accepted one later."""
+LAG_REFUSE_ALL_SECONDS = 0.25
+"""Event-loop lag past which no op is taken at all, until the process catches up."""
 REMEMBERED_REFUSALS = 4096
 """The op ids refused with `Busy` that the op log remembers, to put their resend first (the oldest forgotten)."""
 
@@ -201,12 +207,15 @@ class OpLog:
         *,
         max_group: int = MAX_GROUP_OPS,
         max_waiting: int = MAX_WAITING_OPS,
+        loop_lag: Callable[[], float] = lambda: 0.0,
     ) -> None:
         self.db = db
         self.watcher_grace = watcher_grace
         """After finalising, how long family and room-screen sessions last (their screens say goodbye first)."""
         self.max_group = max_group
         self.max_waiting = max_waiting
+        self.loop_lag = loop_lag
+        """How far behind the process's event loop runs now, in seconds (realtime.loop_lag.LoopLag.recent)."""
         self._cache = _BoardCache()
         # Ops waiting to be taken into a group, one queue per grouping key (see the module's docstring), each
         # drained by one task while it has ops.
@@ -231,8 +240,9 @@ class OpLog:
         """Apply `op` and make it durable. Raises a DomainError (and saves nothing) when the rules refuse it, and
         Busy (saving nothing, at once) when `max_waiting` ops already wait. A second commit with the same op id
         returns the first one, marked duplicate. Ops of one meeting submitted in order are applied in that order."""
-        if not self._admits(meeting_id, op_id):
-            raise Busy(self._retry_after())
+        lag = self.loop_lag()
+        if not self._admits(meeting_id, op_id, lag):
+            raise Busy(min(RETRY_AFTER_SECONDS[1], max(self._retry_after(), lag * 2)))
         loop = asyncio.get_running_loop()
         waiting = _Waiting(meeting_id, actor, op_id, op, loop.create_future())
         self._waiting += 1
@@ -247,13 +257,14 @@ class OpLog:
         queue.append(waiting)
         return await waiting.answer
 
-    def _admits(self, meeting_id: str, op_id: str) -> bool:
-        """Whether the queue takes this op now: any op below `NEW_OPS_SHARE` of the bound; past it, only an op
-        refused before (see NEW_OPS_SHARE); none at the bound. A refused op is remembered so its resend comes first."""
-        if self._waiting < self.max_waiting * NEW_OPS_SHARE:
+    def _admits(self, meeting_id: str, op_id: str, lag: float) -> bool:
+        """Whether the queue takes this op now: any op below `NEW_OPS_SHARE` of the bound while the event loop keeps
+        up; past that share or LAG_REFUSE_NEW_SECONDS of lag, only an op refused before (see NEW_OPS_SHARE); none
+        at the bound or past LAG_REFUSE_ALL_SECONDS. A refused op is remembered so its resend comes first."""
+        if self._waiting < self.max_waiting * NEW_OPS_SHARE and lag < LAG_REFUSE_NEW_SECONDS:
             return True
         key = (meeting_id, op_id)
-        if self._waiting < self.max_waiting and self._refused.pop(key, False):
+        if self._waiting < self.max_waiting and lag < LAG_REFUSE_ALL_SECONDS and self._refused.pop(key, False):
             return True
         self._refused[key] = True
         if len(self._refused) > REMEMBERED_REFUSALS:

@@ -205,3 +205,24 @@ async def test_a_group_holds_at_most_max_group_ops(db: Database, room: Room) -> 
     # all ten were waiting when the writer became free: groups of four, four and two
     assert oplog.groups_committed == 3
     assert await oplog.board(room.meeting_id) == await replayed(oplog, room.meeting_id)
+
+
+async def test_a_process_whose_event_loop_lags_takes_only_resent_ops_and_then_none(db: Database, room: Room) -> None:
+    lag = [0.0]
+    oplog = OpLog(db, loop_lag=lambda: lag[0])
+    assert (await oplog.commit(room.meeting_id, room.chair, "calm", harm("While the loop keeps up"))).seq == 1
+
+    lag[0] = 0.15  # behind: new ops wait, one already told to wait goes in
+    with pytest.raises(Busy) as refused:
+        await oplog.commit(room.meeting_id, room.chair, "late", harm("While the loop lags"))
+    assert refused.value.retry_after >= 0.3  # at least twice the lag
+    assert (await oplog.commit(room.meeting_id, room.chair, "late", harm("While the loop lags"))).seq == 2
+
+    lag[0] = 0.3  # far behind: nothing goes in, not even a resend
+    for _ in range(2):
+        with pytest.raises(Busy):
+            await oplog.commit(room.meeting_id, room.chair, "later", harm("While the loop is far behind"))
+
+    lag[0] = 0.0
+    assert (await oplog.commit(room.meeting_id, room.chair, "later", harm("While the loop is far behind"))).seq == 3
+    assert [row.op_id for row in await op_rows(db, room.meeting_id)] == ["calm", "late", "later"]
