@@ -3,8 +3,9 @@
 The commit queue's bound catches a writer that cannot keep up, but a process can be overloaded with a short commit
 queue too: fan-out to thousands of sockets, reads, handshakes all wait their turn on one event loop, and an edit
 accepted then reaches the screens late however fast its commit was. A timer that should fire every
-`interval` seconds measures how late it fires; the largest lateness over the last `window` seconds is the lag
-that the op log's admission (app/store/oplog.py) compares with its limits.
+`interval` seconds measures how late it fires; the least lateness over the last `window` seconds is the lag that
+the op log's admission (app/store/oplog.py) compares with its limits: the least, so that only a loop that stays
+behind counts, never one long moment (a big export, a garbage collection) in an otherwise calm process.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import contextlib
 from collections import deque
 
 INTERVAL_SECONDS = 0.05
-WINDOW_SECONDS = 0.5
+WINDOW_SECONDS = 0.25
 
 
 class LoopLag:
@@ -25,8 +26,15 @@ class LoopLag:
 
     @property
     def recent(self) -> float:
-        """The most the loop fell behind over the last window, in seconds (0 before it starts)."""
-        return max(self._late, default=0.0)
+        """The least the loop was behind over the last window, in seconds (0 until a window is measured)."""
+        if len(self._late) < (self._late.maxlen or 1):
+            return 0.0
+        return min(self._late)
+
+    @property
+    def latest(self) -> float:
+        """The last measurement, in seconds."""
+        return self._late[-1] if self._late else 0.0
 
     @property
     def measurements(self) -> int:
