@@ -25,6 +25,8 @@ _T = TypeVar("_T")
 SUBSCRIBER_QUEUE = 1024
 PRESENCE_LEASE_SECONDS = 60.0
 REDIS_TIMEOUT_SECONDS = 1.0
+REDIS_CONNECTIONS = 32
+"""Connections to Redis for commands (publish, presence), per process; the pub/sub reader has one of its own."""
 """How long one call to Redis may take. It answers in well under a millisecond when well; past a second it is down
 or paused, and an author's next edit must not wait on it."""
 RESUBSCRIBE_FIRST_DELAY_SECONDS = 0.1
@@ -133,13 +135,19 @@ class RedisBroker:
         from redis.asyncio.retry import Retry
         from redis.backoff import NoBackoff
 
-        self._redis = redis.from_url(
+        # A connect storm sends hundreds of presence writes at once: they wait their turn for one of the pool's
+        # connections (up to the timeout), where the default pool refused past 100 with MaxConnectionsError, and
+        # the broker counted Redis as down while it was only busy.
+        pool = redis.BlockingConnectionPool.from_url(
             url,
+            max_connections=REDIS_CONNECTIONS,
+            timeout=REDIS_TIMEOUT_SECONDS,
             decode_responses=True,
             socket_timeout=REDIS_TIMEOUT_SECONDS,
             socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
             retry=Retry(NoBackoff(), 0),  # the reader task is the one that retries, without holding up a room
         )
+        self._redis = redis.Redis.from_pool(pool)  # closing the client closes its pool
         self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
         self._inboxes: dict[str, set[_Inbox]] = defaultdict(set)
         self._reader: asyncio.Task[None] | None = None
@@ -251,8 +259,10 @@ class RedisBroker:
         key = self._presence_key(meeting_id)
 
         async def store() -> None:
-            await self._redis.hset(key, connection_id, json.dumps(leased(entry)))
-            await self._redis.expire(key, int(PRESENCE_LEASE_SECONDS * 2))
+            async with self._redis.pipeline(transaction=False) as both:  # one round trip
+                both.hset(key, connection_id, json.dumps(leased(entry)))
+                both.expire(key, int(PRESENCE_LEASE_SECONDS * 2))
+                await both.execute()
 
         await self._command(store)
 

@@ -82,6 +82,24 @@ async def test_presence_lists_live_entries_and_forgets_removed_ones(broker: Room
 
 
 @pytest.mark.asyncio
+async def test_a_connect_storm_of_presence_writes_waits_its_turn_and_leaves_the_broker_up(broker: RoomBroker) -> None:
+    """Hundreds of screens arriving at once (a restart): many more writes at once than the pool has connections."""
+    rooms = [meeting() for _ in range(10)]
+    await asyncio.gather(
+        *(
+            broker.presence_set(room, f"conn-{k}", {"participant_id": f"p{k}", "display_name": f"Person {k}"})
+            for room in rooms
+            for k in range(40)
+        )
+    )
+    assert [len(await broker.presence_list(room)) for room in rooms] == [40] * 10
+    subscriber = meeting()
+    async with broker.subscribe(subscriber) as inbox:
+        await broker.publish(subscriber, "still here")  # raises BrokerUnavailable if the storm took it down
+        assert await next_message(aiter(inbox)) == "still here"
+
+
+@pytest.mark.asyncio
 async def test_presence_of_a_process_that_stopped_renewing_expires(
     broker: RoomBroker, monkeypatch: pytest.MonkeyPatch
 ) -> None:
