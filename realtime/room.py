@@ -63,6 +63,8 @@ PRESENCE_RENEW_SECONDS = 20.0
 CATCH_UP_INTERVAL_SECONDS = 2.0
 MAX_CONSECUTIVE_BAD_FRAMES = 20
 CLOSE_FLUSH_SECONDS = 5.0
+ROOM_TASKS_STOP_SECONDS = 2.0
+"""How long a closing room waits for its tasks to stop after cancelling them."""
 CONTROL_FRAMES_PER_SECOND = 10.0
 CONTROL_FRAMES_BURST = 30
 """The defaults of `Limits.control_frames_per_second` and `control_frames_burst` (as the settings'): pings and
@@ -282,9 +284,11 @@ class Room:
             self._tasks.append(self._presence_announce)
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        # Bounded: a task that swallowed its cancellation (a library catching CancelledError in a race) must not
+        # keep the room, or the connection leaving it, waiting for ever.
+        _, stuck = await asyncio.wait(self._tasks, timeout=ROOM_TASKS_STOP_SECONDS) if self._tasks else (set(), set())
+        for task in stuck:
+            log.warning("room task %s did not stop in meeting %s", task.get_name().split("-")[1], self.meeting_id)
         await self._stack.aclose()
 
     # ---- peers ---------------------------------------------------------------------------------------------
@@ -735,10 +739,14 @@ class RoomRegistry:
         finally:
             async with self._lock:
                 self._users[meeting_id] -= 1
-                if self._users[meeting_id] == 0:
+                last = self._users[meeting_id] == 0
+                if last:
                     del self._users[meeting_id]
                     del self._rooms[meeting_id]
-                    await room.__aexit__(None, None, None)
+            if last:
+                # Outside the lock: closing one room must never hold up connections to every other meeting (a
+                # new connection to this one opens a new room, which subscribes before it reads the log).
+                await room.__aexit__(None, None, None)
 
     async def end_sessions(
         self, meeting_id: str, reason: str, *, participant_id: str | None = None, session_key: str | None = None
