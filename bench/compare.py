@@ -122,13 +122,21 @@ class Shape:
         return f"{self.meetings} x {self.clients} @ {self.rate:g}/s"
 
 
-def shapes(quick: bool, seconds: float | None) -> tuple[Shape, Shape]:
+def shapes(
+    quick: bool, seconds: float | None, shape_a: str | None = None, shape_b: str | None = None
+) -> tuple[Shape, Shape]:
     if quick:
         a, b = Shape("A", 20, 10, 5, 5), Shape("B", 10, 10, 10, 5)
     else:
         a, b = Shape("A", 200, 20, 5, 20), Shape("B", 50, 20, 10, 20)
     if seconds is not None:
         a.seconds = b.seconds = seconds
+    for shape, text in ((a, shape_a), (b, shape_b)):
+        if text:
+            match = re.fullmatch(r"(\d+)x(\d+)@([\d.]+)", text)
+            if match is None:
+                raise SystemExit(f"a shape is MEETINGSxCLIENTS@RATE (e.g. 200x20@5), not {text!r}")
+            shape.meetings, shape.clients, shape.rate = int(match[1]), int(match[2]), float(match[3])
     return a, b
 
 
@@ -422,7 +430,7 @@ def run_catchup(running: Running, target: Target, args: argparse.Namespace, dire
 def run_target(target: Target, args: argparse.Namespace, directory: Path) -> dict[str, Any]:
     """Each shape on freshly started server processes (the same database), so that one shape's aftermath (a
     backlog, a stuck room) never shows up in the next; a shape that fails is recorded and the others still run."""
-    shape_a, shape_b = shapes(args.quick, args.seconds)
+    shape_a, shape_b = shapes(args.quick, args.seconds, args.shape_a, args.shape_b)
     out: dict[str, Any] = {"target": target.key}
     steps: list[tuple[str, Callable[[Running], dict[str, Any]]]] = [
         ("A", lambda running: run_shape(running, target, shape_a, args, directory, measure_idle=True)),
@@ -442,7 +450,7 @@ def run_target(target: Target, args: argparse.Namespace, directory: Path) -> dic
 
 
 def run_app(mode: str, args: argparse.Namespace, directory: Path) -> dict[str, Any]:
-    shape_a, _ = shapes(args.quick, args.seconds)
+    shape_a, _ = shapes(args.quick, args.seconds, args.shape_a, args.shape_b)
     env = {**APP_ENV, "SOSBOARD_DATA_DIR": str(directory / f"data-{mode}")}
     database = None
     if mode == "sqlite":
@@ -491,7 +499,7 @@ def run_app(mode: str, args: argparse.Namespace, directory: Path) -> dict[str, A
 
 
 def run_hocuspocus(args: argparse.Namespace, directory: Path) -> dict[str, Any]:
-    shape_a, _ = shapes(args.quick, args.seconds)
+    shape_a, _ = shapes(args.quick, args.seconds, args.shape_a, args.shape_b)
 
     def start() -> Running:
         peer = NodePeer(directory).start()
@@ -617,7 +625,7 @@ def once_rows(result: dict[str, Any], shape_a: Shape, edits: int) -> list[Row]:
 
 
 def rows(result: dict[str, Any], results: dict[str, Any]) -> list[Row]:
-    shape_a, shape_b = shapes(results["quick"], results["seconds"])
+    shape_a, shape_b = shapes(results["quick"], results["seconds"], results["shape_a"], results["shape_b"])
     return [
         *shape_rows(result["A"], shape_a),
         *shape_rows(result["B"], shape_b),
@@ -704,6 +712,8 @@ def main(argv: list[str] | None = None) -> int:
         "default both",
     )
     parser.add_argument("--no-peer", action="store_true", help="skip Hocuspocus (no ratios)")
+    parser.add_argument("--shape-a", help="shape A as MEETINGSxCLIENTS@RATE (default 200x20@5; --quick 20x10@5)")
+    parser.add_argument("--shape-b", help="shape B as MEETINGSxCLIENTS@RATE (default 50x20@10; --quick 10x10@10)")
     parser.add_argument("--seconds", type=float, help="length of each shape's load (default 20, --quick 5)")
     parser.add_argument("--drain", type=float, default=30.0, help="how long to wait for late deliveries (default 30 s)")
     parser.add_argument("--connect-concurrency", type=int, default=500, help="sockets in flight in the connect storm")
@@ -739,6 +749,8 @@ def main(argv: list[str] | None = None) -> int:
         "hocuspocus_version": peer_version(),
         "loadavg": Path("/proc/loadavg").read_text().split()[:3],
         "seconds": args.seconds,
+        "shape_a": args.shape_a,
+        "shape_b": args.shape_b,
         "catchup_edits": args.catchup_edits,
         "loadgen_workers": args.loadgen_workers,
         "connect_concurrency": args.connect_concurrency,
