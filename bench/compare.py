@@ -38,7 +38,9 @@ quiet. Per shape it reports:
 - server CPU (% of one core, utime+stime from /proc/<pid>/stat over the sending window, summed over the app's
   processes); in pg2 the PostgreSQL and Redis CPU apart (every `postgres` and `redis-server` process on the machine,
   so another user's queries count too); the load generator's CPU; and `other procs`: cores used by everything else;
-- busy (and any other refusals) the app sent; a busy op is resent with its op_id after retry_after_ms, never lost.
+- busy (and any other refusals) the app sent; a busy op is resent with its op_id after retry_after_ms, never lost;
+- the load generator's own event-loop delay (p99 and max over its processes): when it is large, part of the
+  latency is the load generator's, not the server's.
 
 And once per target: memory per idle connection (the servers' RSS with shape A's sockets connected and idle,
 minus the RSS before they connected, / sockets), connect time for all of shape A's sockets as a storm (at most
@@ -510,7 +512,8 @@ def run_hocuspocus(args: argparse.Namespace, directory: Path) -> dict[str, Any]:
         for i in range(shape_a.meetings)
     ]
     catchup = {"name": "doc-catchup", "clients": [{"server": 0, "token": None}] * 2}
-    result = run_target(Target("hocuspocus", "hocuspocus", start, meetings, catchup), args, directory)
+    adapter = "hocuspocus-provider" if args.peer_client == "provider" else "hocuspocus"
+    result = run_target(Target("hocuspocus", adapter, start, meetings, catchup), args, directory)
     result["processes"] = 1
     return result
 
@@ -569,6 +572,7 @@ def shape_rows(s: dict[str, Any], shape: Shape) -> list[Row]:
         f"{label}: server CPU % of a core",
         f"{label}: PostgreSQL + Redis CPU % of a core",
         f"{label}: load generator CPU %, other procs cores",
+        f"{label}: load generator loop delay p99 / max ms",
     ]
     if "error" in s:
         return _failed(metrics, s)
@@ -587,6 +591,7 @@ def shape_rows(s: dict[str, Any], shape: Shape) -> list[Row]:
         (s["server_cpu_pct"], _num(s["server_cpu_pct"], 0)),
         (None, "" if s.get("services_cpu_pct") is None else _num(s["services_cpu_pct"], 0)),
         (None, f"{s['loadgen_cpu_pct']:.0f}%, {s['other_procs_cores']:.2f}"),
+        (None, f"{load['loop_delay_p99_ms']} / {load['loop_delay_max_ms']}"),
     ]
     return [(metric, number, text) for metric, (number, text) in zip(metrics, values, strict=True)]
 
@@ -712,6 +717,13 @@ def main(argv: list[str] | None = None) -> int:
         "default both",
     )
     parser.add_argument("--no-peer", action="store_true", help="skip Hocuspocus (no ratios)")
+    parser.add_argument(
+        "--peer-client",
+        choices=("raw", "provider"),
+        default="raw",
+        help="Hocuspocus clients: raw (default: a Y.Doc on Hocuspocus' protocol, y-protocols) or provider "
+        "(@hocuspocus/provider, ~3x the load generator's CPU per delivery)",
+    )
     parser.add_argument("--shape-a", help="shape A as MEETINGSxCLIENTS@RATE (default 200x20@5; --quick 20x10@5)")
     parser.add_argument("--shape-b", help="shape B as MEETINGSxCLIENTS@RATE (default 50x20@10; --quick 10x10@10)")
     parser.add_argument("--seconds", type=float, help="length of each shape's load (default 20, --quick 5)")
@@ -753,6 +765,7 @@ def main(argv: list[str] | None = None) -> int:
         "shape_b": args.shape_b,
         "catchup_edits": args.catchup_edits,
         "loadgen_workers": args.loadgen_workers,
+        "peer_client": args.peer_client,
         "connect_concurrency": args.connect_concurrency,
         "other_load_cores_before": {},
         "targets": {},

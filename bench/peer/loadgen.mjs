@@ -23,11 +23,15 @@
 // are read in the same process.
 import { fork } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
 import { HocuspocusProvider } from "@hocuspocus/provider";
+import * as decoding from "lib0/decoding";
+import * as encoding from "lib0/encoding";
 import WebSocket from "ws";
+import * as syncProtocol from "y-protocols/sync";
 import * as Y from "yjs";
 
 const nowNs = () => Number(process.hrtime.bigint());
@@ -228,7 +232,120 @@ class HocuspocusClient {
   }
 }
 
-const ADAPTERS = { app: AppClient, hocuspocus: HocuspocusClient };
+// The same Y.Doc client on Hocuspocus' own protocol (y-protocols sync inside its framing: each message starts with
+// the document's name and a message type), without @hocuspocus/provider's machinery around it. Per client: one
+// websocket, one Y.Doc, every update applied and read from the Y.Array's observer, as with the provider; no
+// awareness. The provider costs the load generator ~3x more CPU per delivery, which on 2 shared cores made the
+// load generator, not the server, the bottleneck.
+const HP_SYNC = 0;
+const HP_AUTH = 2;
+const HP_AUTH_TOKEN = 0;
+const HP_AUTH_DENIED = 1;
+const HP_AUTHENTICATED = 2;
+
+class HocuspocusRawClient {
+  constructor(server, documentName, _token, config) {
+    this.server = server;
+    this.documentName = documentName;
+    this.config = config;
+    this.socket = null;
+    this.doc = null;
+    this.onEdit = null;
+    this.unexpectedClose = null;
+    this.closing = false;
+    this.unsynced = 0;
+  }
+
+  header(type) {
+    const encoder = encoding.createEncoder();
+    encoding.writeVarString(encoder, this.documentName);
+    encoding.writeVarUint(encoder, type);
+    return encoder;
+  }
+
+  async connect() {
+    this.doc = new Y.Doc();
+    this.entries = this.doc.getArray("entries");
+    this.entries.observe((event) => {
+      if (!this.onEdit) return;
+      for (const item of event.changes.added) for (const entry of item.content.getContent()) this.onEdit(entry.id);
+    });
+    const socket = new WebSocket(this.server.ws, { perMessageDeflate: false, handshakeTimeout: this.config.connect_timeout_s * 1000 });
+    this.socket = socket;
+    let synced;
+    const done = new Promise((resolve, reject) => {
+      synced = { resolve, reject };
+    });
+    socket.on("open", () => {
+      const encoder = this.header(HP_AUTH);
+      encoding.writeVarUint(encoder, HP_AUTH_TOKEN);
+      encoding.writeVarString(encoder, "");
+      socket.send(encoding.toUint8Array(encoder));
+    });
+    socket.on("message", (data) => {
+      const decoder = decoding.createDecoder(new Uint8Array(data.buffer, data.byteOffset, data.length));
+      decoding.readVarString(decoder);
+      const type = decoding.readVarUint(decoder);
+      if (type === HP_SYNC) {
+        if (decoding.peekVarUint(decoder) === syncProtocol.messageYjsUpdate) {
+          decoding.readVarUint(decoder);
+          syncProtocol.readUpdate(decoder, this.doc, this); // the common case: no reply, no encoder
+          return;
+        }
+        const reply = this.header(HP_SYNC);
+        const empty = encoding.length(reply);
+        const kind = syncProtocol.readSyncMessage(decoder, reply, this.doc, this);
+        if (encoding.length(reply) > empty) socket.send(encoding.toUint8Array(reply));
+        if (kind === syncProtocol.messageYjsSyncStep2) synced.resolve();
+      } else if (type === HP_AUTH) {
+        const answer = decoding.readVarUint(decoder);
+        if (answer === HP_AUTHENTICATED) {
+          const encoder = this.header(HP_SYNC);
+          syncProtocol.writeSyncStep1(encoder, this.doc);
+          socket.send(encoding.toUint8Array(encoder));
+        } else if (answer === HP_AUTH_DENIED) {
+          synced.reject(new Error("permission denied"));
+        }
+      } else if (type === 8 /* SyncStatus: the server applied one of ours */) {
+        this.unsynced = Math.max(0, this.unsynced - 1);
+      }
+    });
+    socket.on("error", (error) => synced.reject(error));
+    socket.on("close", (code) => {
+      if (!this.closing) this.unexpectedClose = code;
+      synced.reject(new Error(`closed ${code} before the sync`));
+    });
+    await withTimeout(done, this.config.connect_timeout_s * 1000, "sync");
+  }
+
+  get hasUnsyncedChanges() {
+    return this.unsynced > 0;
+  }
+
+  sendEdit(id, text) {
+    if (!this.sending) {
+      // Only a writer listens to its doc's updates: with a listener attached, Yjs encodes every applied update.
+      this.sending = true;
+      this.doc.on("update", (update, origin) => {
+        if (origin === this || this.socket?.readyState !== WebSocket.OPEN) return;
+        const encoder = this.header(HP_SYNC);
+        syncProtocol.writeUpdate(encoder, update);
+        this.unsynced += 1;
+        this.socket.send(encoding.toUint8Array(encoder));
+      });
+    }
+    this.doc.transact(() => this.entries.push([{ id, text }]));
+  }
+
+  ping() {}
+
+  close() {
+    this.closing = true;
+    this.socket?.close(1000);
+  }
+}
+
+const ADAPTERS = { app: AppClient, hocuspocus: HocuspocusRawClient, "hocuspocus-provider": HocuspocusClient };
 
 // ---- the shared measuring code (child processes) ------------------------------------------------------------------
 
@@ -427,9 +544,13 @@ function childMain() {
         process.send({ ev: "connected", ...(await child.connect()) });
       } else if (message.cmd === "load") {
         const cpu0 = process.cpuUsage();
+        const delay = monitorEventLoopDelay({ resolution: 10 });
+        delay.enable();
         const result = await child.load(message);
+        delay.disable();
         const cpu = process.cpuUsage(cpu0);
-        process.send({ ev: "loaded", ...result, cpu_s: (cpu.user + cpu.system) / 1e6 });
+        const loopDelay = { p99_ms: delay.percentile(99) / 1e6, max_ms: delay.max / 1e6 };
+        process.send({ ev: "loaded", ...result, cpu_s: (cpu.user + cpu.system) / 1e6, loop_delay: loopDelay });
       } else if (message.cmd === "close") {
         child.close();
         await sleep(200);
@@ -466,7 +587,12 @@ function summary(values) {
 
 class ChildHandle {
   constructor(path) {
-    this.process = fork(path, ["--child"], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    // A young generation large enough that the short-lived garbage of each frame dies there: with the default the
+    // children stalled up to ~130 ms in collections, which showed up as the servers' latency.
+    this.process = fork(path, ["--child"], {
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+      execArgv: [...process.execArgv, "--max-semi-space-size=64"],
+    });
     this.waiters = [];
     this.process.on("message", (message) => {
       const waiter = this.waiters.shift();
@@ -543,6 +669,8 @@ async function loadMain(config, commands) {
         everywhere: summary(results.flatMap((r) => r.everywhere)),
         ack: summary(results.flatMap((r) => r.acks)),
         send_lag_max_ms: Math.round(Math.max(...results.map((r) => r.send_lag_max_ms))),
+        loop_delay_p99_ms: Math.round(Math.max(...results.map((r) => r.loop_delay.p99_ms))),
+        loop_delay_max_ms: Math.round(Math.max(...results.map((r) => r.loop_delay.max_ms))),
         closed: closed.length,
         closed_sample: [...new Set(closed.map(String))].slice(0, 5),
         loadgen_cpu_s: Math.round(sum("cpu_s") * 100) / 100,
@@ -614,8 +742,9 @@ async function catchupMain(config) {
   } else {
     for (let i = 0; i < edits; i += 1) writer.sendEdit(`catchup-${i}`, editText(`catchup-${i}`, config.text_bytes));
     const until = nowNs() + 120e9;
-    while (writer.provider.hasUnsyncedChanges && nowNs() < until) await sleep(10);
-    if (writer.provider.hasUnsyncedChanges) throw new Error("the server never confirmed the catch-up edits");
+    const unsynced = () => (writer.provider ?? writer).hasUnsyncedChanges;
+    while (unsynced() && nowNs() < until) await sleep(10);
+    if (unsynced()) throw new Error("the server never confirmed the catch-up edits");
   }
   const writeS = (nowNs() - t0) / 1e9;
 
