@@ -34,7 +34,10 @@ quiet. Per shape it reports:
 
 - everywhere p50/p99/max: edit sent by the writer (its first send, also when `busy` made it wait and resend) until
   the LAST listener of the meeting has it;
-- deliveries/s to listeners, and lost deliveries (expected minus received after a drain of up to --drain s);
+- deliveries/s to listeners, and lost deliveries (expected minus received after a drain of up to --drain s); a
+  client whose socket the server closes comes back as the board page does (after 0.25-5 s, app: with `since`, a
+  writer resending every op without an answer with its op_id; Hocuspocus: the sync exchange), and what it receives
+  then (events, a resume, a snapshot's cards) still counts, once per listener and edit;
 - server CPU (% of one core, utime+stime from /proc/<pid>/stat over the sending window, summed over the app's
   processes); in pg2 the PostgreSQL and Redis CPU apart (every `postgres` and `redis-server` process on the machine,
   so another user's queries count too); the load generator's CPU; and `other procs`: cores used by everything else;
@@ -564,10 +567,10 @@ def shape_rows(s: dict[str, Any], shape: Shape) -> list[Row]:
         f"{label}: everywhere p50 ms",
         f"{label}: everywhere p99 ms",
         f"{label}: everywhere max ms",
-        f"{label}: edits sent/s",
+        f"{label}: edits sent/s (offered {shape.meetings * shape.rate:,.0f})",
         f"{label}: deliveries/s",
         f"{label}: lost deliveries",
-        f"{label}: busy / other refusals / sockets closed",
+        f"{label}: busy / other refusals / sockets closed by the server (reconnected)",
         f"{label}: ack p50 / p99 ms",
         f"{label}: server CPU % of a core",
         f"{label}: PostgreSQL + Redis CPU % of a core",
@@ -586,7 +589,11 @@ def shape_rows(s: dict[str, Any], shape: Shape) -> list[Row]:
         (load["edits_per_s"], _num(load["edits_per_s"], 0)),
         (load["deliveries_per_s"], _num(load["deliveries_per_s"], 0)),
         (None, f"{load['lost']:,} of {load['expected']:,}{unacked}"),
-        (None, f"{load['busy']:,} / {sum(load['refusals'].values()):,} / {load['closed']}"),
+        (
+            None,
+            f"{load['busy']:,} / {sum(load['refusals'].values()):,} / {load['closed']:,} ({load['reconnects']:,})"
+            + (f", {load['still_closed']} still closed" if load["still_closed"] else ""),
+        ),
         (None, f"{_num(load['ack']['p50_ms'], 2)} / {_num(load['ack']['p99_ms'], 2)}"),
         (s["server_cpu_pct"], _num(s["server_cpu_pct"], 0)),
         (None, "" if s.get("services_cpu_pct") is None else _num(s["services_cpu_pct"], 0)),
@@ -621,7 +628,7 @@ def once_rows(result: dict[str, Any], shape_a: Shape, edits: int) -> list[Row]:
     c = result["catchup"]
     if "error" in c:
         return out + _failed(catchup_metrics, c)
-    form = f"{c['hello']}, {c['hello_bytes']:,}" if c["hello_bytes"] else "sync of a fresh provider"
+    form = f"{c['hello']}, {c['hello_bytes']:,}" if c["hello_bytes"] else "sync of a fresh client (empty Y.Doc)"
     return [
         *out,
         (catchup_metrics[0], c["caught_up"]["p50_ms"], _num(c["caught_up"]["p50_ms"], 1)),
@@ -662,6 +669,11 @@ def markdown(results: dict[str, Any]) -> str:
 def section(results: dict[str, Any]) -> str:
     quick = " (quick: every shape shrunk)" if results["quick"] else ""
     other = ", ".join(f"{k} {v:.2f}" for k, v in results["other_load_cores_before"].items())
+    peer_client = (
+        "@hocuspocus/provider"
+        if results["peer_client"] == "provider"
+        else "a Y.Doc each on Hocuspocus' own protocol (y-protocols), every update applied"
+    )
     return "\n".join(
         [
             BEGIN,
@@ -669,15 +681,26 @@ def section(results: dict[str, Any]) -> str:
             "",
             f"`{results['command']}`",
             "",
-            f"Machine: {results['nproc']} x {results['cpu']}, {results['mem_gib']} GiB; Python {results['python']},"
-            f" node {results['node']}; loadavg at start {' '.join(results['loadavg'])}; cores used by other processes"
-            f" just before each target: {other}. The same load generator (bench/peer/loadgen.mjs, node, "
-            f"{results['loadgen_workers']} processes) drives every target, one after the other, on loopback; the"
-            " ratio column is app / Hocuspocus (lower is better for the app, except deliveries/s and edits/s).",
-            f"pg2 spreads each meeting's clients over both processes (writer on process i % 2, listeners"
-            " alternating), so half of every edit's deliveries cross processes through Redis. Idle memory and the"
-            " connect storm are measured on shape A's sockets before its load starts; the connect storm keeps at most"
-            f" {results['connect_concurrency']} sockets in flight. Definitions: the docstring of bench/compare.py.",
+            f"Machine: {results['nproc']} x {results['cpu']}, {results['mem_gib']} GiB, shared; Python"
+            f" {results['python']}, node {results['node']}; loadavg at start {' '.join(results['loadavg'])}; cores"
+            f" used by other processes just before each target: {other}. One load generator (bench/peer/loadgen.mjs,"
+            f" node, {results['loadgen_workers']} processes) drives every target, one after the other, on loopback;"
+            " each shape on freshly started servers. Its clients: the app's sign in with their invite links and"
+            " parse and apply every event; Hocuspocus' are "
+            f"{peer_client}; no client sends presence (pings, `editing`, awareness) while the load runs. The ratio"
+            " columns are app / Hocuspocus (above 1: the app is slower, bigger or busier; for edits/s and"
+            " deliveries/s, above 1 is more).",
+            "",
+            "pg2 spreads each meeting's clients over both processes (writer on process i % 2, listeners"
+            " alternating), so half of every edit's deliveries cross processes through Redis. *Everywhere*: the"
+            " writer's first send of an edit until the last listener of its meeting has it (edits that never reached"
+            " everyone are in *lost*, not in the percentiles). *Lost*: deliveries expected (edits sent x listeners"
+            f" connected) minus received after a drain of up to {results['drain']:g} s. A client whose socket the"
+            " server closed comes back as the board page does (after 0.25-5 s, with `since`; a writer resends what"
+            " has no answer, with the same op_id), and what it then receives still counts. Idle memory and"
+            " the connect storm (at most"
+            f" {results['connect_concurrency']} in flight) are measured on shape A's sockets before its load starts."
+            " Definitions: the docstring of bench/compare.py.",
             "",
             markdown(results),
             "",
@@ -766,6 +789,7 @@ def main(argv: list[str] | None = None) -> int:
         "catchup_edits": args.catchup_edits,
         "loadgen_workers": args.loadgen_workers,
         "peer_client": args.peer_client,
+        "drain": args.drain,
         "connect_concurrency": args.connect_concurrency,
         "other_load_cores_before": {},
         "targets": {},
