@@ -570,7 +570,7 @@ def shape_rows(s: dict[str, Any], shape: Shape) -> list[Row]:
         f"{label}: edits sent/s (offered {shape.meetings * shape.rate:,.0f})",
         f"{label}: deliveries/s",
         f"{label}: lost deliveries",
-        f"{label}: busy / other refusals / sockets closed by the server (reconnected)",
+        f"{label}: busy / other refusals / closes by the server, failed reconnects included (reconnected)",
         f"{label}: ack p50 / p99 ms",
         f"{label}: server CPU % of a core",
         f"{label}: PostgreSQL + Redis CPU % of a core",

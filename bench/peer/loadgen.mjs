@@ -63,6 +63,7 @@ function editText(id, bytes) {
 // after a short random delay (doubling up to 5 s) and picks up where it was; an app writer then resends every edit
 // it has no answer for, with the same op_id. Only the close handler of the current socket schedules a try.
 function closedUnexpectedly(client, socket, code) {
+  if (socket === client.socket) client.open = false;
   if (client.closing || socket !== client.socket) return;
   client.closes += 1;
   client.unexpectedClose = code;
@@ -178,6 +179,7 @@ class AppClient {
           }
         }
         this.seq = frame.seq;
+        this.open = true;
         helloed.resolve();
       }
     });
@@ -265,8 +267,12 @@ class HocuspocusClient {
       awareness: null,
       messageReconnectTimeout: 600_000,
       maxAttempts: 1,
-      onSynced: () => synced.resolve(),
+      onSynced: () => {
+        this.open = true;
+        synced.resolve();
+      },
       onClose: ({ event }) => {
+        this.open = false;
         if (!this.closing) {
           this.unexpectedClose = event?.code ?? "closed";
           this.lastCloseCode = this.unexpectedClose;
@@ -362,7 +368,10 @@ class HocuspocusRawClient {
         const empty = encoding.length(reply);
         const kind = syncProtocol.readSyncMessage(decoder, reply, this.doc, this);
         if (encoding.length(reply) > empty) socket.send(encoding.toUint8Array(reply));
-        if (kind === syncProtocol.messageYjsSyncStep2) synced.resolve();
+        if (kind === syncProtocol.messageYjsSyncStep2) {
+          this.open = true;
+          synced.resolve();
+        }
       } else if (type === HP_AUTH) {
         const answer = decoding.readVarUint(decoder);
         if (answer === HP_AUTHENTICATED) {
@@ -510,7 +519,11 @@ class Child {
       meeting.writer.onEdit = null; // the writer's own echo (app) is not a delivery
       meeting.writer.onReconnected = () => {
         // The board page's rule: after the hello, every op without an answer again, with its op_id.
-        for (const edit of meeting.edits.values()) if (!edit.acked && edit.frame !== null) meeting.writer.resend(edit.frame);
+        for (const edit of meeting.edits.values()) {
+          if (edit.acked || edit.frame === null) continue;
+          clearTimeout(edit.retry);
+          meeting.writer.resend(edit.frame);
+        }
       };
       meeting.writer.onAck = (id) => {
         const edit = meeting.edits.get(id);
@@ -522,7 +535,12 @@ class Child {
         const edit = meeting.edits.get(id);
         if (code === "busy" || code === "rate_limited") {
           busy += 1; // not lost: wait as told and resend the same op_id
-          if (edit !== undefined) setTimeout(() => meeting.writer.resend(edit.frame), retryAfterMs ?? 250);
+          if (edit !== undefined) {
+            clearTimeout(edit.retry);
+            edit.retry = setTimeout(() => {
+              if (!edit.acked) meeting.writer.resend(edit.frame);
+            }, retryAfterMs ?? 250);
+          }
           return;
         }
         refusals[code] = (refusals[code] ?? 0) + 1;
@@ -602,8 +620,9 @@ class Child {
         const closes = client.closes - (closesBefore.get(client) ?? 0);
         for (let i = 0; i < closes; i += 1) closed.push(client.lastCloseCode);
         reconnects += client.reconnects - (reconnectsBefore.get(client) ?? 0);
-        if (client.unexpectedClose !== null && meeting.connected.has(client)) stillClosed += 1;
+        if (!client.open && meeting.connected.has(client)) stillClosed += 1;
       }
+      for (const edit of meeting.edits.values()) clearTimeout(edit.retry);
       meeting.edits.clear();
     }
     return {
