@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint audit-dependencies bench protocol-doc
+.PHONY: run test lint audit-dependencies bench bench-fanout protocol-doc
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,7 +36,12 @@ test: $(STAMP)
 	$(BIN)/python -m app.exports.schema --check
 	$(BIN)/pytest
 
+# The app (SQLite; two processes on PostgreSQL + Redis) side by side with Hocuspocus, one node load generator
+# (bench/peer/, installed by npm ci on first use): about 10 minutes; results into BENCHMARKS.md.
 bench: $(STAMP)
+	$(BIN)/python -m bench.compare
+
+bench-fanout: $(STAMP)
 	$(BIN)/python -m bench.fanout
 
 protocol-doc: $(STAMP)

@@ -224,9 +224,10 @@ def oplog_floor(directory: Path, commits: int) -> dict[str, Any]:
 
 
 class Server:
-    def __init__(self, directory: Path, extra_env: dict[str, str]) -> None:
+    def __init__(self, directory: Path, extra_env: dict[str, str], database_url: str | None = None) -> None:
         self.port = free_port()
         self.directory = directory
+        self.database_url = database_url  # default: a fresh SQLite file in `directory`
         self.log_path = directory / f"server-{self.port}.log"
         self.env = {**os.environ, **extra_env}
         self.process: subprocess.Popen[bytes] | None = None
@@ -237,7 +238,7 @@ class Server:
         return self.process.pid
 
     def start(self) -> Server:
-        db_url = f"sqlite+aiosqlite:///{self.directory / f'bench-{self.port}.db'}"
+        db_url = self.database_url or f"sqlite+aiosqlite:///{self.directory / f'bench-{self.port}.db'}"
         command = [sys.executable, "-m", "app.cli", "serve", "--port", str(self.port), "--database-url", db_url]
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
@@ -269,9 +270,10 @@ class RoomSetup:
     meeting_id: str
     chair_cookie: str
     listener_cookies: list[str] = field(default_factory=list)
+    listener_tokens: list[str] = field(default_factory=list)  # the invite tokens, when not joined here
 
 
-async def _setup_rooms(port: int, rooms: int, listeners_per_room: int) -> list[RoomSetup]:
+async def _setup_rooms(port: int, rooms: int, listeners_per_room: int, join: bool = True) -> list[RoomSetup]:
     import httpx
 
     base = f"http://127.0.0.1:{port}"
@@ -295,18 +297,26 @@ async def _setup_rooms(port: int, rooms: int, listeners_per_room: int) -> list[R
                 )
                 invited.raise_for_status()
                 token = str(invited.json()["invite_url"]).split("#", 1)[1]
+                if not join:
+                    return token
                 joined = await http.post("/api/join", json={"token": token})
             joined.raise_for_status()
             return f"sos_{room.meeting_id}={joined.cookies[f'sos_{room.meeting_id}']}"
 
         setups = await asyncio.gather(*(create(i) for i in range(rooms)))
         for room in setups:
-            room.listener_cookies = list(await asyncio.gather(*(listener(room, k) for k in range(listeners_per_room))))
+            made = list(await asyncio.gather(*(listener(room, k) for k in range(listeners_per_room))))
+            if join:
+                room.listener_cookies = made
+            else:
+                room.listener_tokens = made
         return list(setups)
 
 
-def setup_rooms(port: int, rooms: int, listeners_per_room: int) -> list[RoomSetup]:
-    return asyncio.run(_setup_rooms(port, rooms, listeners_per_room))
+def setup_rooms(port: int, rooms: int, listeners_per_room: int, join: bool = True) -> list[RoomSetup]:
+    """Meetings over HTTP, and `listeners_per_room` invited professionals in each: joined (their session cookies in
+    `listener_cookies`), or with `join=False` only invited (their invite tokens in `listener_tokens`)."""
+    return asyncio.run(_setup_rooms(port, rooms, listeners_per_room, join))
 
 
 # ---- 3. client processes ---------------------------------------------------------------------------------------
@@ -325,7 +335,7 @@ async def _connect(port: int, meeting_id: str, cookie: str) -> Any:
         close_timeout=2,
     )
     # The hello should be the first frame, but today a presence frame can come first (see BENCHMARKS.md).
-    while not (await socket_.recv()).startswith('{"type":"hello"'):
+    while not str(await socket_.recv(decode=True)).startswith('{"type":"hello"'):
         pass
     return socket_
 
@@ -596,10 +606,10 @@ def run_scenario(
             with contextlib.suppress(Exception):
                 _expect(conn, "bye", 30)
     finally:
-        for process in procs:
-            process.join(10)
-            if process.is_alive():
-                process.terminate()
+        for child_process in procs:
+            child_process.join(10)
+            if child_process.is_alive():
+                child_process.terminate()
         server.stop()
     return result
 
