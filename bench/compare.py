@@ -80,6 +80,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from bench.fanout import (
+    BENCH_SERVER_ENV,
     CLK_TCK,
     ROOT,
     Server,
@@ -103,12 +104,9 @@ SETTLE_SECONDS = 3.0
 
 # What a benchmark would trip over and a real meeting never does: lifted. The commit queue keeps its bound.
 APP_ENV = {
-    "SOSBOARD_OPS_PER_SECOND": "100000",
-    "SOSBOARD_OPS_BURST": "100000",
+    **BENCH_SERVER_ENV,
     "SOSBOARD_CONTROL_FRAMES_PER_SECOND": "100000",
     "SOSBOARD_CONTROL_FRAMES_BURST": "100000",
-    "SOSBOARD_MEETINGS_PER_ADDRESS_PER_HOUR": "100000",
-    "SOSBOARD_MEETINGS_PER_MINUTE": "100000",
     "SOSBOARD_CONNECTIONS_PER_MEETING": "100000",
     "SOSBOARD_CONNECTIONS_PER_PARTICIPANT": "1000",
 }
