@@ -15,6 +15,7 @@ from app.api.errors import add_exception_handlers
 from app.config import Settings
 from app.services import Services
 from realtime import endpoint
+from realtime.wire import wire_of
 
 # Everything the frontend loads comes from this app; the policy makes a stray third-party request fail loudly.
 CONTENT_SECURITY_POLICY = (
@@ -35,7 +36,8 @@ class BoardApp(FastAPI):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket" and (path := endpoint.BOARD_SOCKET_PATH.fullmatch(scope["path"])):
-            await endpoint.board_socket(WebSocket(scope, receive, send), self.state.services, path["meeting_id"])
+            websocket = WebSocket(scope, receive, send)
+            await endpoint.board_socket(websocket, self.state.services, path["meeting_id"], wire_of(send))
             return
         await super().__call__(scope, receive, send)
 

@@ -20,6 +20,7 @@ from app.api.sessions import session_cookie_name
 from app.domain.errors import DomainError, MeetingNotFound, NotSignedIn
 from app.services import Services
 from app.store.tokens import hash_token
+from realtime.wire import UvicornWire
 
 BOARD_SOCKET_PATH = re.compile(r"/ws/meetings/(?P<meeting_id>[^/]+)")
 _POLICY_VIOLATION = 1008
@@ -27,11 +28,13 @@ _POLICY_VIOLATION = 1008
 
 
 class WebSocketChannel:
-    def __init__(self, websocket: WebSocket) -> None:
+    def __init__(self, websocket: WebSocket, wire: UvicornWire | None = None) -> None:
         self.websocket = websocket
+        self.wire = wire
 
     async def send(self, text: str) -> None:
-        await self.websocket.send_text(text)
+        if self.wire is None or not await self.wire.write(text):
+            await self.websocket.send_text(text)  # raises as a closed connection should
 
     async def close(self, code: int, reason: str) -> None:
         await self.websocket.close(code, reason)
@@ -82,8 +85,10 @@ def _since(websocket: WebSocket) -> int | None:
     return int(values[0])
 
 
-async def board_socket(websocket: WebSocket, services: Services, meeting_id: str) -> None:
-    """One board connection, from the upgrade request to its close."""
+async def board_socket(
+    websocket: WebSocket, services: Services, meeting_id: str, wire: UvicornWire | None = None
+) -> None:
+    """One board connection, from the upgrade request to its close. `wire`: see realtime/wire.py."""
     try:
         since = _since(websocket)
     except ValueError:
@@ -115,6 +120,6 @@ async def board_socket(websocket: WebSocket, services: Services, meeting_id: str
     try:
         await websocket.accept()
         async with services.rooms.room(meeting_id) as room:
-            await room.serve(WebSocketChannel(websocket), participant, hash_token(token or ""), since)
+            await room.serve(WebSocketChannel(websocket, wire), participant, hash_token(token or ""), since)
     finally:
         services.connections.release(meeting_id, participant.id)

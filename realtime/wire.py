@@ -1,0 +1,70 @@
+"""Event frames written to the socket as bytes framed once, instead of once per recipient.
+
+An event goes to every screen of its audience as the same text, and a server's websocket frames are not masked,
+so the frame on the wire is the same bytes for all of them. Through ASGI each `send` frames its text again
+(Starlette's state checks, uvicorn's send, the websockets library building and serializing a Frame), which the
+benchmark put at most of the server's Python work per delivery. `UvicornWire` frames a text once (with the
+websockets library's own Frame, as uvicorn would) and writes those bytes to each connection's transport, after
+the same checks uvicorn's `send` makes: wait while the transport's buffer is full, nothing once the connection is
+closing. Anywhere it cannot (another server, another websocket implementation, a connection past its handshake's
+end) the caller sends through ASGI as before.
+
+It reads four attributes of uvicorn's `websockets-sansio` protocol (`transport`, `writable`, `close_sent`,
+`disconnected`) and the websockets connection's `state`; tests/realtime/test_wire.py fails if an upgrade of the
+pinned uvicorn changes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.frames import Frame, Opcode
+from websockets.protocol import State
+
+CACHED_TEXT_CHARS = 4096
+"""Frames of texts up to this long are kept for the next recipient: events. A hello, made for one screen, is not."""
+CACHED_FRAMES = 512
+
+
+class FrameCache:
+    """The wire bytes of recent texts, by the text itself (a str caches its hash, so a lookup is cheap)."""
+
+    def __init__(self) -> None:
+        self._frames: dict[str, bytes] = {}
+
+    def frame(self, text: str) -> bytes:
+        framed = self._frames.get(text)
+        if framed is None:
+            framed = Frame(Opcode.TEXT, text.encode()).serialize(mask=False, extensions=[])
+            if len(text) <= CACHED_TEXT_CHARS:
+                if len(self._frames) >= CACHED_FRAMES:
+                    del self._frames[next(iter(self._frames))]  # the oldest
+                self._frames[text] = framed
+        return framed
+
+
+FRAMES = FrameCache()
+"""One per process: every room's events share it (each room's event texts differ)."""
+
+
+class UvicornWire:
+    def __init__(self, protocol: WebSocketsSansIOProtocol) -> None:
+        self._protocol = protocol
+
+    async def write(self, text: str) -> bool:
+        """Write `text` as one frame; False (nothing written) when the connection is not open for it."""
+        protocol = self._protocol
+        if not protocol.writable.is_set():
+            await protocol.writable.wait()  # the client reads slowly: wait, as uvicorn's send does
+        if protocol.disconnected or protocol.close_sent or protocol.conn.state is not State.OPEN:
+            return False
+        protocol.transport.write(FRAMES.frame(text))
+        return True
+
+
+def wire_of(asgi_send: Callable[[Any], Any]) -> UvicornWire | None:
+    """The wire under an ASGI `send`, when it is uvicorn's websockets-sansio protocol."""
+    protocol = getattr(asgi_send, "__self__", None)
+    return UvicornWire(protocol) if isinstance(protocol, WebSocketsSansIOProtocol) else None

@@ -1,0 +1,71 @@
+"""Event frames framed once and written as bytes (realtime/wire.py), under the pinned uvicorn: a client reads them
+as the text that was sent, nothing is written once the connection is closing, and
+an upgrade of uvicorn that moves what the wire reads fails here rather than silently taking the slow path."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import uvicorn
+import websockets
+from starlette.websockets import WebSocket
+from websockets.frames import Frame, Opcode
+
+from realtime.wire import FrameCache, UvicornWire, wire_of
+from tests.support.writes import until
+
+TEXTS = ["short", "é" * 200, "x" * 70_000]  # the three lengths of a frame's header, one not ASCII
+
+
+def test_a_frame_is_the_websockets_librarys_own_and_kept_only_for_short_texts() -> None:
+    cache = FrameCache()
+    for text in TEXTS:
+        assert cache.frame(text) == Frame(Opcode.TEXT, text.encode()).serialize(mask=False, extensions=[])
+    assert cache.frame(TEXTS[0]) is cache.frame(TEXTS[0])  # framed once for every recipient
+    assert cache.frame(TEXTS[2]) is not cache.frame(TEXTS[2])  # a long text is not kept
+
+
+@contextlib.asynccontextmanager
+async def serving(app: Any) -> AsyncIterator[str]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(app, port=port, ws="websockets-sansio", log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    await until(lambda: server.started, "uvicorn listening")
+    try:
+        yield f"ws://127.0.0.1:{port}/"
+    finally:
+        server.should_exit = True
+        await task
+
+
+@pytest.mark.asyncio
+async def test_texts_written_on_the_wire_arrive_as_sent_and_none_once_the_connection_closes() -> None:
+    outcome: dict[str, Any] = {}
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        websocket = WebSocket(scope, receive, send)
+        wire = wire_of(send)
+        outcome["wire"] = wire
+        await websocket.accept()
+        assert isinstance(wire, UvicornWire)
+        outcome["written"] = [await wire.write(text) for text in TEXTS]
+        await websocket.receive_text()  # the client says it has read them
+        await websocket.close(1000)
+        outcome["after_close"] = await wire.write("too late")
+
+    async with serving(app) as url, websockets.connect(url, max_size=2**20) as client:
+        received = [await asyncio.wait_for(client.recv(), 5) for _ in TEXTS]
+        await client.send("read")
+        with pytest.raises(websockets.ConnectionClosedOK):
+            await asyncio.wait_for(client.recv(), 5)
+    assert received == TEXTS
+    assert outcome["written"] == [True, True, True]
+    assert outcome["after_close"] is False
