@@ -26,7 +26,8 @@ from app.domain.voice import ChildWords
 
 PROTOCOL_VERSION = 2
 
-OpId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+OP_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+OpId = Annotated[str, StringConstraints(pattern=OP_ID_PATTERN)]
 
 
 class CloseCode(IntEnum):

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 import time
 import uuid
 from collections import deque
@@ -34,6 +35,7 @@ from realtime.broker import RoomBroker, Subscription
 from realtime.channel import Channel
 from realtime.events import EventTexts, decode_committed, encode_committed, event_for
 from realtime.protocol import (
+    OP_ID_PATTERN,
     Ack,
     CloseCode,
     Editing,
@@ -58,6 +60,7 @@ PROCESS_ID = uuid.uuid4().hex
 """Marks broker messages from this process, whose effect a room here has already had."""
 
 _op_id_adapter: TypeAdapter[str] = TypeAdapter(OpId)
+_OP_ID = re.compile(OP_ID_PATTERN)
 
 PRESENCE_RENEW_SECONDS = 20.0
 CATCH_UP_INTERVAL_SECONDS = 2.0
@@ -415,6 +418,13 @@ class Room:
             if too_long and len(text.encode()) > self.limits.max_frame_bytes:
                 peer.close_soon(CloseCode.message_too_big, "Frame too big.")
                 return
+            if self.oplog.pressed and (op_id := _op_id_of(text)) is not None:
+                # Past capacity, an op the op log would refuse is refused before any work is spent on it: under
+                # sustained overload refusals and their resends were a large share of the server's work.
+                refused = self.oplog.refusal(self.meeting_id, op_id)
+                if refused is not None:
+                    self._send_busy(peer, op_id, refused.retry_after)
+                    continue
             try:
                 frame = client_frame_adapter.validate_json(text)
             except ValidationError as error:
@@ -474,12 +484,12 @@ class Room:
         finally:
             peer.committer = None
 
-    def _send_busy(self, peer: Peer, request: OpRequest, retry_after: float) -> None:
+    def _send_busy(self, peer: Peer, op_id: str, retry_after: float) -> None:
         peer.send_frame(
             ErrorFrame(
                 code=ErrorCode.busy,
                 message="The board is very busy. This change was not saved yet; it will be sent again.",
-                op_id=request.op_id,
+                op_id=op_id,
                 retry_after_ms=max(1, int(retry_after * 1000)),
             )
         )
@@ -488,7 +498,7 @@ class Room:
         try:
             committed = await self.oplog.commit(self.meeting_id, peer.actor, request.op_id, request.op)
         except Busy as busy:
-            self._send_busy(peer, request, busy.retry_after)
+            self._send_busy(peer, request.op_id, busy.retry_after)
             return
         except DomainError as refusal:
             peer.send_frame(
@@ -694,6 +704,18 @@ def _editing_of(entry: dict[str, Any]) -> EditingTarget | None:
     with contextlib.suppress(ValidationError, TypeError):
         return EditingTarget.model_validate(editing)
     return None
+
+
+def _op_id_of(text: str) -> str | None:
+    """The op id of an op frame, read without validating the rest of it; None for any other frame."""
+    try:
+        frame = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(frame, dict) or frame.get("type") != "op":
+        return None
+    op_id = frame.get("op_id")
+    return op_id if isinstance(op_id, str) and _OP_ID.fullmatch(op_id) else None
 
 
 def _validation_error(error: ValidationError, text: str) -> ErrorFrame:

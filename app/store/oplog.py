@@ -240,9 +240,10 @@ class OpLog:
         """Apply `op` and make it durable. Raises a DomainError (and saves nothing) when the rules refuse it, and
         Busy (saving nothing, at once) when `max_waiting` ops already wait. A second commit with the same op id
         returns the first one, marked duplicate. Ops of one meeting submitted in order are applied in that order."""
-        lag = self.loop_lag()
-        if not self._admits(meeting_id, op_id, lag):
-            raise Busy(min(RETRY_AFTER_SECONDS[1], max(self._retry_after(), lag * 2)))
+        refused = self.refusal(meeting_id, op_id)
+        if refused is not None:
+            raise refused
+        self._refused.pop((meeting_id, op_id), None)
         loop = asyncio.get_running_loop()
         waiting = _Waiting(meeting_id, actor, op_id, op, loop.create_future())
         self._waiting += 1
@@ -257,19 +258,27 @@ class OpLog:
         queue.append(waiting)
         return await waiting.answer
 
-    def _admits(self, meeting_id: str, op_id: str, lag: float) -> bool:
-        """Whether the queue takes this op now: any op below `NEW_OPS_SHARE` of the bound while the event loop keeps
-        up; past that share or LAG_REFUSE_NEW_SECONDS of lag, only an op refused before (see NEW_OPS_SHARE); none
-        at the bound or past LAG_REFUSE_ALL_SECONDS. A refused op is remembered so its resend comes first."""
+    @property
+    def pressed(self) -> bool:
+        """Whether new ops are being refused now (the queue past NEW_OPS_SHARE, or the loop lagging): the moment
+        for a caller to ask `refusal` before it spends any work on an op."""
+        return self._waiting >= self.max_waiting * NEW_OPS_SHARE or self.loop_lag() >= LAG_REFUSE_NEW_SECONDS
+
+    def refusal(self, meeting_id: str, op_id: str) -> Busy | None:
+        """The `Busy` that `commit` would raise for this op now (and it is remembered as refused, as there), or None
+        if the queue would take it. Any op below `NEW_OPS_SHARE` of the bound while the event loop keeps up; past
+        that share or LAG_REFUSE_NEW_SECONDS of lag, only an op refused before (see NEW_OPS_SHARE); none at the
+        bound or past LAG_REFUSE_ALL_SECONDS. A refused op is remembered so its resend comes first."""
+        lag = self.loop_lag()
         if self._waiting < self.max_waiting * NEW_OPS_SHARE and lag < LAG_REFUSE_NEW_SECONDS:
-            return True
+            return None
         key = (meeting_id, op_id)
-        if self._waiting < self.max_waiting and lag < LAG_REFUSE_ALL_SECONDS and self._refused.pop(key, False):
-            return True
+        if self._waiting < self.max_waiting and lag < LAG_REFUSE_ALL_SECONDS and key in self._refused:
+            return None
         self._refused[key] = True
         if len(self._refused) > REMEMBERED_REFUSALS:
             del self._refused[next(iter(self._refused))]
-        return False
+        return Busy(min(RETRY_AFTER_SECONDS[1], max(self._retry_after(), lag * 2)))
 
     def _answered(self, _answer: asyncio.Future[CommittedOp]) -> None:
         self._waiting -= 1

@@ -187,3 +187,24 @@ async def test_a_screen_whose_edit_waits_long_for_its_commit_keeps_its_connectio
     finally:
         await connections.close_all()
         server.stop()
+
+
+async def test_a_lagging_process_refuses_an_edit_at_once_answers_pings_and_takes_the_resend_once_caught_up(
+    meeting: tuple[Database, Participant],
+) -> None:
+    db, chair = meeting
+    lag = [0.3]  # the process's event loop far behind: nothing is taken
+    oplog = OpLog(db, loop_lag=lambda: lag[0])
+    async with room_of(oplog, chair) as (_room, (screen, _other, watcher)):
+        screen.type(add("while-behind", "Bruise on arm"))
+        refusal = await screen.next("error")
+        assert (refusal["code"], refusal["op_id"]) == ("busy", "while-behind")
+        assert refusal["retry_after_ms"] >= 600  # at least twice the lag
+        screen.type({"type": "ping"})
+        assert (await screen.next("pong"))["seq"] == 0
+        assert oplog.waiting == 0 and (await oplog.board(chair.meeting_id)).seq == 0
+
+        lag[0] = 0.0  # caught up: the resend is taken, once
+        screen.type(add("while-behind", "Bruise on arm"))
+        assert (await screen.next("ack"))["seq"] == 1
+        assert [(e["seq"], e["op_id"]) for e in [await watcher.next("event")]] == [(1, "while-behind")]
