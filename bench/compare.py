@@ -452,8 +452,14 @@ def run_target(target: Target, args: argparse.Namespace, directory: Path) -> dic
     return out
 
 
+def setup_shape(args: argparse.Namespace) -> Shape:
+    """Meetings and clients enough for both shapes (each shape runs on the first of them)."""
+    a, b = shapes(args.quick, args.seconds, args.shape_a, args.shape_b)
+    return Shape("setup", max(a.meetings, b.meetings), max(a.clients, b.clients), a.rate, a.seconds)
+
+
 def run_app(mode: str, args: argparse.Namespace, directory: Path) -> dict[str, Any]:
-    shape_a, _ = shapes(args.quick, args.seconds, args.shape_a, args.shape_b)
+    setup = setup_shape(args)
     env = {**APP_ENV, "SOSBOARD_DATA_DIR": str(directory / f"data-{mode}")}
     database = None
     if mode == "sqlite":
@@ -486,7 +492,7 @@ def run_app(mode: str, args: argparse.Namespace, directory: Path) -> dict[str, A
         running = start()
         try:
             t0 = time.monotonic()
-            meetings, catchup = app_meetings(int(running.endpoints[0]["http"].rsplit(":", 1)[1]), shape_a, processes)
+            meetings, catchup = app_meetings(int(running.endpoints[0]["http"].rsplit(":", 1)[1]), setup, processes)
             setup_s = round(time.monotonic() - t0, 1)
         finally:
             running.stop()
@@ -502,15 +508,14 @@ def run_app(mode: str, args: argparse.Namespace, directory: Path) -> dict[str, A
 
 
 def run_hocuspocus(args: argparse.Namespace, directory: Path) -> dict[str, Any]:
-    shape_a, _ = shapes(args.quick, args.seconds, args.shape_a, args.shape_b)
+    setup = setup_shape(args)
 
     def start() -> Running:
         peer = NodePeer(directory).start()
         return Running(endpoints([peer.port]), [peer.pid], peer.stop)
 
     meetings = [
-        {"name": f"doc-{i}", "clients": [{"server": 0, "token": None}] * shape_a.clients}
-        for i in range(shape_a.meetings)
+        {"name": f"doc-{i}", "clients": [{"server": 0, "token": None}] * setup.clients} for i in range(setup.meetings)
     ]
     catchup = {"name": "doc-catchup", "clients": [{"server": 0, "token": None}] * 2}
     adapter = "hocuspocus-provider" if args.peer_client == "provider" else "hocuspocus"
