@@ -140,7 +140,7 @@ class Peer:
         self.close_with: _Close | None = None
         self.writer: asyncio.Task[None] | None = None
         self.editing: EditingTarget | None = None
-        self.pending: deque[OpRequest] = deque()
+        self.pending: deque[OpRequest] | None = None
         """Ops read and not yet answered, in the order sent; committed one after the other by `committer`."""
         self.committer: asyncio.Task[None] | None = None
 
@@ -259,7 +259,8 @@ class Room:
         """The whole meeting at `last_seq`, when the room has it (kept from the ops committed here): a hello needs
         no database read. None after an op that came from another process, until the next hello reads it."""
         self._snapshots: dict[Audience, MeetingState] = {}
-        self._snapshot_audience: Callable[[Viewer], Audience] = snapshot_audiences(MeetingState())
+        self._snapshot_audience: Callable[[Viewer], Audience] | None = None
+        """Worked out from `board` by the first hello that needs it, not on every event."""
         self._accept_lock = asyncio.Lock()
         self._last_catch_up = 0.0
         self._stack = contextlib.AsyncExitStack()
@@ -393,16 +394,16 @@ class Room:
 
     def _keep(self, board: MeetingState | None) -> None:
         """Hold `board` for the next hellos if it is the meeting at the seq the room is at, else hold nothing."""
-        self._snapshots = {}
-        if board is None or board.seq != self.last_seq:
-            self.board = None
-            return
-        self.board = board
-        self._snapshot_audience = snapshot_audiences(board)
+        if self._snapshots:
+            self._snapshots = {}
+        self._snapshot_audience = None
+        self.board = board if board is not None and board.seq == self.last_seq else None
 
     def _snapshot_for(self, viewer: Viewer) -> MeetingState:
         """The held meeting as this viewer may see it, worked out once per audience."""
         assert self.board is not None
+        if self._snapshot_audience is None:
+            self._snapshot_audience = snapshot_audiences(self.board)
         audience = self._snapshot_audience(viewer)
         snapshot = self._snapshots.get(audience)
         if snapshot is None:
@@ -455,7 +456,7 @@ class Room:
             elif isinstance(frame, Editing):
                 await self._set_editing(peer, frame.target)
             else:
-                if len(peer.pending) >= PENDING_OPS_PER_CONNECTION and peer.committer is not None:
+                if peer.committer is not None and len(peer.pending or ()) >= PENDING_OPS_PER_CONNECTION:
                     await asyncio.wait({peer.committer})
                 self._submit(peer, frame)
 
@@ -472,6 +473,8 @@ class Room:
                 )
             )
             return
+        if peer.pending is None:
+            peer.pending = deque()  # most connections (a wall, a tablet reading) never send an op
         peer.pending.append(request)
         if peer.committer is None:
             peer.committer = asyncio.create_task(self._commit_pending(peer), name="peer-committer")
@@ -479,7 +482,7 @@ class Room:
     async def _commit_pending(self, peer: Peer) -> None:
         """Commit the peer's ops one after the other, in the order sent, then end (an idle peer has no task)."""
         try:
-            while peer.pending:
+            while peer.pending:  # created by _submit before this task
                 await self._commit(peer, peer.pending.popleft())
         finally:
             peer.committer = None

@@ -81,28 +81,21 @@ class Database:
         its people; through aiosqlite each statement was several hops through the event loop); on PostgreSQL at
         REPEATABLE READ through asyncpg."""
         if self._sqlite_reader_threads is not None:
+            # Leaving the session rolls back: nothing read here is ever written.
             return await asyncio.get_running_loop().run_in_executor(
-                self._sqlite_reader_threads, self._sqlite_snapshot, work
+                self._sqlite_reader_threads, _in_session, self._sqlite_reader_engine, work
             )
         async with self.read() as session:
             return await session.run_sync(work)
-
-    def _sqlite_snapshot(self, work: Callable[[Session], T]) -> T:
-        with Session(self._sqlite_reader_engine, expire_on_commit=False) as session:
-            return work(session)  # leaving rolls back: nothing read here is ever written
 
     async def transaction(self, work: Callable[[Session], T]) -> T:
         """Run `work` in one write transaction; `work` commits, and leaving without a commit rolls back."""
         if self._sqlite_writer_thread is not None:
             return await asyncio.get_running_loop().run_in_executor(
-                self._sqlite_writer_thread, self._sqlite_transaction, work
+                self._sqlite_writer_thread, _in_session, self._sqlite_writer_engine, work
             )
         async with self._sessions() as session:
             return await session.run_sync(work)
-
-    def _sqlite_transaction(self, work: Callable[[Session], T]) -> T:
-        with Session(self._sqlite_writer_engine, expire_on_commit=False) as session:
-            return work(session)
 
     async def run_migrations(self) -> None:
         async with self.engine.begin() as connection:
@@ -118,6 +111,12 @@ class Database:
             self._sqlite_reader_threads.shutdown()
             self._sqlite_reader_engine.dispose()
         await self.engine.dispose()
+
+
+def _in_session(engine: Engine | None, work: Callable[[Session], T]) -> T:
+    """`work` in a session of `engine`, on the thread that calls this (a SQLite reader or the writer)."""
+    with Session(engine, expire_on_commit=False) as session:
+        return work(session)
 
 
 def _upgrade_to_head(connection: Connection) -> None:
