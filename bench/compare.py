@@ -83,6 +83,7 @@ from bench.fanout import (
     BENCH_SERVER_ENV,
     CLK_TCK,
     ROOT,
+    BenchProcess,
     Server,
     busy_cores,
     cpu_model,
@@ -168,45 +169,23 @@ def peer_version() -> str:
     return str(lock["packages"]["node_modules/@hocuspocus/server"]["version"])
 
 
-class NodePeer:
+class NodePeer(BenchProcess):
     """Hocuspocus in one node process (bench/peer/hocuspocus-server.mjs), loopback only."""
+
+    name = "Hocuspocus"
 
     def __init__(self, directory: Path) -> None:
         self.port = free_port()
-        self.log_path = directory / f"hocuspocus-{self.port}.log"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def pid(self) -> int:
-        assert self.process is not None
-        return self.process.pid
+        super().__init__(directory / f"hocuspocus-{self.port}.log")
 
     def start(self) -> NodePeer:
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                ["node", str(PEER / "hocuspocus-server.mjs"), str(self.port)],
-                cwd=PEER,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"Hocuspocus exited with {self.process.returncode}; see {self.log_path}")
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                return self
-            time.sleep(0.1)
-        raise RuntimeError(f"Hocuspocus did not listen; see {self.log_path}")
+        self._launch(["node", str(PEER / "hocuspocus-server.mjs"), str(self.port)], PEER)
+        self._wait_until(self._listening, 30, "listen")
+        return self
 
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(5)
+    def _listening(self) -> bool:
+        socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+        return True
 
 
 class Loadgen:

@@ -45,7 +45,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -223,13 +223,15 @@ def oplog_floor(directory: Path, commits: int) -> dict[str, Any]:
 # ---- 2. the server -------------------------------------------------------------------------------------------
 
 
-class Server:
-    def __init__(self, directory: Path, extra_env: dict[str, str], database_url: str | None = None) -> None:
-        self.port = free_port()
-        self.directory = directory
-        self.database_url = database_url  # default: a fresh SQLite file in `directory`
-        self.log_path = directory / f"server-{self.port}.log"
-        self.env = {**os.environ, **extra_env}
+class BenchProcess:
+    """A process the benchmark starts, waits for (bounded) and stops (bounded), its output in `log_path`."""
+
+    name = "process"
+    stop_signal = signal.SIGTERM
+    stop_seconds = 10.0
+
+    def __init__(self, log_path: Path) -> None:
+        self.log_path = log_path
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -237,31 +239,56 @@ class Server:
         assert self.process is not None
         return self.process.pid
 
-    def start(self) -> Server:
-        db_url = self.database_url or f"sqlite+aiosqlite:///{self.directory / f'bench-{self.port}.db'}"
-        command = [sys.executable, "-m", "app.cli", "serve", "--port", str(self.port), "--database-url", db_url]
+    def _launch(self, command: list[str], cwd: Path, env: dict[str, str] | None = None) -> None:
         with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
+            self.process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+    def _wait_until(self, ready: Callable[[], bool], seconds: float, what: str) -> None:
+        assert self.process is not None
+        deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"server exited with {self.process.returncode}; see {self.log_path}")
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
-                s.sendall(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-                if s.recv(64).startswith(b"HTTP/1.1 200"):
-                    return self
+                raise RuntimeError(f"{self.name} exited with {self.process.returncode}; see {self.log_path}")
+            with contextlib.suppress(OSError):
+                if ready():
+                    return
             time.sleep(0.1)
-        raise RuntimeError(f"server did not become healthy; see {self.log_path}")
+        raise RuntimeError(f"{self.name} did not {what}; see {self.log_path}")
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
             return
-        self.process.send_signal(signal.SIGINT)
+        self.process.send_signal(self.stop_signal)
         try:
-            self.process.wait(15)
+            self.process.wait(self.stop_seconds)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(5)
+
+
+class Server(BenchProcess):
+    name = "server"
+    stop_signal = signal.SIGINT
+    stop_seconds = 15.0
+
+    def __init__(self, directory: Path, extra_env: dict[str, str], database_url: str | None = None) -> None:
+        self.port = free_port()
+        super().__init__(directory / f"server-{self.port}.log")
+        self.directory = directory
+        self.database_url = database_url  # default: a fresh SQLite file in `directory`
+        self.env = {**os.environ, **extra_env}
+
+    def start(self) -> Server:
+        db_url = self.database_url or f"sqlite+aiosqlite:///{self.directory / f'bench-{self.port}.db'}"
+        command = [sys.executable, "-m", "app.cli", "serve", "--port", str(self.port), "--database-url", db_url]
+        self._launch(command, ROOT, self.env)
+        self._wait_until(self._healthy, 60, "become healthy")
+        return self
+
+    def _healthy(self) -> bool:
+        with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
+            s.sendall(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            return s.recv(64).startswith(b"HTTP/1.1 200")
 
 
 @dataclass
