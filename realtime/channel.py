@@ -13,6 +13,11 @@ class ChannelClosed(Exception):
 class Channel(Protocol):
     async def send(self, text: str) -> None: ...
 
+    def send_now(self, text: str) -> bool:
+        """Send `text` now, without waiting, if the socket takes it at once; False (nothing sent) otherwise, and
+        the caller sends it with `send`."""
+        ...
+
     async def close(self, code: int, reason: str) -> None: ...
 
     def __aiter__(self) -> AsyncIterator[str]:

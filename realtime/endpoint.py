@@ -36,6 +36,9 @@ class WebSocketChannel:
         if self.wire is None or not await self.wire.write(text):
             await self.websocket.send_text(text)  # raises as a closed connection should
 
+    def send_now(self, text: str) -> bool:
+        return self.wire is not None and self.wire.write_now(text)
+
     async def close(self, code: int, reason: str) -> None:
         await self.websocket.close(code, reason)
 

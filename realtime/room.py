@@ -17,7 +17,7 @@ import re
 import time
 import uuid
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -121,8 +121,10 @@ async def _nobody(_meeting_id: str) -> list[Participant]:
 
 
 class Peer:
-    """One connection: a bounded send queue drained by a writer task. Events that arrive before the peer's
-    hello is queued are held, then filtered against the hello's seq, so nothing is missed or doubled."""
+    """One connection. A frame goes straight to the socket when the socket takes it at once and nothing is queued
+    before it (the usual case: no task switch per delivery); otherwise into a bounded backlog that a writer task,
+    started for it, sends in order and then ends, so an idle connection has no writer. Events that arrive before
+    the peer's hello is queued are held, then filtered against the hello's seq, so nothing is missed or doubled."""
 
     def __init__(self, channel: Channel, participant: Participant, session_key: str, limits: Limits) -> None:
         self.id = uuid.uuid4().hex
@@ -134,11 +136,16 @@ class Peer:
         self.limits = limits
         self.bucket = TokenBucket(limits.ops_per_second, limits.ops_burst)
         self.control_bucket = TokenBucket(limits.control_frames_per_second, limits.control_frames_burst)
-        self._queue = _Outbox(limits.send_queue_frames)
+        self._backlog: deque[str | _Close] | None = None
+        """Frames the socket could not take at once, in order; None while nothing waits."""
         self._after_seq: int | None = None
         self._held: list[tuple[int, str]] = []
         self.close_with: _Close | None = None
+        self.close_sent = False
         self.writer: asyncio.Task[None] | None = None
+        """Sends the backlog, or closes the channel; None while neither is needed."""
+        self.ended: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        """Done when the server has closed the connection, or its socket failed."""
         self.editing: EditingTarget | None = None
         self.pending: deque[OpRequest] | None = None
         """Ops read and not yet answered, in the order sent; committed one after the other by `committer`."""
@@ -182,66 +189,63 @@ class Peer:
     def _enqueue(self, text: str) -> None:
         if self.close_with is not None:
             return
-        if not self._queue.put(text):
+        if self.writer is None and self.channel.send_now(text):
+            return
+        if self._backlog is None:
+            self._backlog = deque()
+        if len(self._backlog) >= self.limits.send_queue_frames:
             # A slow tablet must never slow the room: drop it; it reconnects with `since` and resyncs.
             self.close_soon(CloseCode.too_slow, "Too slow to keep up; reconnect to resync.", flush=False)
+            return
+        self._backlog.append(text)
+        if self.writer is None:
+            self._start_writer(self._send_backlog())
 
     def close_soon(self, code: int, reason: str, flush: bool = True) -> None:
         """Close after the frames already queued (flush), or at once (a peer too slow to take them)."""
         if self.close_with is not None:
             return
-        self.close_with = _Close(code, reason)
-        if flush and self._queue.put(self.close_with):
+        self.close_with = close = _Close(code, reason)
+        backlog = self._backlog
+        if flush and self.writer is not None and backlog is not None and len(backlog) < self.limits.send_queue_frames:
+            backlog.append(close)  # the writer closes once what is before it is sent
             return
-        # Too much queued to flush (or no flush wanted): close at once.
-        self._queue.replace_all(self.close_with)  # for a writer not started yet
+        # Nothing queued, too much to flush, or no flush wanted: close now.
+        self._backlog = None
         if self.writer is not None:
             self.writer.cancel()  # it may be stuck in a send to a frozen client
+        self._start_writer(self._close(close))
 
-    async def write_loop(self) -> None:
-        while True:
-            item = await self._queue.get()
+    def _start_writer(self, work: Coroutine[Any, Any, None]) -> None:
+        self.writer = writer = asyncio.create_task(work, name="peer-writer")
+        writer.add_done_callback(self._writer_done)
+
+    async def _send_backlog(self) -> None:
+        backlog = self._backlog
+        while backlog:
+            item = backlog.popleft()
             if isinstance(item, _Close):
+                await self._close(item)
                 return
             await self.channel.send(item)
+        # In the same step as the last pop: from here on a frame goes straight to the socket again.
+        self.writer = None
+        self._backlog = None
 
+    async def _close(self, close: _Close) -> None:
+        # A stalled client may never take the close frame either; the transport's ping timeout ends it.
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.channel.close(close.code, close.reason), CLOSE_FLUSH_SECONDS)
+        self.close_sent = True
+        self.end()
 
-class _Outbox:
-    """A connection's bounded queue of frames to send, with one reader (its writer task). There is one per open
-    connection, so it is lighter than an asyncio.Queue (two deques of waiters and an Event each)."""
+    def _writer_done(self, writer: asyncio.Task[None]) -> None:
+        if not writer.cancelled() and writer.exception() is not None:
+            self.end()  # a send failed: the socket is gone
 
-    __slots__ = ("_bound", "_items", "_wakeup")
-
-    def __init__(self, bound: int) -> None:
-        self._bound = bound
-        self._items: deque[str | _Close] = deque()
-        self._wakeup: asyncio.Future[None] | None = None
-
-    def put(self, item: str | _Close) -> bool:
-        """Queue `item`, unless the queue is full (then False, and nothing queued)."""
-        if len(self._items) >= self._bound:
-            return False
-        self._items.append(item)
-        self._wake()
-        return True
-
-    def replace_all(self, item: str | _Close) -> None:
-        self._items.clear()
-        self._items.append(item)
-        self._wake()
-
-    async def get(self) -> str | _Close:
-        while not self._items:
-            self._wakeup = asyncio.get_running_loop().create_future()
-            try:
-                await self._wakeup
-            finally:
-                self._wakeup = None
-        return self._items.popleft()
-
-    def _wake(self) -> None:
-        if self._wakeup is not None and not self._wakeup.done():
-            self._wakeup.set_result(None)
+    def end(self) -> None:
+        if not self.ended.done():
+            self.ended.set_result(None)
 
 
 class Room:
@@ -301,33 +305,30 @@ class Room:
         """Run one peer until it leaves or is dropped."""
         peer = Peer(channel, participant, session_key, self.limits)
         self.peers[peer.id] = peer
+        reader: asyncio.Task[None] | None = None
         try:
             await self._best_effort(self.broker.presence_set(self.meeting_id, peer.id, _presence_entry(peer)))
             peer.start(await self._hello(peer, since))
-            peer.writer = writer = asyncio.create_task(peer.write_loop(), name="peer-writer")
             if self.finalised:
                 self._close_watchers_soon()
             self._announce_presence_soon()
             reader = asyncio.create_task(self._read_loop(peer), name="peer-reader")
-            done, _ = await asyncio.wait({writer, reader}, return_when=asyncio.FIRST_COMPLETED)
-            if reader in done and peer.close_with is not None:
-                # The reader decided to close (bad frames, too big): let the error frames before it go out.
-                with contextlib.suppress(Exception, asyncio.CancelledError):
-                    await asyncio.wait_for(asyncio.shield(writer), CLOSE_FLUSH_SECONDS)
-            elif reader in done and peer.committer is not None:
+            reader.add_done_callback(lambda _reader: peer.end())
+            await peer.ended
+            if reader.done() and peer.close_with is None and peer.committer is not None:
                 # The device went away with edits read and not yet saved (a tab closed just after typing): save
                 # them, as if it had waited for their acks; a resend on its next visit is a duplicate.
                 await asyncio.wait({peer.committer}, timeout=CLOSE_FLUSH_SECONDS)
-            for task in (writer, reader, peer.committer):
-                if task is None:
-                    continue
-                task.cancel()
-                with contextlib.suppress(Exception, asyncio.CancelledError):
-                    await task
         finally:
             del self.peers[peer.id]
-            if peer.close_with is not None:
-                # A stalled client may never take the close frame either; the transport's ping timeout ends it.
+            for task in (reader, peer.committer):
+                await _stopped(task)
+            if peer.writer is not None and peer.close_with is not None:
+                # A close decided by the reader (bad frames, too big): let the error frames before it go out.
+                with contextlib.suppress(Exception, asyncio.CancelledError):
+                    await asyncio.wait_for(asyncio.shield(peer.writer), CLOSE_FLUSH_SECONDS)
+            await _stopped(peer.writer)
+            if peer.close_with is not None and not peer.close_sent:
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(
                         channel.close(peer.close_with.code, peer.close_with.reason), CLOSE_FLUSH_SECONDS
@@ -665,6 +666,15 @@ class Room:
     async def _register_presence(self) -> None:
         for peer in list(self.peers.values()):
             await self._best_effort(self.broker.presence_set(self.meeting_id, peer.id, _presence_entry(peer)))
+
+
+async def _stopped(task: asyncio.Task[None] | None) -> None:
+    """`task` cancelled (if it still runs) and finished."""
+    if task is None:
+        return
+    task.cancel()
+    with contextlib.suppress(Exception, asyncio.CancelledError):
+        await task
 
 
 def _present_participant(

@@ -55,9 +55,16 @@ class UvicornWire:
 
     async def write(self, text: str) -> bool:
         """Write `text` as one frame; False (nothing written) when the connection is not open for it."""
+        if not self._protocol.writable.is_set():
+            await self._protocol.writable.wait()  # the client reads slowly: wait, as uvicorn's send does
+        return self.write_now(text)
+
+    def write_now(self, text: str) -> bool:
+        """Write `text` as one frame if the transport takes it now; False (nothing written) when its buffer is full
+        (the client reads slowly) or the connection is not open for it."""
         protocol = self._protocol
         if not protocol.writable.is_set():
-            await protocol.writable.wait()  # the client reads slowly: wait, as uvicorn's send does
+            return False
         if protocol.disconnected or protocol.close_sent or protocol.conn.state is not State.OPEN:
             return False
         protocol.transport.write(FRAMES.frame(text))

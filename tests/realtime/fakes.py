@@ -24,6 +24,13 @@ class FakeChannel:
         await self.unstall.wait()
         self.frames.put_nowait(json.loads(text))
 
+    def send_now(self, text: str) -> bool:
+        """As a socket whose buffer has room takes a frame at once; a stalled one takes nothing."""
+        if not self.unstall.is_set():
+            return False
+        self.frames.put_nowait(json.loads(text))
+        return True
+
     async def close(self, code: int, reason: str) -> None:
         if not self.closed.done():
             self.closed.set_result((code, reason))

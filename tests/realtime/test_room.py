@@ -16,7 +16,8 @@ from app.store.database import Database
 from app.store.meetings import Meetings
 from app.store.oplog import OpLog
 from realtime.broker import MemoryBroker
-from realtime.room import Limits, Room
+from realtime.protocol import Pong
+from realtime.room import Limits, Peer, Room
 from tests.realtime.fakes import WAIT, FakeChannel
 
 LIMITS = Limits(
@@ -76,6 +77,48 @@ async def test_a_peer_too_slow_to_read_is_dropped_and_the_room_goes_on(store: tu
             seqs = [(await healthy.next("event"))["seq"] for _ in range(30)]
             assert seqs == list(range(1, 31))
             assert len(room.peers) == 2
+
+
+@pytest.mark.asyncio
+async def test_a_peer_whose_network_pauses_gets_every_event_once_in_order(store: tuple[OpLog, Participant]) -> None:
+    # While its socket takes nothing, events wait in its backlog; once it takes frames again, the backlog goes
+    # first and the events that come meanwhile queue behind it, never ahead.
+    oplog, chair = store
+    async with Room(chair.meeting_id, oplog, MemoryBroker(), LIMITS) as room:
+        writer, tablet = FakeChannel(), FakeChannel()
+        async with serving(room, writer, chair), serving(room, tablet, chair):
+            tablet.unstall.clear()
+            for n in range(5):
+                writer.type(add_frame(n))
+                await writer.next("ack")
+            tablet.unstall.set()
+            for n in range(5, 10):
+                writer.type(add_frame(n))
+                await writer.next("ack")
+            seqs = [(await tablet.next("event"))["seq"] for _ in range(10)]
+            assert seqs == list(range(1, 11))
+            assert tablet.frames.empty() and not tablet.closed.done()
+
+
+@pytest.mark.asyncio
+async def test_frames_sent_while_a_backlog_drains_go_behind_it(store: tuple[OpLog, Participant]) -> None:
+    _, chair = store
+    tablet = FakeChannel(stalled=True)
+    peer = Peer(tablet, chair, "session", LIMITS)
+    for seq in (1, 2, 3):
+        peer.send_frame(Pong(seq=seq))  # the socket takes nothing: into the backlog
+    tablet.unstall.set()
+    for seq in (4, 5):
+        peer.send_frame(Pong(seq=seq))  # the socket would take these at once, but the backlog is not sent yet
+    assert [(await tablet.next("pong"))["seq"] for _ in range(5)] == [1, 2, 3, 4, 5]
+    await asyncio.wait_for(_writer_ended(peer), WAIT)
+    peer.send_frame(Pong(seq=6))  # backlog sent: straight to the socket again, no writer task
+    assert peer.writer is None and (await tablet.next("pong"))["seq"] == 6
+
+
+async def _writer_ended(peer: Peer) -> None:
+    while peer.writer is not None:
+        await asyncio.sleep(0)
 
 
 class LossyBroker(MemoryBroker):
