@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from starlette.types import Receive, Scope, Send
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from app.api import audit, glossary, health, join, lobby, meetings, pages, record, retention
@@ -40,6 +41,39 @@ class BoardApp(FastAPI):
             await endpoint.board_socket(websocket, self.state.services, path["meeting_id"], wire_of(send))
             return
         await super().__call__(scope, receive, send)
+
+
+class SecurityHeaders:
+    """The headers every HTTP response carries, unless its route set them. A plain ASGI middleware: FastAPI's
+    `@app.middleware("http")` runs each request through a task group and memory streams, which cost more than the
+    sign-in they wrap in a connect storm."""
+
+    def __init__(self, app: ASGIApp, secure: bool) -> None:
+        self.app = app
+        self.secure = secure
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        case_data = not scope["path"].startswith(STATIC_PREFIX)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+                headers.setdefault("Referrer-Policy", "no-referrer")
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                # Case data must not stay in a shared tablet's cache or a proxy's: no-store unless a route says
+                # otherwise (the glossary, which holds no case data, is public). Errors too: a refused edit carries
+                # the current card.
+                if case_data:
+                    headers.setdefault("Cache-Control", "no-store")
+                if self.secure:
+                    headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -80,18 +114,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=pages.FRONTEND_DIR), name="static")
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        response = await call_next(request)
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        # Case data must not stay in a shared tablet's cache or a proxy's: no-store unless a route says otherwise
-        # (the glossary, which holds no case data, is public). Errors too: a refused edit carries the current card.
-        if not request.url.path.startswith(STATIC_PREFIX):
-            response.headers.setdefault("Cache-Control", "no-store")
-        if settings.secure_cookies:
-            response.headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
-        return response
-
+    app.add_middleware(SecurityHeaders, secure=settings.secure_cookies)
     return app
