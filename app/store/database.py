@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+from collections import deque
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -21,6 +23,7 @@ from typing import Any, TypeVar
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session
 
@@ -29,6 +32,8 @@ MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 T = TypeVar("T")
 SQLITE_READER_THREADS = 2
 """Threads that run `snapshot` reads on SQLite: reads of several connects overlap while one waits for the disk."""
+MAX_GROUPED_WRITES = 64
+"""Small writes (`grouped`) committed in one transaction at most, as the op log's groups."""
 
 
 class Database:
@@ -66,6 +71,9 @@ class Database:
                 connect_args={"server_settings": {"synchronous_commit": "on"}},
             )
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+        self._grouped: deque[tuple[Callable[[Session], Any], asyncio.Future[Any]]] = deque()
+        self._grouped_committer: asyncio.Task[None] | None = None
+        self._grouped_waiting = 0
 
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -97,6 +105,59 @@ class Database:
         async with self._sessions() as session:
             return await session.run_sync(work)
 
+    async def grouped(self, work: Callable[[Session], T]) -> T:
+        """Run `work`, a small write in Core statements that does not commit, and commit it: on SQLite together
+        with the other such writes waiting at that moment, each in its own savepoint (one that fails rolls back
+        alone and raises here), in one transaction and one fsync; elsewhere in a transaction of its own. Returns
+        only after the commit that holds it. For writes that come in storms (sign-ins when a room fills up), which
+        one at a time would each be a transaction on SQLite's one writer."""
+        if self._sqlite_writer_thread is None:
+            return await self.transaction(functools.partial(_commit_alone, work))
+        answer: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._grouped.append((work, answer))
+        self._grouped_waiting += 1
+        answer.add_done_callback(self._grouped_answered)
+        if self._grouped_committer is None:
+            self._grouped_committer = asyncio.create_task(self._commit_grouped(), name="db-grouped-commit")
+        return await answer
+
+    @property
+    def grouped_waiting(self) -> int:
+        """Writes given to `grouped` and not yet answered (waiting for a group, or in the one being committed)."""
+        return self._grouped_waiting
+
+    def _grouped_answered(self, _answer: asyncio.Future[Any]) -> None:
+        self._grouped_waiting -= 1
+
+    async def _commit_grouped(self) -> None:
+        group: list[tuple[Callable[[Session], Any], asyncio.Future[Any]]] = []
+        try:
+            while self._grouped:
+                group = []
+                while self._grouped and len(group) < MAX_GROUPED_WRITES:
+                    item = self._grouped.popleft()
+                    if not item[1].done():  # its caller went away before it was taken: not written
+                        group.append(item)
+                if not group:
+                    continue
+                try:
+                    outcomes = await self.transaction(functools.partial(_commit_group, [work for work, _ in group]))
+                except Exception as failure:  # the transaction or its COMMIT failed: none of it was written
+                    outcomes = [failure] * len(group)
+                for (_, answer), outcome in zip(group, outcomes, strict=True):
+                    if answer.done():
+                        continue
+                    if isinstance(outcome, Exception):
+                        answer.set_exception(outcome)
+                    else:
+                        answer.set_result(outcome)
+                group = []
+        finally:
+            for _, answer in [*group, *self._grouped]:
+                answer.cancel()
+            self._grouped.clear()
+            self._grouped_committer = None
+
     async def run_migrations(self) -> None:
         async with self.engine.begin() as connection:
             await connection.run_sync(_upgrade_to_head)
@@ -117,6 +178,44 @@ def _in_session(engine: Engine | None, work: Callable[[Session], T]) -> T:
     """`work` in a session of `engine`, on the thread that calls this (a SQLite reader or the writer)."""
     with Session(engine, expire_on_commit=False) as session:
         return work(session)
+
+
+def is_database_trouble(failure: Exception) -> bool:
+    """A failure that is the database's, not the write's (connection lost, disk full, lock timeout): it fails the
+    whole group, since the next write would only meet it again. A constraint or a value the database refused
+    (IntegrityError, DataError) belongs to that write alone, like a refusal of the rules."""
+    return isinstance(failure, DBAPIError) and not isinstance(failure, IntegrityError | DataError)
+
+
+def _commit_alone(work: Callable[[Session], T], session: Session) -> T:
+    result = work(session)
+    session.commit()
+    return result
+
+
+# Each write's savepoint as plain statements (as the op log's): the name may repeat, each is released before the next.
+_SAVEPOINT, _RELEASE, _ROLLBACK_TO = "SAVEPOINT grouped", "RELEASE SAVEPOINT grouped", "ROLLBACK TO SAVEPOINT grouped"
+
+
+def _commit_group(works: list[Callable[[Session], Any]], session: Session) -> list[Any]:
+    """Each write in its own savepoint, then one commit: what a write raised is its outcome, and it is rolled back
+    alone. A failure of the database itself (not a refusal or a constraint of that write) fails them all."""
+    connection = session.connection()
+    outcomes: list[Any] = []
+    for work in works:
+        connection.exec_driver_sql(_SAVEPOINT)
+        try:
+            outcome = work(session)
+        except Exception as failure:
+            if is_database_trouble(failure):
+                raise
+            connection.exec_driver_sql(_ROLLBACK_TO)
+            session.expunge_all()  # nothing the write may have left in the session outlives its savepoint
+            outcome = failure
+        connection.exec_driver_sql(_RELEASE)
+        outcomes.append(outcome)
+    session.commit()
+    return outcomes
 
 
 def _upgrade_to_head(connection: Connection) -> None:

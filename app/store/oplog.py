@@ -37,7 +37,6 @@ from typing import Any
 
 from pydantic import TypeAdapter
 from sqlalchemy import BindParameter, Connection, Row, Table, bindparam, delete, insert, select, update
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from app.domain.agendas import MeetingKind, Phase
@@ -48,7 +47,7 @@ from app.domain.operations import Actor, AnyOperation, apply_operation, operatio
 from app.domain.roles import Role
 from app.domain.state import CONFERENCE_FIELDS, MeetingState
 from app.store.chain import GENESIS_FIELDS, Verification, chain_hash, genesis_hash, verify_chain
-from app.store.database import Database
+from app.store.database import Database, is_database_trouble
 from app.store.prepared import Prepared
 from app.store.tables import (
     CardRow,
@@ -159,13 +158,6 @@ def _undo(session: Session, connection: Connection, alone: bool) -> None:
         return
     connection.exec_driver_sql(_ROLLBACK_TO)
     connection.exec_driver_sql(_RELEASE)
-
-
-def _is_database_trouble(failure: Exception) -> bool:
-    """A failure that is the database's, not the op's (connection lost, disk full, lock timeout): it fails the
-    whole group, since the next op would only meet it again. A constraint or a value the database refused
-    (IntegrityError, DataError) belongs to that op alone, like a refusal of the rules."""
-    return isinstance(failure, DBAPIError) and not isinstance(failure, IntegrityError | DataError)
 
 
 class _BoardCache:
@@ -345,7 +337,7 @@ class OpLog:
                 _undo(session, connection, alone)
                 outcomes.append(duplicate.first)
             except Exception as refusal:
-                if _is_database_trouble(refusal):
+                if is_database_trouble(refusal):
                     raise
                 _undo(session, connection, alone)  # if even this fails, the whole group fails: nothing is acked
                 outcomes.append(refusal)

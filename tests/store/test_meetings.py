@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 
 import pytest
@@ -13,6 +14,7 @@ from app.domain.roles import Role
 from app.store.database import Database
 from app.store.meetings import Meetings
 from app.store.tables import InviteRow, SessionRow
+from tests.support.writes import until, writes_held
 
 pytestmark = pytest.mark.asyncio
 
@@ -162,3 +164,37 @@ async def test_tokens_are_stored_only_as_hashes(db: Database, meetings: Meetings
     dump = "\n".join(everything)
     for token in tokens:
         assert token not in dump, "a raw token is in the database"
+
+
+async def test_sign_ins_arriving_together_are_each_answered_as_alone(db: Database, meetings: Meetings) -> None:
+    # A room's screens signing in at once: on SQLite they wait for the one writer and are committed together, each
+    # in its own savepoint, so a revoked link among them fails alone and leaves no session behind.
+    chair, _ = await meetings.create("M", "Chair")
+    invited = [await meetings.invite(chair.meeting.id, Role.professional, f"Person {k}", "School") for k in range(4)]
+    await meetings.revoke(chair.meeting.id, invited[2].participant.id)
+    async with writes_held(db, chair.meeting.id):
+        pending = asyncio.gather(*(meetings.join(i.invite_token) for i in invited), return_exceptions=True)
+        if db.is_sqlite:
+            await until(lambda: db.grouped_waiting == 4, "four sign-ins waiting for the writer")
+    outcomes = await pending
+
+    assert isinstance(outcomes[2], InviteNotFound)
+    for k in (0, 1, 3):
+        joined = outcomes[k]
+        assert not isinstance(joined, BaseException), joined
+        assert joined.participant == invited[k].participant
+        assert await meetings.signed_in(chair.meeting.id, joined.session_token) == invited[k].participant
+    async with db.read() as session:
+        sessions = (
+            await session.execute(
+                select(SessionRow.participant_id).where(col(SessionRow.meeting_id) == chair.meeting.id)
+            )
+        ).scalars()
+        used = {
+            row.participant_id: row.used_at
+            for row in (
+                await session.execute(select(InviteRow).where(col(InviteRow.meeting_id) == chair.meeting.id))
+            ).scalars()
+        }
+    assert invited[2].participant.id not in sessions
+    assert used[invited[2].participant.id] is None and all(used[invited[k].participant.id] for k in (0, 1, 3))
