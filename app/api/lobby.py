@@ -263,7 +263,7 @@ def build_lobby_service(
     return LobbyService(store, limiter, parse_networks(settings.trusted_proxies))
 
 
-def get_lobby(request: Request, services: ServicesDep) -> LobbyService:
+async def get_lobby(request: Request, services: ServicesDep) -> LobbyService:
     """The app's lobby (made on first use: no await between looking and keeping it, so one per app)."""
     found: LobbyService | None = getattr(request.app.state, "lobby", None)
     if found is None:
@@ -274,7 +274,7 @@ def get_lobby(request: Request, services: ServicesDep) -> LobbyService:
 LobbyDep = Annotated[LobbyService, Depends(get_lobby)]
 
 
-def _no_store(response: Response) -> None:
+async def _no_store(response: Response) -> None:
     response.headers["Cache-Control"] = "no-store"
 
 

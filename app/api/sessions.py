@@ -38,7 +38,9 @@ def clear_session_cookie(response: Response, meeting_id: str) -> None:
     response.delete_cookie(session_cookie_name(meeting_id), path="/", httponly=True, samesite="strict")
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
+    # async, though it never awaits: FastAPI runs a plain `def` dependency in a worker thread, a thread hop on
+    # every request for an attribute read.
     services: Services = request.app.state.services
     return services
 
