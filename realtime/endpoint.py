@@ -122,6 +122,8 @@ async def board_socket(
         return
     try:
         await websocket.accept()
+        if wire is not None:
+            wire.forget_handshake()
         async with services.rooms.room(meeting_id) as room:
             await room.serve(WebSocketChannel(websocket, wire), participant, hash_token(token or ""), since)
     finally:

@@ -10,8 +10,8 @@ closing. Anywhere it cannot (another server, another websocket implementation, a
 end) the caller sends through ASGI as before.
 
 It reads four attributes of uvicorn's `websockets-sansio` protocol (`transport`, `writable`, `close_sent`,
-`disconnected`) and the websockets connection's `state`; tests/realtime/test_wire.py fails if an upgrade of the
-pinned uvicorn changes them.
+`disconnected`) and the websockets connection's `state`, and clears two (`request`, `response`, once the
+handshake is complete); tests/realtime/test_wire.py fails if an upgrade of the pinned uvicorn changes them.
 """
 
 from __future__ import annotations
@@ -58,6 +58,15 @@ class UvicornWire:
         if not self._protocol.writable.is_set():
             await self._protocol.writable.wait()  # the client reads slowly: wait, as uvicorn's send does
         return self.write_now(text)
+
+    def forget_handshake(self) -> None:
+        """Once the connection is accepted, drop the handshake's request and response, which uvicorn's protocol
+        keeps for the connection's life though nothing reads them again: their headers, in several copies, were
+        about 3.5 KiB of an idle connection's 30."""
+        protocol = self._protocol
+        if protocol.handshake_complete:
+            protocol.request = None  # type: ignore[assignment]
+            protocol.response = None  # type: ignore[assignment]
 
     def write_now(self, text: str) -> bool:
         """Write `text` as one frame if the transport takes it now; False (nothing written) when its buffer is full

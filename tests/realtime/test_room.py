@@ -19,6 +19,7 @@ from realtime.broker import MemoryBroker
 from realtime.protocol import Pong
 from realtime.room import Limits, Peer, Room
 from tests.realtime.fakes import WAIT, FakeChannel
+from tests.support.writes import until
 
 LIMITS = Limits(
     max_frame_bytes=65536,
@@ -111,14 +112,9 @@ async def test_frames_sent_while_a_backlog_drains_go_behind_it(store: tuple[OpLo
     for seq in (4, 5):
         peer.send_frame(Pong(seq=seq))  # the socket would take these at once, but the backlog is not sent yet
     assert [(await tablet.next("pong"))["seq"] for _ in range(5)] == [1, 2, 3, 4, 5]
-    await asyncio.wait_for(_writer_ended(peer), WAIT)
+    await until(lambda: peer.writer is None, "the backlog sent and its writer ended")
     peer.send_frame(Pong(seq=6))  # backlog sent: straight to the socket again, no writer task
     assert peer.writer is None and (await tablet.next("pong"))["seq"] == 6
-
-
-async def _writer_ended(peer: Peer) -> None:
-    while peer.writer is not None:
-        await asyncio.sleep(0)
 
 
 class LossyBroker(MemoryBroker):

@@ -56,6 +56,10 @@ async def test_texts_written_on_the_wire_arrive_as_sent_and_none_once_the_connec
         outcome["wire"] = wire
         await websocket.accept()
         assert isinstance(wire, UvicornWire)
+        protocol = send.__self__
+        outcome["handshake_kept"] = (type(protocol.request), type(protocol.response))
+        wire.forget_handshake()  # nothing of the connection needs them again: the writes and the close below
+        outcome["handshake_forgotten"] = (protocol.request, protocol.response)
         outcome["written"] = [await wire.write(text) for text in TEXTS]
         await websocket.receive_text()  # the client says it has read them
         await websocket.close(1000)
@@ -67,5 +71,7 @@ async def test_texts_written_on_the_wire_arrive_as_sent_and_none_once_the_connec
         with pytest.raises(websockets.ConnectionClosedOK):
             await asyncio.wait_for(client.recv(), 5)
     assert received == TEXTS
+    assert outcome["handshake_kept"] == (websockets.http11.Request, websockets.http11.Response)
+    assert outcome["handshake_forgotten"] == (None, None)
     assert outcome["written"] == [True, True, True]
     assert outcome["after_close"] is False
