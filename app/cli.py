@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import sys
 
@@ -94,8 +95,13 @@ def _serve(args: argparse.Namespace) -> None:
     logging.getLogger("uvicorn.error").addFilter(_SpuriousHandshakeError())
     logging.getLogger("uvicorn.error").addFilter(_TextThatIsNotUtf8())
     _log_app_lines(settings.log_level)
+    app = create_app(settings)
+    # What start-up made (modules, the ORM's and pydantic's schemas) lives as long as the process: out of the
+    # collector's way, so its full collections, with thousands of connections open, stop rescanning it.
+    gc.collect()
+    gc.freeze()
     uvicorn.run(
-        create_app(settings),
+        app,
         host=settings.host,
         port=settings.port,
         ws="websockets-sansio",
