@@ -189,7 +189,13 @@ class Peer:
     def _enqueue(self, text: str) -> None:
         if self.close_with is not None:
             return
-        if self.writer is None and self.channel.send_now(text):
+        try:
+            if self.writer is None and self.channel.send_now(text):
+                return
+        except Exception:
+            # The socket went away under us. This runs inside whoever delivers (a room's fan-out, in another
+            # connection's commit): a failed write must end this connection only, never that delivery.
+            self.end()
             return
         if self._backlog is None:
             self._backlog = deque()

@@ -76,6 +76,10 @@ class UvicornWire:
             return False
         if protocol.disconnected or protocol.close_sent or protocol.conn.state is not State.OPEN:
             return False
+        # A transport closed under the protocol (a reset read by the loop) before uvicorn hears of it: uvloop's
+        # write would raise.
+        if protocol.transport.is_closing():
+            return False
         protocol.transport.write(FRAMES.frame(text))
         return True
 

@@ -117,6 +117,38 @@ async def test_frames_sent_while_a_backlog_drains_go_behind_it(store: tuple[OpLo
     assert peer.writer is None and (await tablet.next("pong"))["seq"] == 6
 
 
+class BrokenSocket(FakeChannel):
+    """A socket closed under the server before it heard of it: writing to it raises, as uvloop's does."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.broken = False
+
+    def send_now(self, text: str) -> bool:
+        if self.broken:
+            raise RuntimeError("unable to perform operation on a closed transport")
+        return super().send_now(text)
+
+
+@pytest.mark.asyncio
+async def test_a_socket_that_fails_a_write_leaves_alone_and_the_room_goes_on(store: tuple[OpLog, Participant]) -> None:
+    # The failing write happens inside the fan-out of someone else's edit: it must not stop that edit's delivery to
+    # the others, nor the writer's next edits.
+    oplog, chair = store
+    async with Room(chair.meeting_id, oplog, MemoryBroker(), LIMITS) as room:
+        writer, broken, healthy = FakeChannel(), BrokenSocket(), FakeChannel()
+        async with serving(room, writer, chair), serving(room, healthy, chair):
+            broken_task = asyncio.create_task(room.serve(broken, chair, "session", None))
+            await broken.next("hello")
+            broken.broken = True
+            for n in range(3):
+                writer.type(add_frame(n))
+                assert (await writer.next("ack"))["seq"] == n + 1
+            assert [(await healthy.next("event"))["seq"] for _ in range(3)] == [1, 2, 3]
+            await asyncio.wait_for(broken_task, WAIT)
+            assert len(room.peers) == 2
+
+
 class LossyBroker(MemoryBroker):
     """Drops every publish it is told to, like Redis pub/sub during a blip."""
 
