@@ -80,6 +80,7 @@ def main(argv: list[str] | None = None) -> None:
 
 def _serve(args: argparse.Namespace) -> None:
     from app.main import create_app  # the web app only for serving: `purge` starts faster without it
+    from realtime.uvicorn_protocol import BoardWebSocketProtocol
 
     overrides = {
         key: value
@@ -104,7 +105,7 @@ def _serve(args: argparse.Namespace) -> None:
         app,
         host=settings.host,
         port=settings.port,
-        ws="websockets-sansio",
+        ws=BoardWebSocketProtocol,
         # Browsers always ask for per-message deflate; for small edits it costs +58% CPU and twice the memory.
         ws_per_message_deflate=False,
         ws_max_size=settings.max_frame_bytes,
