@@ -15,9 +15,13 @@ upgrade uses them otherwise.
 from __future__ import annotations
 
 import asyncio
+import struct
+import weakref
 from typing import Any, Generic, TypeVar
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.frames import Frame, Opcode
+from websockets.protocol import State
 
 Item = TypeVar("Item")
 
@@ -91,11 +95,105 @@ class WritableFlag:
                 self._waiters.remove(waiter)
 
 
+KEEPALIVE_TICK_SECONDS = 0.25
+"""How often the process's keepalive sweep runs. A ping goes at the last sweep before it is due (at most this much
+early), and an unanswered one is closed at the sweep nearest its timeout, so a dead connection still goes about
+`ws_ping_seconds + ws_ping_timeout_seconds` after its last answer (docs/protocol.md)."""
+
+
+class KeepaliveSweep:
+    """Every board connection of a process pinged by one repeating timer, instead of uvicorn's two timers per ping
+    per connection (a TimerHandle kept by every idle connection, a random payload and a frame built per ping, a
+    timer cancelled and another scheduled per pong): with thousands of connections open, their keepalive was a
+    tenth of the server's work. Each sweep has one payload and one framed ping, written as is to every connection
+    due for a ping, and closes (1011, as uvicorn does) those whose last ping went unanswered too long."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._members: dict[BoardWebSocketProtocol, None] = {}
+        self._timer: asyncio.TimerHandle | None = None
+        self._sweeps = 0
+
+    def add(self, protocol: BoardWebSocketProtocol) -> None:
+        self._members[protocol] = None
+        if self._timer is None:
+            self._timer = self._loop.call_later(KEEPALIVE_TICK_SECONDS, self._sweep)
+
+    def discard(self, protocol: BoardWebSocketProtocol) -> None:
+        self._members.pop(protocol, None)
+
+    def __len__(self) -> int:
+        return len(self._members)
+
+    def _sweep(self) -> None:
+        if not self._members:
+            self._timer = None  # started again by the next connection
+            return
+        self._timer = self._loop.call_later(KEEPALIVE_TICK_SECONDS, self._sweep)
+        self._sweeps = (self._sweeps + 1) % 2**32
+        payload = struct.pack("!I", self._sweeps)
+        framed = Frame(Opcode.PING, payload).serialize(mask=False, extensions=[])
+        now = self._loop.time()
+        due_by = now + KEEPALIVE_TICK_SECONDS  # due before the next sweep: ping now
+        # Half a tick either side: a ping waits its timeout give or take an eighth of a second, not a whole tick more.
+        unanswered_since = now + KEEPALIVE_TICK_SECONDS / 2
+        for protocol in list(self._members):
+            try:
+                if protocol.pending_ping_payload is not None:
+                    if unanswered_since - protocol.ping_sent_at >= (protocol.ping_timeout or 0.0):
+                        self.discard(protocol)
+                        protocol.keepalive_timeout()
+                elif protocol.next_ping_at <= due_by:
+                    protocol.ping(payload, framed, now)
+            except Exception:
+                # A transport closed under its protocol (uvloop raises on a write): that connection's own loss
+                # ends it; the sweep goes on for the others.
+                self.discard(protocol)
+
+
+_SWEEPS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, KeepaliveSweep] = weakref.WeakKeyDictionary()
+
+
+def keepalive_sweep(loop: asyncio.AbstractEventLoop) -> KeepaliveSweep:
+    sweep = _SWEEPS.get(loop)
+    if sweep is None:
+        sweep = _SWEEPS[loop] = KeepaliveSweep(loop)
+    return sweep
+
+
 class BoardWebSocketProtocol(WebSocketsSansIOProtocol):
-    """uvicorn's websockets-sansio protocol with the lighter queue and flag above (`sosboard serve` passes it as
-    uvicorn's `ws`)."""
+    """uvicorn's websockets-sansio protocol with the lighter queue and flag above, and its keepalive pings sent by
+    the process's sweep (`sosboard serve` passes it as uvicorn's `ws`). The keepalive keeps uvicorn's rule: a
+    ping `ws_ping_interval` after the last answered one was sent, and a close with 1011 if an answer takes longer
+    than `ws_ping_timeout`."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.queue = ReceiveQueue()  # type: ignore[assignment]
         self.writable = WritableFlag()  # type: ignore[assignment]
+        self.next_ping_at = 0.0
+
+    def start_keepalive(self) -> None:
+        if self.ping_interval is not None and self.ping_interval > 0 and self.ping_timeout is not None:
+            self.next_ping_at = self.loop.time() + self.ping_interval
+            keepalive_sweep(self.loop).add(self)
+        else:
+            super().start_keepalive()
+
+    def stop_keepalive(self) -> None:
+        keepalive_sweep(self.loop).discard(self)
+        super().stop_keepalive()
+
+    def ping(self, payload: bytes, framed: bytes, now: float) -> None:
+        if self.close_sent or self.transport.is_closing() or self.conn.state is not State.OPEN:
+            return
+        self.pending_ping_payload = payload
+        self.ping_sent_at = now
+        self.transport.write(framed)
+
+    def handle_pong(self, event: Frame) -> None:
+        if self.pending_ping_payload is None or event.data != self.pending_ping_payload:
+            return  # unsolicited, or the answer to an older ping
+        self.last_ping_rtt = self.loop.time() - self.ping_sent_at
+        self.pending_ping_payload = None
+        self.next_ping_at = self.ping_sent_at + (self.ping_interval or 0.0)

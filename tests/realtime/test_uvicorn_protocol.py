@@ -9,6 +9,7 @@ import ast
 import asyncio
 import contextlib
 import inspect
+import itertools
 import socket
 from collections.abc import AsyncIterator
 from typing import Any
@@ -18,21 +19,36 @@ import uvicorn
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from uvicorn.protocols.websockets import websockets_sansio_impl
 from websockets.client import ClientProtocol
-from websockets.frames import Frame
+from websockets.frames import Frame, Opcode
+from websockets.protocol import State
 from websockets.uri import parse_uri
 
-from realtime.uvicorn_protocol import BoardWebSocketProtocol, ReceiveQueue, WritableFlag
+from realtime.uvicorn_protocol import (
+    KEEPALIVE_TICK_SECONDS,
+    BoardWebSocketProtocol,
+    ReceiveQueue,
+    WritableFlag,
+    keepalive_sweep,
+)
 from tests.support.writes import until
 
 CHUNK = "x" * 256 * 1024
 
 
 @contextlib.asynccontextmanager
-async def serving(app: Any) -> AsyncIterator[str]:
+async def serving(app: Any, ping_seconds: float = 20.0, ping_timeout_seconds: float = 20.0) -> AsyncIterator[str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    config = uvicorn.Config(app, port=port, ws=BoardWebSocketProtocol, log_level="warning", lifespan="off")
+    config = uvicorn.Config(
+        app,
+        port=port,
+        ws=BoardWebSocketProtocol,
+        ws_ping_interval=ping_seconds,
+        ws_ping_timeout=ping_timeout_seconds,
+        log_level="warning",
+        lifespan="off",
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     await until(lambda: server.started, "uvicorn listening")
@@ -41,6 +57,36 @@ async def serving(app: Any) -> AsyncIterator[str]:
     finally:
         server.should_exit = True
         await task
+
+
+@contextlib.asynccontextmanager
+async def raw_client(
+    url: str, receive_buffer: int | None = None
+) -> AsyncIterator[tuple[asyncio.StreamReader, asyncio.StreamWriter, ClientProtocol]]:
+    """A websocket client that does only what the test tells it (the websockets library's own client reads on
+    into memory and answers pings by itself): its sans-I/O protocol over a plain socket, handshake sent."""
+    with socket.socket() as sock:
+        if receive_buffer is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+        sock.connect(("127.0.0.1", int(url.rsplit(":", 1)[1].strip("/"))))
+        sock.setblocking(False)
+        reader, writer = await asyncio.open_connection(sock=sock)
+        client = ClientProtocol(parse_uri(url), max_size=2**20)
+        client.send_request(client.connect())
+        writer.write(b"".join(client.data_to_send()))
+        try:
+            yield reader, writer, client
+        finally:
+            writer.close()
+
+
+async def events_of(reader: asyncio.StreamReader, client: ClientProtocol) -> list[Any]:
+    data = await asyncio.wait_for(reader.read(2**16), 10)
+    if not data:
+        client.receive_eof()
+    else:
+        client.receive_data(data)
+    return list(client.events_received())
 
 
 def test_the_pinned_uvicorn_uses_the_queue_and_the_flag_only_through_what_they_offer() -> None:
@@ -91,29 +137,18 @@ async def test_a_client_that_stops_reading_holds_the_sends_back_and_then_gets_ev
                 received.append(await websocket.receive_text())
         outcome["received"] = received
 
-    async with serving(app) as url:
-        # A client that reads nothing until told to, with a small receive buffer so the server's fills soon: the
-        # websockets library's own client reads on into memory, so it is driven here by its sans-I/O protocol.
-        with socket.socket() as sock:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
-            sock.connect(("127.0.0.1", int(url.rsplit(":", 1)[1].strip("/"))))
-            sock.setblocking(False)
-            reader, writer = await asyncio.open_connection(sock=sock)
-            client = ClientProtocol(parse_uri(url), max_size=2**20)
-            client.send_request(client.connect())
-            writer.write(b"".join(client.data_to_send()))
-            await asyncio.wait_for(client_paused.wait(), 30)
-            texts: list[str] = []
-            while texts[-1:] != ["end"]:
-                client.receive_data(await asyncio.wait_for(reader.read(2**16), 30))
-                texts += [event.data.decode() for event in client.events_received() if isinstance(event, Frame)]
-            for index in range(50):
-                client.send_text(f"edit {index}".encode())
-            client.send_close(1000)
-            writer.write(b"".join(client.data_to_send()))
-            await writer.drain()
-            await until(lambda: "received" in outcome, "the app to see the client leave")
-            writer.close()
+    async with serving(app) as url, raw_client(url, receive_buffer=64 * 1024) as (reader, writer, client):
+        # It reads nothing until told to, with a small receive buffer so the server's fills soon.
+        await asyncio.wait_for(client_paused.wait(), 30)
+        texts: list[str] = []
+        while texts[-1:] != ["end"]:
+            texts += [event.data.decode() for event in await events_of(reader, client) if isinstance(event, Frame)]
+        for index in range(50):
+            client.send_text(f"edit {index}".encode())
+        client.send_close(1000)
+        writer.write(b"".join(client.data_to_send()))
+        await writer.drain()
+        await until(lambda: "received" in outcome, "the app to see the client leave")
 
     assert outcome["protocol"] is BoardWebSocketProtocol
     assert outcome["held_after"] < 100  # the server's sends were held back while the client did not read
@@ -170,3 +205,71 @@ async def test_sends_wait_while_the_buffer_is_full_and_all_go_on_when_it_has_roo
     writable.set()
     assert await asyncio.gather(*waiting) == [True, True, True]
     assert writable.is_set()
+
+
+PING_SECONDS = 0.5
+PING_TIMEOUT_SECONDS = 0.75
+
+
+async def _held_open(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    websocket = WebSocket(scope, receive, send)
+    await websocket.accept()
+    with contextlib.suppress(WebSocketDisconnect):
+        while True:
+            await websocket.receive_text()
+
+
+@pytest.mark.asyncio
+async def test_a_device_that_answers_pings_stays_connected_and_is_pinged_every_interval() -> None:
+    async with (
+        serving(_held_open, PING_SECONDS, PING_TIMEOUT_SECONDS) as url,
+        raw_client(url) as (reader, writer, client),
+    ):
+        pings: list[float] = []
+        loop = asyncio.get_running_loop()
+        while len(pings) < 5:
+            for event in await events_of(reader, client):
+                assert not (isinstance(event, Frame) and event.opcode is Opcode.CLOSE), event
+                if isinstance(event, Frame) and event.opcode is Opcode.PING:
+                    pings.append(loop.time())
+            writer.write(b"".join(client.data_to_send()))  # the pongs the protocol made
+        assert client.state is State.OPEN
+    gaps = [later - earlier for earlier, later in itertools.pairwise(pings)]
+    # A ping goes at the last sweep before it is due: up to a tick early, never much later.
+    assert all(PING_SECONDS - KEEPALIVE_TICK_SECONDS - 0.05 <= gap <= PING_SECONDS + 0.2 for gap in gaps), gaps
+
+
+@pytest.mark.asyncio
+async def test_a_device_that_stops_answering_is_closed_1011_once_its_ping_has_waited_the_timeout() -> None:
+    async with (
+        serving(_held_open, PING_SECONDS, PING_TIMEOUT_SECONDS) as url,
+        raw_client(url) as (reader, _writer, client),
+    ):
+        loop = asyncio.get_running_loop()
+        first_ping: float | None = None
+        closed_at: float | None = None
+        while closed_at is None:  # reads on, and never sends the pongs the protocol makes
+            for event in await events_of(reader, client):
+                if isinstance(event, Frame) and event.opcode is Opcode.PING and first_ping is None:
+                    first_ping = loop.time()
+                if isinstance(event, Frame) and event.opcode is Opcode.CLOSE:
+                    closed_at = loop.time()
+        assert first_ping is not None
+        assert client.close_rcvd is not None and client.close_rcvd.code == 1011
+        waited = closed_at - first_ping
+        assert PING_TIMEOUT_SECONDS - KEEPALIVE_TICK_SECONDS <= waited <= PING_TIMEOUT_SECONDS + 0.5, waited
+
+
+@pytest.mark.asyncio
+async def test_connections_that_end_leave_the_keepalive_sweep() -> None:
+    async with serving(_held_open, PING_SECONDS, PING_TIMEOUT_SECONDS) as url:
+        for _ in range(3):
+            async with raw_client(url) as (reader, writer, client):
+                while client.state is not State.OPEN:
+                    await events_of(reader, client)
+                client.send_close(1000)
+                writer.write(b"".join(client.data_to_send()))
+                while client.state is not State.CLOSED:
+                    await events_of(reader, client)
+        sweep = keepalive_sweep(asyncio.get_running_loop())
+        await until(lambda: len(sweep) == 0, "the closed connections to leave the sweep")
