@@ -40,7 +40,9 @@ quiet. Per shape it reports:
   then (events, a resume, a snapshot's cards) still counts, once per listener and edit;
 - server CPU (% of one core, utime+stime from /proc/<pid>/stat over the sending window, summed over the app's
   processes); in pg2 the PostgreSQL and Redis CPU apart (every `postgres` and `redis-server` process on the machine,
-  so another user's queries count too); the load generator's CPU; and `other procs`: cores used by everything else;
+  so another user's queries count too); the load generator's CPU; `other procs`: cores used by everything else
+  (steal included); and the share of the machine's CPU time stolen by the hypervisor (steal in /proc/stat), which
+  says when a run was on a machine slower than it looks;
 - busy (and any other refusals) the app sent; a busy op is resent with its op_id after retry_after_ms, never lost;
 - the load generator's own event-loop delay (p99 and max over its processes): when it is large, part of the
   latency is the load generator's, not the server's.
@@ -92,6 +94,7 @@ from bench.fanout import (
     proc_cpu_ticks,
     proc_memory_kib,
     setup_rooms,
+    stolen_ticks,
     wait_until_quiet,
 )
 
@@ -365,9 +368,11 @@ def run_shape(
         loadgen.expect("load_start", 30)
         service_pids = pids_named(target.services)
         cpu0, gen0, busy0, t0 = cpu_seconds(running.pids), cpu_seconds(gen_pids), machine_ticks(), time.monotonic()
+        stolen0 = stolen_ticks()
         svc0 = cpu_seconds(service_pids)
         loadgen.expect("load_stop", shape.seconds + 30)
         cpu1, gen1, busy1, t1 = cpu_seconds(running.pids), cpu_seconds(gen_pids), machine_ticks(), time.monotonic()
+        stolen1 = stolen_ticks()
         svc1 = cpu_seconds(service_pids)
         load = loadgen.expect("load_result", args.drain + 120)
         loadgen.send("close")
@@ -385,6 +390,7 @@ def run_shape(
     result["server_cpu_pct"] = round(server_cores * 100, 1)
     result["loadgen_cpu_pct"] = round(gen_cores * 100, 1)
     result["other_procs_cores"] = round(max(0.0, machine - server_cores - gen_cores - service_cores), 2)
+    result["stolen_pct"] = round((stolen1[0] - stolen0[0]) / max(1, stolen1[1] - stolen0[1]) * 100, 1)
     result["server_rss_mib"] = round(rss_kib(running.pids) / 1024, 1)
     print(f"  {target.key} {shape.name}: {json.dumps({k: v for k, v in result.items() if k != 'connect'})}")
     return result
@@ -556,7 +562,7 @@ def shape_rows(s: dict[str, Any], shape: Shape) -> list[Row]:
         f"{label}: ack p50 / p99 ms",
         f"{label}: server CPU % of a core",
         f"{label}: PostgreSQL + Redis CPU % of a core",
-        f"{label}: load generator CPU %, other procs cores",
+        f"{label}: load generator CPU %, other procs cores, CPU stolen by the hypervisor %",
         f"{label}: load generator loop delay p99 / max ms",
     ]
     if "error" in s:
@@ -579,7 +585,7 @@ def shape_rows(s: dict[str, Any], shape: Shape) -> list[Row]:
         (None, f"{_num(load['ack']['p50_ms'], 2)} / {_num(load['ack']['p99_ms'], 2)}"),
         (s["server_cpu_pct"], _num(s["server_cpu_pct"], 0)),
         (None, "" if s.get("services_cpu_pct") is None else _num(s["services_cpu_pct"], 0)),
-        (None, f"{s['loadgen_cpu_pct']:.0f}%, {s['other_procs_cores']:.2f}"),
+        (None, f"{s['loadgen_cpu_pct']:.0f}%, {s['other_procs_cores']:.2f}, {s.get('stolen_pct', 0.0):.1f}%"),
         (None, f"{load['loop_delay_p99_ms']} / {load['loop_delay_max_ms']}"),
     ]
     return [(metric, number, text) for metric, (number, text) in zip(metrics, values, strict=True)]

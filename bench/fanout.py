@@ -109,6 +109,13 @@ def machine_ticks() -> tuple[int, int]:
     return total - idle, total
 
 
+def stolen_ticks() -> tuple[int, int]:
+    """(steal, total) jiffies of all CPUs: time the hypervisor ran someone else on this machine's CPUs. A run with
+    much of it was on a slower machine than its neighbours, whatever its own figures say."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return values[7], sum(values[:8])
+
+
 def cpu_pressure() -> float | None:
     """/proc/pressure/cpu "some avg10": % of the last 10 s in which a runnable task waited for a CPU."""
     with contextlib.suppress(OSError, ValueError, IndexError):

@@ -42,12 +42,17 @@ class Ledger:
 
     waiting: list[tuple[int, asyncio.Event]] = field(default_factory=list)
 
-    async def acks_reach(self, count: int) -> None:
-        """Wait until this many ops have been acknowledged in all."""
+    async def acks_reach(self, count: int, within: float = SYNC_DEADLINE_SECONDS) -> None:
+        """Wait until this many ops have been acknowledged in all: a lost answer fails the test, never hangs it."""
         reached = asyncio.Event()
         self.waiting.append((count, reached))
         self._wake()
-        await reached.wait()
+        try:
+            await asyncio.wait_for(reached.wait(), within)
+        except TimeoutError:
+            raise AssertionError(f"only {len(self.acks)} of {count} ops acknowledged within {within:g} s") from None
+        finally:
+            self.waiting.remove((count, reached))
 
     def _wake(self) -> None:
         for count, reached in self.waiting:
