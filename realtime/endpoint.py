@@ -88,6 +88,13 @@ def _since(websocket: WebSocket) -> int | None:
     return int(values[0])
 
 
+def _forget_request(websocket: WebSocket) -> None:
+    """What Starlette parsed from the upgrade request (its URL, headers, cookies and query) stays on the WebSocket
+    for the connection's life, though nothing reads it after the handshake: let it go."""
+    for parsed in ("_url", "_headers", "_cookies", "_query_params"):
+        websocket.__dict__.pop(parsed, None)
+
+
 async def board_socket(
     websocket: WebSocket, services: Services, meeting_id: str, wire: UvicornWire | None = None
 ) -> None:
@@ -122,6 +129,7 @@ async def board_socket(
         return
     try:
         await websocket.accept()
+        _forget_request(websocket)
         if wire is not None:
             wire.forget_handshake()
         async with services.rooms.room(meeting_id) as room:

@@ -114,6 +114,12 @@ class _Close:
 
 Directory = Callable[[str], Awaitable[list[Participant]]]
 """Everyone invited to a meeting (app.store.meetings.Meetings.people)."""
+_Named = tuple[str, str, Role, str | None]
+"""What a hello says of someone invited: participant id, name, role, agency."""
+
+
+def _names(people: list[_Named], participant_id: str) -> bool:
+    return any(person[0] == participant_id for person in people)
 
 
 async def _nobody(_meeting_id: str) -> list[Participant]:
@@ -278,6 +284,12 @@ class Room:
         self.finalised = False
         self._watchers_close: asyncio.TimerHandle | None = None
         self._presence_announce: asyncio.Task[None] | None = None
+        self._people: list[_Named] | None = None
+        """Everyone invited, for hellos: read once, not on every connect (a room's screens arriving together read
+        it once each), and read again after `people_changed`."""
+        self._people_version = 0
+        self._people_reading: tuple[int, asyncio.Task[list[_Named]]] | None = None
+        """The read in flight and the version it reads for: hellos arriving meanwhile wait for it."""
 
     async def __aenter__(self) -> Room:
         # Subscribe before reading the seq, so nothing committed in between is missed.
@@ -373,9 +385,11 @@ class Room:
         if you is None:  # the shared registry missed our entry: we are here all the same
             you = _present_participant(_presence_entry(peer), connections=1)
             present = [*present, you]
+        # Held as tuples, a fraction of the memory of Person models; made into models here, from values the store
+        # has already checked.
         people = [
-            Person(participant_id=p.id, display_name=p.display_name, role=p.role, agency=p.agency)
-            for p in await self.directory(self.meeting_id)
+            Person.model_construct(participant_id=pid, display_name=name, role=role, agency=agency)
+            for pid, name, role, agency in await self._people_for(peer.participant.id)
         ]
         hello = Hello(
             seq=0,
@@ -398,6 +412,38 @@ class Room:
         board = await self.oplog.board(self.meeting_id)
         self._keep(board)
         return hello.model_copy(update={"seq": board.seq, "board": meeting_for(board, peer.viewer)})
+
+    async def _people_for(self, participant_id: str) -> list[_Named]:
+        """The people list of a hello, as the room holds it. Read when it was let go (hellos arriving together wait
+        for one read), or again when it does not know the one connecting (invited on another process whose word
+        has not come yet)."""
+        if self._people is not None and _names(self._people, participant_id):
+            return self._people
+        reading = self._people_reading
+        if reading is None or reading[0] != self._people_version or self._people is not None:
+            task = asyncio.get_running_loop().create_task(self._read_people(), name="room-people")
+            task.add_done_callback(lambda done: done.cancelled() or done.exception())  # retrieved, if nobody waits
+            reading = self._people_reading = (self._people_version, task)
+        people = await asyncio.shield(reading[1])
+        if _names(people, participant_id):
+            return people
+        return await self._read_people()  # a read that began before this newcomer was added
+
+    async def _read_people(self) -> list[_Named]:
+        version = self._people_version
+        try:
+            people = [(p.id, p.display_name, p.role, p.agency) for p in await self.directory(self.meeting_id)]
+        finally:
+            if self._people_reading is not None and self._people_reading[1] is asyncio.current_task():
+                self._people_reading = None
+        if version == self._people_version:  # nobody was added while it was read
+            self._people = people
+        return people
+
+    def people_changed(self) -> None:
+        """Someone was added to the meeting: the next hello reads the list again."""
+        self._people = None
+        self._people_version += 1
 
     def _keep(self, board: MeetingState | None) -> None:
         """Hold `board` for the next hellos if it is the meeting at the seq the room is at, else hold nothing."""
@@ -598,7 +644,10 @@ class Room:
                         await self._accept(decode_committed(str(envelope["frame"])))
                 elif kind == "presence" and envelope.get("from") != PROCESS_ID:
                     await self._send_presence()
+                elif kind == "people":
+                    self.people_changed()
                 elif kind == "resubscribed":  # the broker was away: whatever it dropped is in the op log
+                    self.people_changed()  # and someone may have been added on another process meanwhile
                     await self.catch_up(now_whatever_the_interval=True)
                     # A restarted Redis has forgotten who is here: say so again now, not at the next renewal.
                     await self._register_presence()
@@ -796,12 +845,25 @@ class RoomRegistry:
         room = self._rooms.get(meeting_id)
         if room is not None:
             room.end_sessions(participant_id, session_key, reason)
+        # If Redis cannot carry it: the session is already ended in the store, so no process lets it reconnect; a
+        # connection it still has on another process lasts until Redis is back or that connection drops.
         envelope = {"kind": "end", "participant_id": participant_id, "session_key": session_key, "reason": reason}
+        await self._tell_other_processes(meeting_id, envelope)
+
+    async def people_changed(self, meeting_id: str) -> None:
+        """Someone was added to the meeting: rooms in every process read the people list again for their next
+        hello. If Redis cannot carry the word, another process's room reads it again once Redis is back (a
+        resubscription), or when the newcomer connects there."""
+        room = self._rooms.get(meeting_id)
+        if room is not None:
+            room.people_changed()
+        await self._tell_other_processes(meeting_id, {"kind": "people"})
+
+    async def _tell_other_processes(self, meeting_id: str, envelope: dict[str, Any]) -> None:
+        """Best effort, and never a 500 for the request that caused it: the store already holds the change."""
         try:
             await self.broker.publish(meeting_id, json.dumps(envelope))
         except Exception as failure:
-            # The session is already ended in the store, so no process lets it reconnect; a connection it still
-            # has on another process lasts until Redis is back or that connection drops. Never a 500 for this.
             log.warning("could not tell other processes in meeting %s: %s", meeting_id, type(failure).__name__)
 
     def close_all(self) -> None:

@@ -508,12 +508,14 @@ async def admit(
     body: AdmitRequest,
     chair: Annotated[Participant, Depends(Allowed(HttpAction.admit_device))],
     lobby: LobbyDep,
+    services: ServicesDep,
 ) -> ParticipantOut:
     """Let the device in as a new participant with this name and role (never chair). It comes in the next time it
     asks; the chair can revoke it like anyone else."""
     participant = await lobby.store.admit(
         meeting_id, entry_id, Role(body.role), body.display_name, body.agency, by=chair
     )
+    await services.rooms.people_changed(meeting_id)
     return ParticipantOut.of(participant)
 
 

@@ -128,6 +128,7 @@ async def add_participant(
 ) -> Invitation:
     """Add someone to the meeting and get their personal invite link."""
     invited = await services.meetings.invite(meeting_id, body.role, body.display_name, body.agency, by=chair)
+    await services.rooms.people_changed(meeting_id)
     return _invitation(request, invited)
 
 
