@@ -586,10 +586,26 @@ def _load_meeting(session: Session, meeting_id: str) -> MeetingState:
     )
 
 
-def _placed(board: MeetingState, columns: Iterable[Column]) -> dict[str, tuple[Card, int]]:
-    return {
-        card.id: (card, position) for column in columns for position, card in enumerate(board.columns.get(column, ()))
-    }
+def _moved_parts(
+    before: MeetingState, after: MeetingState, columns: Iterable[Column]
+) -> tuple[dict[str, tuple[Card, int]], dict[str, tuple[Card, int]]]:
+    """Each card, with its position, of what changed in these columns, before and after. The cards both hold at the
+    same place at the head of a column (most ops add at the end or touch one card) are left out without a look
+    at their ids: the same card object at the same index was neither changed nor moved."""
+    old: dict[str, tuple[Card, int]] = {}
+    new: dict[str, tuple[Card, int]] = {}
+    for column in columns:
+        cards_before, cards_after = before.columns.get(column, ()), after.columns.get(column, ())
+        same = 0
+        for card_before, card_after in zip(cards_before, cards_after, strict=False):
+            if card_before is not card_after:
+                break
+            same += 1
+        for position in range(same, len(cards_before)):
+            old[cards_before[position].id] = (cards_before[position], position)
+        for position in range(same, len(cards_after)):
+            new[cards_after[position].id] = (cards_after[position], position)
+    return old, new
 
 
 def _write_projection(db: Connection, meeting_id: str, before: MeetingState, after: MeetingState) -> None:
@@ -603,7 +619,7 @@ def _write_projection(db: Connection, meeting_id: str, before: MeetingState, aft
         return
     # Rules give a new tuple only to the columns they change (a card moved between two columns changes both).
     changed = [c for c in Column if before.columns.get(c) is not after.columns.get(c)]
-    old, new = _placed(before, changed), _placed(after, changed)
+    old, new = _moved_parts(before, after, changed)
     for card_id in old.keys() - new.keys():
         _DELETE_CARD.run(db, {"b_meeting": meeting_id, "b_id": card_id})
     shifted: list[dict[str, object]] = []
