@@ -306,10 +306,13 @@ def _placed(before: MeetingState, after: MeetingState, changes: tuple[AnyChange,
             update["was_public"] = earlier is not None and not kept_from_family(earlier)
             if change.value is not None:
                 listing = after.listing(change.entity, change.value)
-                index = next(i for i, item in enumerate(listing) if item.id == change.id)
+                if listing and listing[-1] is change.value:  # added at the end, as most items are
+                    index = len(listing) - 1
+                else:
+                    index = next(i for i, item in enumerate(listing) if item.id == change.id)
                 update["position"] = index
                 if not kept_from_family(change.value):
-                    update["public_position"] = sum(1 for item in listing[:index] if not kept_from_family(item))
+                    update["public_position"] = index - sum(map(kept_from_family, listing[:index]))
         elif isinstance(change, FocusChange):
             update["was_public"] = before.focus is not None and not before.focus.restricted
         placed.append(change.model_copy(update=update) if update else change)
