@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -22,8 +22,11 @@ from realtime.broker import MemoryBroker
 from realtime.room import RoomRegistry
 from tests.conftest import ServerProcess
 from tests.realtime.fakes import WAIT, FakeChannel
+from tests.realtime.test_multiprocess import two_servers
 from tests.realtime.test_room import LIMITS
 from tests.support import clients
+
+__all__ = ["two_servers"]  # the fixture, shared with test_multiprocess
 
 
 def names(hello: dict[str, object]) -> set[str]:
@@ -149,17 +152,6 @@ async def test_someone_invited_or_let_in_while_the_board_is_open_is_in_the_next_
     finally:
         for screen in open_screens:
             await screen.close()
-
-
-@pytest.fixture
-def two_servers(postgres_database: str, redis_url: str) -> Iterator[tuple[ServerProcess, ServerProcess]]:
-    first = ServerProcess(postgres_database, redis_url).start()
-    second = ServerProcess(postgres_database, redis_url).start()
-    try:
-        yield first, second
-    finally:
-        first.stop()
-        second.stop()
 
 
 @pytest.mark.asyncio

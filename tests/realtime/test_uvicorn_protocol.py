@@ -15,7 +15,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-import uvicorn
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from uvicorn.protocols.websockets import websockets_sansio_impl
 from websockets.client import ClientProtocol
@@ -30,33 +29,10 @@ from realtime.uvicorn_protocol import (
     WritableFlag,
     keepalive_sweep,
 )
+from tests.support.uvicorn_server import serving
 from tests.support.writes import until
 
 CHUNK = "x" * 256 * 1024
-
-
-@contextlib.asynccontextmanager
-async def serving(app: Any, ping_seconds: float = 20.0, ping_timeout_seconds: float = 20.0) -> AsyncIterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(
-        app,
-        port=port,
-        ws=BoardWebSocketProtocol,
-        ws_ping_interval=ping_seconds,
-        ws_ping_timeout=ping_timeout_seconds,
-        log_level="warning",
-        lifespan="off",
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    await until(lambda: server.started, "uvicorn listening")
-    try:
-        yield f"ws://127.0.0.1:{port}/"
-    finally:
-        server.should_exit = True
-        await task
 
 
 @contextlib.asynccontextmanager

@@ -5,19 +5,15 @@ an upgrade of uvicorn that moves what the wire reads fails here rather than sile
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import socket
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-import uvicorn
 import websockets
 from starlette.websockets import WebSocket
 from websockets.frames import Frame, Opcode
 
 from realtime.wire import FrameCache, UvicornWire, wire_of
-from tests.support.writes import until
+from tests.support.uvicorn_server import serving
 
 TEXTS = ["short", "é" * 200, "x" * 70_000]  # the three lengths of a frame's header, one not ASCII
 
@@ -28,22 +24,6 @@ def test_a_frame_is_the_websockets_librarys_own_and_kept_only_for_short_texts() 
         assert cache.frame(text) == Frame(Opcode.TEXT, text.encode()).serialize(mask=False, extensions=[])
     assert cache.frame(TEXTS[0]) is cache.frame(TEXTS[0])  # framed once for every recipient
     assert cache.frame(TEXTS[2]) is not cache.frame(TEXTS[2])  # a long text is not kept
-
-
-@contextlib.asynccontextmanager
-async def serving(app: Any) -> AsyncIterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(app, port=port, ws="websockets-sansio", log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    await until(lambda: server.started, "uvicorn listening")
-    try:
-        yield f"ws://127.0.0.1:{port}/"
-    finally:
-        server.should_exit = True
-        await task
 
 
 @pytest.mark.asyncio
