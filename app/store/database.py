@@ -17,15 +17,17 @@ import functools
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session
+
+from app.store.group_commit import RELEASE, ROLLBACK_TO, SAVEPOINT, commit_in_groups, is_database_trouble
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -71,7 +73,7 @@ class Database:
                 connect_args={"server_settings": {"synchronous_commit": "on"}},
             )
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
-        self._grouped: deque[tuple[Callable[[Session], Any], asyncio.Future[Any]]] = deque()
+        self._grouped: deque[_GroupedWrite] = deque()
         self._grouped_committer: asyncio.Task[None] | None = None
         self._grouped_waiting = 0
 
@@ -114,7 +116,7 @@ class Database:
         if self._sqlite_writer_thread is None:
             return await self.transaction(functools.partial(_commit_alone, work))
         answer: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._grouped.append((work, answer))
+        self._grouped.append(_GroupedWrite(work, answer))
         self._grouped_waiting += 1
         answer.add_done_callback(self._grouped_answered)
         if self._grouped_committer is None:
@@ -130,33 +132,13 @@ class Database:
         self._grouped_waiting -= 1
 
     async def _commit_grouped(self) -> None:
-        group: list[tuple[Callable[[Session], Any], asyncio.Future[Any]]] = []
         try:
-            while self._grouped:
-                group = []
-                while self._grouped and len(group) < MAX_GROUPED_WRITES:
-                    item = self._grouped.popleft()
-                    if not item[1].done():  # its caller went away before it was taken: not written
-                        group.append(item)
-                if not group:
-                    continue
-                try:
-                    outcomes = await self.transaction(functools.partial(_commit_group, [work for work, _ in group]))
-                except Exception as failure:  # the transaction or its COMMIT failed: none of it was written
-                    outcomes = [failure] * len(group)
-                for (_, answer), outcome in zip(group, outcomes, strict=True):
-                    if answer.done():
-                        continue
-                    if isinstance(outcome, Exception):
-                        answer.set_exception(outcome)
-                    else:
-                        answer.set_result(outcome)
-                group = []
+            await commit_in_groups(self._grouped, MAX_GROUPED_WRITES, self._commit_group)
         finally:
-            for _, answer in [*group, *self._grouped]:
-                answer.cancel()
-            self._grouped.clear()
             self._grouped_committer = None
+
+    async def _commit_group(self, group: list[_GroupedWrite]) -> list[Any]:
+        return await self.transaction(functools.partial(_commit_group, [write.work for write in group]))
 
     async def run_migrations(self) -> None:
         async with self.engine.begin() as connection:
@@ -174,17 +156,16 @@ class Database:
         await self.engine.dispose()
 
 
+@dataclass(slots=True)
+class _GroupedWrite:
+    work: Callable[[Session], Any]
+    answer: asyncio.Future[Any]
+
+
 def _in_session(engine: Engine | None, work: Callable[[Session], T]) -> T:
     """`work` in a session of `engine`, on the thread that calls this (a SQLite reader or the writer)."""
     with Session(engine, expire_on_commit=False) as session:
         return work(session)
-
-
-def is_database_trouble(failure: Exception) -> bool:
-    """A failure that is the database's, not the write's (connection lost, disk full, lock timeout): it fails the
-    whole group, since the next write would only meet it again. A constraint or a value the database refused
-    (IntegrityError, DataError) belongs to that write alone, like a refusal of the rules."""
-    return isinstance(failure, DBAPIError) and not isinstance(failure, IntegrityError | DataError)
 
 
 def _commit_alone(work: Callable[[Session], T], session: Session) -> T:
@@ -193,26 +174,22 @@ def _commit_alone(work: Callable[[Session], T], session: Session) -> T:
     return result
 
 
-# Each write's savepoint as plain statements (as the op log's): the name may repeat, each is released before the next.
-_SAVEPOINT, _RELEASE, _ROLLBACK_TO = "SAVEPOINT grouped", "RELEASE SAVEPOINT grouped", "ROLLBACK TO SAVEPOINT grouped"
-
-
 def _commit_group(works: list[Callable[[Session], Any]], session: Session) -> list[Any]:
     """Each write in its own savepoint, then one commit: what a write raised is its outcome, and it is rolled back
     alone. A failure of the database itself (not a refusal or a constraint of that write) fails them all."""
     connection = session.connection()
     outcomes: list[Any] = []
     for work in works:
-        connection.exec_driver_sql(_SAVEPOINT)
+        connection.exec_driver_sql(SAVEPOINT)
         try:
             outcome = work(session)
         except Exception as failure:
             if is_database_trouble(failure):
                 raise
-            connection.exec_driver_sql(_ROLLBACK_TO)
+            connection.exec_driver_sql(ROLLBACK_TO)
             session.expunge_all()  # nothing the write may have left in the session outlives its savepoint
             outcome = failure
-        connection.exec_driver_sql(_RELEASE)
+        connection.exec_driver_sql(RELEASE)
         outcomes.append(outcome)
     session.commit()
     return outcomes

@@ -47,7 +47,8 @@ from app.domain.operations import Actor, AnyOperation, apply_operation, operatio
 from app.domain.roles import Role
 from app.domain.state import CONFERENCE_FIELDS, MeetingState
 from app.store.chain import GENESIS_FIELDS, Verification, chain_hash, genesis_hash, verify_chain
-from app.store.database import Database, is_database_trouble
+from app.store.database import Database
+from app.store.group_commit import RELEASE, ROLLBACK_TO, SAVEPOINT, commit_in_groups, is_database_trouble
 from app.store.prepared import Prepared
 from app.store.tables import (
     CardRow,
@@ -145,19 +146,13 @@ class _Duplicate(Exception):
         self.first = first
 
 
-# Each op's savepoint as plain statements on the group's connection: session.begin_nested() compiles a statement
-# and builds a transaction object per call, measured at 0.3 ms an op, a sixth of an op's work in a group. The
-# statements are the same on SQLite and PostgreSQL; the name may repeat, since each is released before the next.
-_SAVEPOINT, _RELEASE, _ROLLBACK_TO = "SAVEPOINT op", "RELEASE SAVEPOINT op", "ROLLBACK TO SAVEPOINT op"
-
-
 def _undo(session: Session, connection: Connection, alone: bool) -> None:
     """Take back the op just tried: its savepoint, or the whole transaction when the op is alone in it."""
     if alone:
         session.rollback()
         return
-    connection.exec_driver_sql(_ROLLBACK_TO)
-    connection.exec_driver_sql(_RELEASE)
+    connection.exec_driver_sql(ROLLBACK_TO)
+    connection.exec_driver_sql(RELEASE)
 
 
 class _BoardCache:
@@ -286,37 +281,20 @@ class OpLog:
     async def _commit_waiting(self, key: str, queue: deque[_Waiting]) -> None:
         """Commit what waits in `queue`, a group at a time, until it is empty; answer each op only after the
         commit of its group (or with its own refusal)."""
-        group: list[_Waiting] = []
         try:
-            while queue:
-                group = []
-                while queue and len(group) < self.max_group:
-                    waiting = queue.popleft()
-                    if not waiting.answer.done():  # whoever sent it went away before it was taken: not saved
-                        group.append(waiting)
-                if not group:
-                    continue
-                started = time.monotonic()
-                try:
-                    outcomes = await self.db.transaction(functools.partial(self._commit_group, group=group))
-                except Exception as failure:  # the group's transaction or its COMMIT failed: none of it was saved
-                    outcomes = [failure] * len(group)
-                per_op = (time.monotonic() - started) / len(group)
-                self._seconds_per_op += (per_op - self._seconds_per_op) / 8
-                for waiting, outcome in zip(group, outcomes, strict=True):
-                    if waiting.answer.done():  # its sender went away: the op stands, a resend gets a duplicate
-                        continue
-                    if isinstance(outcome, Exception):
-                        waiting.answer.set_exception(outcome)
-                    else:
-                        waiting.answer.set_result(outcome)
-                group = []
+            await commit_in_groups(queue, self.max_group, self._commit_timed)
         finally:
-            # Stopped (the server shutting down): nobody will answer what is left, so cancel it for its callers.
-            for waiting in [*group, *queue]:
-                waiting.answer.cancel()
             if self._queues.get(key) is queue:
                 del self._queues[key]
+
+    async def _commit_timed(self, group: list[_Waiting]) -> list[_Outcome]:
+        """One group's transaction, timed for `_retry_after`'s estimate."""
+        started = time.monotonic()
+        try:
+            return await self.db.transaction(functools.partial(self._commit_group, group=group))
+        finally:
+            per_op = (time.monotonic() - started) / len(group)
+            self._seconds_per_op += (per_op - self._seconds_per_op) / 8
 
     def _commit_group(self, session: Session, *, group: Sequence[_Waiting]) -> list[_Outcome]:
         """The group's transaction: each op in its own savepoint, then one commit. On SQLite it runs on the writer
@@ -330,7 +308,7 @@ class OpLog:
         connection = session.connection()
         for waiting in group:
             if not alone:
-                connection.exec_driver_sql(_SAVEPOINT)
+                connection.exec_driver_sql(SAVEPOINT)
             try:
                 committed, board, link = self._apply(session, waiting, boards)
             except _Duplicate as duplicate:
@@ -343,7 +321,7 @@ class OpLog:
                 outcomes.append(refusal)
             else:
                 if not alone:
-                    connection.exec_driver_sql(_RELEASE)
+                    connection.exec_driver_sql(RELEASE)
                 boards[waiting.meeting_id] = (board, link)
                 outcomes.append(committed)
         session.commit()

@@ -1,0 +1,75 @@
+"""Group commit: the writes waiting at one moment committed together in one transaction, each answered only after
+the commit that holds it. The op log groups ops (all of SQLite's; one meeting's on PostgreSQL), and
+`Database.grouped` groups small writes that come in storms (sign-ins).
+
+A group's transaction runs each write in its own savepoint (the statements below), so a write the rules or a
+constraint refuse is rolled back alone; a failure of the database itself fails the whole group.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Protocol, TypeVar
+
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
+
+# Each write's savepoint as plain statements on the group's connection: session.begin_nested() compiles a statement
+# and builds a transaction object per call, measured at 0.3 ms an op, a sixth of an op's work in a group. The
+# statements are the same on SQLite and PostgreSQL; the name may repeat, since each is released before the next.
+SAVEPOINT, RELEASE, ROLLBACK_TO = "SAVEPOINT write", "RELEASE SAVEPOINT write", "ROLLBACK TO SAVEPOINT write"
+
+
+class Waiting(Protocol):
+    """A write given to a group commit, with the future its caller awaits."""
+
+    @property
+    def answer(self) -> asyncio.Future[Any]: ...
+
+
+W = TypeVar("W", bound=Waiting)
+
+
+def is_database_trouble(failure: Exception) -> bool:
+    """A failure that is the database's, not the write's (connection lost, disk full, lock timeout): it fails the
+    whole group, since the next write would only meet it again. A constraint or a value the database refused
+    (IntegrityError, DataError) belongs to that write alone, like a refusal of the rules."""
+    return isinstance(failure, DBAPIError) and not isinstance(failure, IntegrityError | DataError)
+
+
+async def commit_in_groups(
+    queue: deque[W], max_group: int, commit: Callable[[list[W]], Awaitable[Sequence[object]]]
+) -> None:
+    """Commit what waits in `queue`, at most `max_group` at a time, until it is empty. `commit` runs one group's
+    transaction and returns each write's outcome, in order (an exception: that write's own refusal); if it raises,
+    nothing of the group was saved and each of its writes is answered with that failure.
+
+    A write whose caller went away before it was taken is not written; one whose caller went away after it was
+    taken stands (a resend finds it). Stopped (the server shutting down), what is not answered is cancelled."""
+    group: list[W] = []
+    try:
+        while queue:
+            group = []
+            while queue and len(group) < max_group:
+                waiting = queue.popleft()
+                if not waiting.answer.done():
+                    group.append(waiting)
+            if not group:
+                continue
+            try:
+                outcomes: Sequence[object] = await commit(group)
+            except Exception as failure:
+                outcomes = [failure] * len(group)
+            for waiting, outcome in zip(group, outcomes, strict=True):
+                if waiting.answer.done():
+                    continue
+                if isinstance(outcome, Exception):
+                    waiting.answer.set_exception(outcome)
+                else:
+                    waiting.answer.set_result(outcome)
+            group = []
+    finally:
+        for waiting in [*group, *queue]:
+            waiting.answer.cancel()
+        queue.clear()
