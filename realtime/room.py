@@ -288,8 +288,8 @@ class Room:
         """Everyone invited, for hellos: read once, not on every connect (a room's screens arriving together read
         it once each), and read again after `people_changed`."""
         self._people_version = 0
-        self._people_reading: tuple[int, asyncio.Task[list[_Named]]] | None = None
-        """The read in flight and the version it reads for: hellos arriving meanwhile wait for it."""
+        self._people_reading: asyncio.Task[list[_Named]] | None = None
+        """The read in flight, for the list as it now stands: hellos arriving meanwhile wait for it."""
 
     async def __aenter__(self) -> Room:
         # Subscribe before reading the seq, so nothing committed in between is missed.
@@ -420,11 +420,10 @@ class Room:
         if self._people is not None and _names(self._people, participant_id):
             return self._people
         reading = self._people_reading
-        if reading is None or reading[0] != self._people_version or self._people is not None:
-            task = asyncio.get_running_loop().create_task(self._read_people(), name="room-people")
-            task.add_done_callback(lambda done: done.cancelled() or done.exception())  # retrieved, if nobody waits
-            reading = self._people_reading = (self._people_version, task)
-        people = await asyncio.shield(reading[1])
+        if reading is None or self._people is not None:
+            reading = self._people_reading = asyncio.create_task(self._read_people(), name="room-people")
+            reading.add_done_callback(lambda done: done.cancelled() or done.exception())  # retrieved, if nobody waits
+        people = await asyncio.shield(reading)
         if _names(people, participant_id):
             return people
         return await self._read_people()  # a read that began before this newcomer was added
@@ -434,7 +433,7 @@ class Room:
         try:
             people = [(p.id, p.display_name, p.role, p.agency) for p in await self.directory(self.meeting_id)]
         finally:
-            if self._people_reading is not None and self._people_reading[1] is asyncio.current_task():
+            if self._people_reading is asyncio.current_task():
                 self._people_reading = None
         if version == self._people_version:  # nobody was added while it was read
             self._people = people
@@ -444,6 +443,7 @@ class Room:
         """Someone was added to the meeting: the next hello reads the list again."""
         self._people = None
         self._people_version += 1
+        self._people_reading = None  # a read begun before may miss the newcomer: the next hello starts another
 
     def _keep(self, board: MeetingState | None) -> None:
         """Hold `board` for the next hellos if it is the meeting at the seq the room is at, else hold nothing."""
