@@ -162,6 +162,18 @@ def postgres_database() -> Iterator[str]:
         asyncio.run(postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+@pytest.fixture
+def private_database() -> Iterator[str]:
+    """A PostgreSQL database of this test's own, by name, for tests that cut its connections or shut it."""
+    name = f"sos_private_{uuid.uuid4().hex[:10]}"
+    asyncio.run(postgres_admin(f'CREATE DATABASE "{name}"'))
+    try:
+        yield name
+    finally:
+        asyncio.run(postgres_admin(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+        asyncio.run(postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
 @pytest_asyncio.fixture
 async def redis_url() -> AsyncIterator[str]:
     import redis.asyncio as redis

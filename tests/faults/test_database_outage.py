@@ -5,10 +5,8 @@ stays; when the database is back the room carries on without a restart and the r
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
-from collections.abc import Iterator
 
 import pytest
 
@@ -18,17 +16,6 @@ from tests.support.clients import BoardClient, add_member, board_over_http, crea
 pytestmark = pytest.mark.postgres
 
 ADD = {"type": "add_card", "column": "worries", "kind": "harm", "text": "Said while the database was away"}
-
-
-@pytest.fixture
-def private_database() -> Iterator[str]:
-    name = f"sos_fault_{uuid.uuid4().hex[:10]}"
-    asyncio.run(postgres_admin(f'CREATE DATABASE "{name}"'))
-    try:
-        yield name
-    finally:
-        asyncio.run(postgres_admin(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
-        asyncio.run(postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 async def database_goes_away(name: str) -> None:

@@ -3,9 +3,7 @@ replaced before anyone's request uses it; a busy connection is not pinged on eve
 
 from __future__ import annotations
 
-import asyncio
-import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
@@ -17,16 +15,6 @@ from app.store.database import Database
 from tests.conftest import postgres_admin
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def private_database() -> Iterator[str]:
-    name = f"sos_pool_{uuid.uuid4().hex[:10]}"
-    asyncio.run(postgres_admin(f'CREATE DATABASE "{name}"'))
-    try:
-        yield name
-    finally:
-        asyncio.run(postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest_asyncio.fixture
