@@ -101,9 +101,14 @@ def proc_memory_kib(pid: int) -> dict[str, int]:
     return out
 
 
+def _cpu_jiffies() -> list[int]:
+    """/proc/stat's line for all CPUs: user, nice, system, idle, iowait, irq, softirq, steal, ..."""
+    return [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+
+
 def machine_ticks() -> tuple[int, int]:
     """(busy, total) jiffies of all CPUs."""
-    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    values = _cpu_jiffies()
     idle = values[3] + values[4]
     total = sum(values[:8])
     return total - idle, total
@@ -112,7 +117,7 @@ def machine_ticks() -> tuple[int, int]:
 def stolen_ticks() -> tuple[int, int]:
     """(steal, total) jiffies of all CPUs: time the hypervisor ran someone else on this machine's CPUs. A run with
     much of it was on a slower machine than its neighbours, whatever its own figures say."""
-    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    values = _cpu_jiffies()
     return values[7], sum(values[:8])
 
 
