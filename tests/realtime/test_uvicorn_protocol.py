@@ -211,8 +211,11 @@ async def test_a_device_that_answers_pings_stays_connected_and_is_pinged_every_i
             writer.write(b"".join(client.data_to_send()))  # the pongs the protocol made
         assert client.state is State.OPEN
     gaps = [later - earlier for earlier, later in itertools.pairwise(pings)]
-    # A ping goes at the last sweep before it is due: up to a tick early, never much later.
-    assert all(PING_SECONDS - KEEPALIVE_TICK_SECONDS - 0.05 <= gap <= PING_SECONDS + 0.2 for gap in gaps), gaps
+    # A ping goes at the last sweep before it is due: up to a tick early, and late only by how late the loop runs
+    # (a busy CI machine: a tick of slack), far from a missed interval.
+    assert all(
+        PING_SECONDS - KEEPALIVE_TICK_SECONDS - 0.05 <= gap <= PING_SECONDS + KEEPALIVE_TICK_SECONDS for gap in gaps
+    ), gaps
 
 
 @pytest.mark.asyncio
@@ -233,7 +236,9 @@ async def test_a_device_that_stops_answering_is_closed_1011_once_its_ping_has_wa
         assert first_ping is not None
         assert client.close_rcvd is not None and client.close_rcvd.code == 1011
         waited = closed_at - first_ping
-        assert PING_TIMEOUT_SECONDS - KEEPALIVE_TICK_SECONDS <= waited <= PING_TIMEOUT_SECONDS + 0.5, waited
+        assert (
+            PING_TIMEOUT_SECONDS - KEEPALIVE_TICK_SECONDS <= waited <= PING_TIMEOUT_SECONDS + 3 * KEEPALIVE_TICK_SECONDS
+        ), waited
 
 
 @pytest.mark.asyncio
