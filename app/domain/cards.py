@@ -103,7 +103,7 @@ def add_card(state: MeetingState, op: AddCard, ctx: OpContext) -> Outcome:
     cards.insert(position, card)
     logged = op.model_copy(update={"card_id": card_id, "position": position})
     after = _with_column(state, op.column, cards, ctx.seq)
-    return Outcome(after, (CardChange(id=card_id, value=card),), card_id, logged)
+    return Outcome(after, (CardChange(id=card_id, value=card),), card_id, logged, created=True)
 
 
 def edit_card(state: MeetingState, op: EditCard, ctx: OpContext) -> Outcome:

@@ -48,9 +48,11 @@ Handler = Callable[["MeetingState", Any, "OpContext"], "Outcome"]
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """What an accepted operation did: the meeting after it, the items it changed (their values after), the id
-    of the item it was about, and the operation as it is logged when the rules filled something in."""
+    of the item it was about, the operation as it is logged when the rules filled something in, and whether the
+    item it was about is new (its rule checked that nothing had its id), so nothing has to look for it before."""
 
     state: MeetingState
     changes: tuple[Change, ...]
     target_id: str
     logged: BaseModel | None = None
+    created: bool = False

@@ -3,8 +3,9 @@ small collection functions the concept modules use to change a tuple of items wi
 
 from __future__ import annotations
 
+import operator
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Generic, Protocol, TypeVar
 
@@ -96,6 +97,18 @@ def kept_from_family(item: object) -> bool:
     """Whether the family and the room screen must never receive this item (items without the rule: never)."""
     check = getattr(item, "kept_from_family", None)
     return bool(check()) if check is not None else False
+
+
+_RESTRICTED = operator.attrgetter("restricted")
+
+
+def count_kept_from_family(items: Sequence[object]) -> int:
+    """How many of `items` the family may not see. Where every kind among them keeps the plain rule (its
+    `restricted` flag, as cards do), the flags are summed without a call per item: every op that adds to a column
+    counts the column, and a call per card made a 100-card board's add three times its cost on an empty one."""
+    if all(getattr(kind, "kept_from_family", None) is AuthoredItem.kept_from_family for kind in set(map(type, items))):
+        return sum(map(_RESTRICTED, items))
+    return sum(map(kept_from_family, items))
 
 
 class HasId(Protocol):

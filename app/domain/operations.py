@@ -51,7 +51,7 @@ from app.domain.errors import (
     PermissionDenied,
 )
 from app.domain.focus import FocusChange, SetFocus, settle_focus
-from app.domain.items import ItemChange, kept_from_family, require
+from app.domain.items import ItemChange, count_kept_from_family, kept_from_family, require
 from app.domain.phases import SetPhase, SetTimer
 from app.domain.plan import (
     AddNetworkMember,
@@ -271,7 +271,8 @@ def apply_operation(
     if focus_change is not None:
         changes = (*changes, focus_change)
     logged: Any = outcome.logged or op
-    return Applied(after, logged, _placed(state, after, changes), outcome.target_id)
+    created = outcome.target_id if outcome.created else None
+    return Applied(after, logged, _placed(state, after, changes, created), outcome.target_id)
 
 
 _NOT_WORDS = {OpType.set_restricted, OpType.move_card, OpType.reveal_round}
@@ -294,15 +295,18 @@ def _kept_from_family_as_said_in_private(
     return state, tuple(kept)
 
 
-def _placed(before: MeetingState, after: MeetingState, changes: tuple[AnyChange, ...]) -> tuple[AnyChange, ...]:
+def _placed(
+    before: MeetingState, after: MeetingState, changes: tuple[AnyChange, ...], created: str | None
+) -> tuple[AnyChange, ...]:
     """Each change completed with what visibility.py needs to filter it later from the change alone: where the
     item now stands in its list (for everyone, and among what the family may see), and whether the family could
-    see the item before (a removal is sent only to screens that had it)."""
+    see the item before (a removal is sent only to screens that had it). `created`: the id of an item the op
+    added, which was nowhere before."""
     placed: list[AnyChange] = []
     for change in changes:
         update: dict[str, Any] = {}
         if isinstance(change, ItemChange):
-            earlier = before.item(change.entity, change.id)
+            earlier = None if change.id == created else before.item(change.entity, change.id)
             update["was_public"] = earlier is not None and not kept_from_family(earlier)
             if change.value is not None:
                 listing = after.listing(change.entity, change.value)
@@ -312,7 +316,7 @@ def _placed(before: MeetingState, after: MeetingState, changes: tuple[AnyChange,
                     index = next(i for i, item in enumerate(listing) if item.id == change.id)
                 update["position"] = index
                 if not kept_from_family(change.value):
-                    update["public_position"] = index - sum(map(kept_from_family, listing[:index]))
+                    update["public_position"] = index - count_kept_from_family(listing[:index])
         elif isinstance(change, FocusChange):
             update["was_public"] = before.focus is not None and not before.focus.restricted
         placed.append(change.model_copy(update=update) if update else change)
