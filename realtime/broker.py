@@ -43,6 +43,11 @@ class Subscription(Protocol):
 class RoomBroker(Protocol):
     async def publish(self, meeting_id: str, message: str) -> None: ...
 
+    def reaches_other_rooms(self, meeting_id: str, own: Subscription) -> bool:
+        """Whether a message for this meeting could reach a room other than the one subscribed as `own`: a room
+        skips encoding and publishing what only it would hear (on `memory://`, every event of every edit)."""
+        ...
+
     def subscribe(self, meeting_id: str) -> contextlib.AbstractAsyncContextManager[Subscription]: ...
 
     async def presence_set(self, meeting_id: str, connection_id: str, entry: dict[str, Any]) -> None: ...
@@ -85,6 +90,11 @@ class MemoryBroker:
     async def publish(self, meeting_id: str, message: str) -> None:
         for inbox in list(self._inboxes.get(meeting_id, ())):
             inbox.offer(message)
+
+    def reaches_other_rooms(self, meeting_id: str, own: Subscription) -> bool:
+        # One process has one room per meeting; another is there only when registries share this broker, as
+        # tests of several processes in one do.
+        return any(inbox is not own for inbox in self._inboxes.get(meeting_id, ()))
 
     @contextlib.asynccontextmanager
     async def subscribe(self, meeting_id: str) -> AsyncIterator[Subscription]:
@@ -184,6 +194,9 @@ class RedisBroker:
 
     async def publish(self, meeting_id: str, message: str) -> None:
         await self._command(lambda: self._redis.publish(self._channel(meeting_id), message))
+
+    def reaches_other_rooms(self, meeting_id: str, own: Subscription) -> bool:
+        return True  # other processes may have a room of this meeting: only Redis knows
 
     @contextlib.asynccontextmanager
     async def subscribe(self, meeting_id: str) -> AsyncIterator[Subscription]:

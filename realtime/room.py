@@ -261,6 +261,9 @@ class Peer:
 
 
 class Room:
+    _subscription: Subscription
+    """The room's own inbox at the broker, from `__aenter__` on."""
+
     def __init__(
         self, meeting_id: str, oplog: OpLog, broker: RoomBroker, limits: Limits, directory: Directory = _nobody
     ) -> None:
@@ -293,12 +296,12 @@ class Room:
 
     async def __aenter__(self) -> Room:
         # Subscribe before reading the seq, so nothing committed in between is missed.
-        subscription = await self._stack.enter_async_context(self.broker.subscribe(self.meeting_id))
+        self._subscription = await self._stack.enter_async_context(self.broker.subscribe(self.meeting_id))
         board = await self.oplog.board(self.meeting_id)
         self.last_seq, self.finalised = board.seq, board.read_only
         self._keep(board)
         self._tasks = [
-            asyncio.create_task(self._listen(subscription), name=f"room-listen-{self.meeting_id}"),
+            asyncio.create_task(self._listen(self._subscription), name=f"room-listen-{self.meeting_id}"),
             asyncio.create_task(self._renew_presence(), name=f"room-presence-{self.meeting_id}"),
         ]
         return self
@@ -588,6 +591,8 @@ class Room:
         if committed.duplicate:
             return
         await self._accept(committed)
+        if not self.broker.reaches_other_rooms(self.meeting_id, self._subscription):
+            return
         try:
             await self.broker.publish(
                 self.meeting_id,
@@ -703,9 +708,10 @@ class Room:
 
     async def _announce_presence(self) -> None:
         await self._send_presence()
-        await self._best_effort(
-            self.broker.publish(self.meeting_id, json.dumps({"kind": "presence", "from": PROCESS_ID}))
-        )
+        if self.broker.reaches_other_rooms(self.meeting_id, self._subscription):
+            await self._best_effort(
+                self.broker.publish(self.meeting_id, json.dumps({"kind": "presence", "from": PROCESS_ID}))
+            )
 
     async def _send_presence(self) -> None:
         present = await self._present()

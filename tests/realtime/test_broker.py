@@ -10,7 +10,7 @@ import pytest
 import pytest_asyncio
 
 from realtime import broker as broker_module
-from realtime.broker import SUBSCRIBER_QUEUE, RoomBroker, broker_from_url
+from realtime.broker import SUBSCRIBER_QUEUE, RedisBroker, RoomBroker, broker_from_url
 from tests.conftest import REDIS_URL
 
 WAIT = 5.0
@@ -40,6 +40,20 @@ async def test_a_message_reaches_every_subscriber_of_its_meeting_only(broker: Ro
         assert await next_message(aiter(first)) == "card added"
         assert await next_message(aiter(second)) == "card added"
         assert await next_message(aiter(other)) == "for the other meeting"
+
+
+@pytest.mark.asyncio
+async def test_a_room_alone_in_its_meeting_is_told_nobody_else_would_hear_only_in_one_process(
+    broker: RoomBroker,
+) -> None:
+    # Rooms skip publishing what only they would hear: on memory://, a room alone in its meeting; through Redis,
+    # never (another process may have a room of the meeting).
+    here = meeting()
+    async with broker.subscribe(here) as own:
+        assert broker.reaches_other_rooms(here, own) is isinstance(broker, RedisBroker)
+        async with broker.subscribe(here):  # another registry on the same broker: another process's room
+            assert broker.reaches_other_rooms(here, own)
+        assert broker.reaches_other_rooms(here, own) is isinstance(broker, RedisBroker)
 
 
 @pytest.mark.asyncio
