@@ -22,12 +22,13 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from app.domain.meeting import Participant
 from app.domain.roles import Role
 from app.store.database import Database
+from app.store.prepared import Prepared
 from app.store.tables import AuditEventRow, OpRow, ParticipantRow, as_utc, utcnow
 
 
@@ -136,15 +137,15 @@ def add_event(
 ) -> None:
     """Append an event inside the caller's transaction: it commits (or rolls back) with the caller's change.
     `by`: who did it (None: the system, e.g. a scheduled purge)."""
-    session.execute(
-        _INSERT_EVENT,
+    _INSERT_EVENT.run(
+        session.connection(),
         {
-            "meeting_id": meeting_id,
-            "at": utcnow(),
-            "actor_id": by.id if by is not None else None,
-            "role": by.role.value if by is not None else None,
-            "action": AuditAction(action).value,
-            "detail": json.dumps(check_detail(detail), sort_keys=True, separators=(",", ":")),
+            "b_meeting_id": meeting_id,
+            "b_at": utcnow(),
+            "b_actor_id": by.id if by is not None else None,
+            "b_role": by.role.value if by is not None else None,
+            "b_action": AuditAction(action).value,
+            "b_detail": json.dumps(check_detail(detail), sort_keys=True, separators=(",", ":")),
         },
     )
 
@@ -236,4 +237,8 @@ def _time_of(entry: OpEntry | AuditEvent) -> datetime:
 _EVENTS: Table = AuditEventRow.__table__  # type: ignore[attr-defined]
 _OPS: Table = OpRow.__table__  # type: ignore[attr-defined]
 _PARTICIPANTS: Table = ParticipantRow.__table__  # type: ignore[attr-defined]
-_INSERT_EVENT = insert(_EVENTS)
+# Every sign-in writes one: run on the driver's cursor, as the op log's statements are (prepared.py).
+_INSERT_EVENT = Prepared(
+    insert(_EVENTS).values({name: bindparam(f"b_{name}") for name in
+                            ("meeting_id", "at", "actor_id", "role", "action", "detail")})
+)  # fmt: skip

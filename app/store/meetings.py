@@ -22,6 +22,7 @@ from app.domain.roles import Role
 from app.domain.state import CONFERENCE_FIELDS, MeetingState
 from app.store.audit import AuditAction, add_event
 from app.store.database import Database
+from app.store.prepared import Prepared
 from app.store.tables import InviteRow, MeetingRow, MeetingStateRow, ParticipantRow, SessionRow, as_utc, utcnow
 from app.store.tokens import hash_token, new_id, new_token
 
@@ -62,7 +63,7 @@ _PEOPLE = (
     .order_by(_PARTICIPANTS.c.created_at)
 )  # fmt: skip
 _MEETINGS: Table = MeetingRow.__table__  # type: ignore[attr-defined]
-_SESSION_OF = (
+_SESSION_OF = Prepared(
     select(_SESSIONS.c.meeting_id.label("session_meeting_id"), _SESSIONS.c.ended_at, _SESSIONS.c.expires_at,
            _PARTICIPANTS.c.id, _PARTICIPANTS.c.meeting_id, _PARTICIPANTS.c.role, _PARTICIPANTS.c.display_name,
            _PARTICIPANTS.c.agency)
@@ -70,7 +71,7 @@ _SESSION_OF = (
     .where(_SESSIONS.c.token_hash == bindparam("b_token_hash"))
 )  # fmt: skip
 _INVITES: Table = InviteRow.__table__  # type: ignore[attr-defined]
-_INVITE_OF = (
+_INVITE_OF = Prepared(
     select(_INVITES.c.revoked_at, _INVITES.c.used_at,
            _PARTICIPANTS.c.id, _PARTICIPANTS.c.meeting_id, _PARTICIPANTS.c.role, _PARTICIPANTS.c.display_name,
            _PARTICIPANTS.c.agency,
@@ -82,15 +83,19 @@ _INVITE_OF = (
     )
     .where(_INVITES.c.token_hash == bindparam("b_token_hash"))
 )  # fmt: skip
-_FIRST_USE = (
+_FIRST_USE = Prepared(
     update(_INVITES)
     .where(_INVITES.c.token_hash == bindparam("b_token_hash"), _INVITES.c.used_at.is_(None))
     .values(used_at=bindparam("b_now"))
 )
-_OPEN_SESSION = insert(_SESSIONS)
-_MEETING = select(
-    _MEETINGS.c.id, _MEETINGS.c.title, _MEETINGS.c.status, _MEETINGS.c.created_at, _MEETINGS.c.kind
-).where(_MEETINGS.c.id == bindparam("b_meeting"))
+_OPEN_SESSION = Prepared(
+    insert(_SESSIONS).values({name: bindparam(f"b_{name}") for name in
+                              ("token_hash", "participant_id", "meeting_id", "created_at", "expires_at")})
+)  # fmt: skip
+_MEETING = Prepared(
+    select(_MEETINGS.c.id, _MEETINGS.c.title, _MEETINGS.c.status, _MEETINGS.c.created_at, _MEETINGS.c.kind)
+    .where(_MEETINGS.c.id == bindparam("b_meeting"))
+)  # fmt: skip
 
 
 def _meeting(row: MeetingRow | Row[*tuple[Any, ...]]) -> Meeting:
@@ -217,7 +222,8 @@ class Meetings:
         return await self.db.grouped(functools.partial(self._join, token_hash=hash_token(token)))
 
     def _join(self, session: Session, token_hash: str) -> SignedIn:
-        row = session.execute(_INVITE_OF, {"b_token_hash": token_hash}).one_or_none()
+        db = session.connection()
+        row = _INVITE_OF.row(db, {"b_token_hash": token_hash})
         if row is None or row.revoked_at is not None or row.m_id is None:
             raise InviteNotFound("This invite link is not valid any more. Ask the chair for a new one.")
         if row.id is None:
@@ -233,16 +239,16 @@ class Meetings:
             )
         now = utcnow()
         if row.used_at is None:
-            session.execute(_FIRST_USE, {"b_token_hash": token_hash, "b_now": now})
+            _FIRST_USE.run(db, {"b_token_hash": token_hash, "b_now": now})
         session_token = new_token()
-        session.execute(
-            _OPEN_SESSION,
+        _OPEN_SESSION.run(
+            db,
             {
-                "token_hash": hash_token(session_token),
-                "participant_id": participant.id,
-                "meeting_id": participant.meeting_id,
-                "created_at": now,
-                "expires_at": now + self.session_lifetime,
+                "b_token_hash": hash_token(session_token),
+                "b_participant_id": participant.id,
+                "b_meeting_id": participant.meeting_id,
+                "b_created_at": now,
+                "b_expires_at": now + self.session_lifetime,
             },
         )
         add_event(session, meeting.id, AuditAction.joined, participant)
@@ -263,7 +269,7 @@ class Meetings:
 
         def work(session: Session) -> tuple[Meeting, Participant]:
             participant = _signed_in(session, meeting_id, hash_token(session_token))
-            meeting = session.execute(_MEETING, {"b_meeting": meeting_id}).one_or_none()
+            meeting = _MEETING.row(session.connection(), {"b_meeting": meeting_id})
             if meeting is None:
                 raise MeetingNotFound("There is no such meeting.")
             return _meeting(meeting), participant
@@ -323,7 +329,7 @@ def _revoke_invites(session: Session, participant_id: str) -> None:
 
 
 def _signed_in(session: Session, meeting_id: str, token_hash: str) -> Participant:
-    row = session.execute(_SESSION_OF, {"b_token_hash": token_hash}).one_or_none()
+    row = _SESSION_OF.row(session.connection(), {"b_token_hash": token_hash})
     if (
         row is None
         or row.session_meeting_id != meeting_id

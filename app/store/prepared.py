@@ -5,13 +5,17 @@ and an execution context again, which the in-process profile of the group commit
 about a third of an op's CPU. A `Prepared` statement is compiled on first use for the connection's dialect into
 its SQL text and the order of its parameters; running it applies the column types' own bind processors (SQLite's
 text form of a timestamp, say) and hands the values to a cursor of the transaction's own connection in that order,
-so what is stored is what `execute` would have stored, on SQLite and on PostgreSQL alike. Rows come back as plain
-tuples, without the types' result processing: the hot path reads back only integers and strings.
+so what is stored is what `execute` would have stored, on SQLite and on PostgreSQL alike. `first` gives a row as a
+plain tuple, without the types' result processing (the op log reads back only integers and strings); `row` gives
+it by column name, each value through its type's result processing (SQLite's text timestamps parsed), as
+`execute` would: for the statements of every sign-in and connect, which a restart's reconnect storm runs thousands
+of times at once.
 """
 
 from __future__ import annotations
 
 import contextlib
+from collections import namedtuple
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +34,9 @@ class _Compiled:
     positional: bool
     constants: dict[str, Any]
     """Values the statement carries itself (the 1 of `last_seq + 1`), by their generated names."""
+    row_type: Callable[..., Any] | None
+    """A named tuple of the columns a SELECT (or a RETURNING) gives, by their keys; None when it gives none."""
+    results: tuple[Callable[[Any], Any] | None, ...]
 
 
 class Prepared:
@@ -43,6 +50,19 @@ class Prepared:
     def first(self, connection: Connection, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
         """The first row the statement returns (a SELECT's, or an UPDATE's RETURNING), or None."""
         return self._execute(connection, params, fetch=True)
+
+    def row(self, connection: Connection, params: Mapping[str, Any]) -> Any:
+        """The first row, its values by column name and through their types' result processing, or None."""
+        compiled = self._for(connection.dialect)
+        values = self._execute(connection, params, fetch=True)
+        if values is None or compiled.row_type is None:
+            return None
+        return compiled.row_type(
+            *(
+                value if process is None else process(value)
+                for value, process in zip(values, compiled.results, strict=True)
+            )
+        )
 
     def run_many(self, connection: Connection, many: Sequence[Mapping[str, Any]]) -> None:
         compiled = self._for(connection.dialect)
@@ -80,9 +100,13 @@ def _driver_errors(connection: Connection, sql: str, arguments: Any) -> Iterator
 def _compile(statement: Executable, dialect: Dialect) -> _Compiled:
     sql = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
     names = tuple(sql.positiontup or ()) if sql.positional else tuple(sql.binds)
-    processors = tuple(sql.binds[name].type.bind_processor(dialect) for name in names)
+    # The dialect's own form of each type (SQLite's DATETIME, say): the generic type has no processor of its own.
+    processors = tuple(sql.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names)
     constants = {name: bind.effective_value for name, bind in sql.binds.items() if not bind.required}
-    return _Compiled(str(sql), names, processors, bool(sql.positional), constants)
+    columns = list(getattr(statement, "exported_columns", ()))  # a SELECT's columns, or an UPDATE's RETURNING
+    row_type = namedtuple("Row", [column.key for column in columns]) if columns else None
+    results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns)
+    return _Compiled(str(sql), names, processors, bool(sql.positional), constants, row_type, results)
 
 
 def _arguments(compiled: _Compiled, params: Mapping[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
