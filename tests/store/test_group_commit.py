@@ -148,6 +148,28 @@ async def test_a_failed_commit_acks_none_of_its_group_and_leaves_no_trace(
     assert await OpLog(db).board(room.meeting_id) == await oplog.board(room.meeting_id)
 
 
+async def test_the_more_people_are_told_to_wait_the_longer_each_is_asked_to_wait(db: Database, room: Room) -> None:
+    # Past capacity, every refused client comes back after its retry_after: if thousands were all told a quarter
+    # of a second, their resends alone would take the CPU the commits need. The wait asked grows with those
+    # already told to wait, so their resends come about as fast as the log commits.
+    oplog = OpLog(db, max_waiting=2)
+    async with writes_held(db, room.meeting_id):
+        accepted = asyncio.gather(
+            oplog.commit(room.meeting_id, room.chair, "first", harm("First")),
+            oplog.commit(room.meeting_id, room.chair, "second", harm("Second")),
+        )
+        await until(lambda: oplog.waiting == 2, "two ops waiting for the writer")
+        waits = []
+        for n in range(3000):
+            with pytest.raises(Busy) as refused:
+                await oplog.commit(room.meeting_id, room.teacher, f"refused-{n}", harm(f"Refused {n}"))
+            waits.append(refused.value.retry_after)
+    await accepted
+    assert all(0.25 <= wait <= 5.0 for wait in waits)
+    # the first told to wait are asked the least (the floor); the last, behind thousands, far longer
+    assert max(waits[:10]) < 0.3 and min(waits[-10:]) >= 4 * max(waits[:10])
+
+
 async def test_past_its_bound_the_queue_refuses_at_once_and_saves_nothing(db: Database, room: Room) -> None:
     oplog = OpLog(db, max_waiting=2)
     async with writes_held(db, room.meeting_id):
