@@ -183,16 +183,16 @@ def _commit_group(works: list[Callable[[Session], Any]], session: Session) -> li
     connection = session.connection()
     outcomes: list[Any] = []
     for work in works:
-        connection.exec_driver_sql(SAVEPOINT)
+        SAVEPOINT.run(connection, {})
         try:
             outcome = work(session)
         except Exception as failure:
             if is_database_trouble(failure):
                 raise
-            connection.exec_driver_sql(ROLLBACK_TO)
+            ROLLBACK_TO.run(connection, {})
             session.expunge_all()  # nothing the write may have left in the session outlives its savepoint
             outcome = failure
-        connection.exec_driver_sql(RELEASE)
+        RELEASE.run(connection, {})
         outcomes.append(outcome)
     session.commit()
     return outcomes

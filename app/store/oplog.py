@@ -151,8 +151,8 @@ def _undo(session: Session, connection: Connection, alone: bool) -> None:
     if alone:
         session.rollback()
         return
-    connection.exec_driver_sql(ROLLBACK_TO)
-    connection.exec_driver_sql(RELEASE)
+    ROLLBACK_TO.run(connection, {})
+    RELEASE.run(connection, {})
 
 
 class _BoardCache:
@@ -312,7 +312,7 @@ class OpLog:
         connection = session.connection()
         for waiting in group:
             if not alone:
-                connection.exec_driver_sql(SAVEPOINT)
+                SAVEPOINT.run(connection, {})
             try:
                 committed, board, link = self._apply(session, waiting, boards)
             except _Duplicate as duplicate:
@@ -325,7 +325,7 @@ class OpLog:
                 outcomes.append(refusal)
             else:
                 if not alone:
-                    connection.exec_driver_sql(RELEASE)
+                    RELEASE.run(connection, {})
                 boards[waiting.meeting_id] = (board, link)
                 outcomes.append(committed)
         session.commit()
