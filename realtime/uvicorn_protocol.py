@@ -140,7 +140,11 @@ class KeepaliveSweep:
         for protocol in list(self._members):
             try:
                 if protocol.pending_ping_payload is not None:
-                    if unanswered_since - protocol.ping_sent_at >= (protocol.ping_timeout or 0.0):
+                    # While the app has not taken the device's last frame (its edits wait for their commits),
+                    # uvicorn reads nothing more from its socket, so its answer may be there, unread: not a dead
+                    # device. It is timed again once its frames are read (docs/protocol.md).
+                    late = unanswered_since - protocol.ping_sent_at >= (protocol.ping_timeout or 0.0)
+                    if late and not protocol.read_paused:
                         self.discard(protocol)
                         protocol.keepalive_timeout()
                 elif protocol.next_ping_at <= due_by:

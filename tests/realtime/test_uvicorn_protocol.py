@@ -241,6 +241,61 @@ async def test_a_device_that_stops_answering_is_closed_1011_once_its_ping_has_wa
         ), waited
 
 
+async def _frames_for(seconds: float, reader: asyncio.StreamReader, client: ClientProtocol) -> list[Frame]:
+    """What the server sends within `seconds`, each ping answered by a pong the protocol makes."""
+    loop = asyncio.get_running_loop()
+    until_then, frames = loop.time() + seconds, []
+    while (left := until_then - loop.time()) > 0:
+        with contextlib.suppress(TimeoutError):
+            data = await asyncio.wait_for(reader.read(2**16), left)
+            if not data:  # the server closed the connection
+                client.receive_eof()
+                return [*frames, *(event for event in client.events_received() if isinstance(event, Frame))]
+            client.receive_data(data)
+        frames += [event for event in client.events_received() if isinstance(event, Frame)]
+    return frames
+
+
+@pytest.mark.asyncio
+async def test_a_device_whose_last_frame_the_app_has_not_taken_is_not_closed_for_answers_left_unread() -> None:
+    # While the app has not taken a device's last frame (on the board: its edits wait for their commits), uvicorn
+    # reads nothing more from its socket, so the device's answers to pings wait there unread. Closing it 1011 for
+    # that dropped writers whose commits fell behind; once its frames are read again, it is timed as any other.
+    take, taken = asyncio.Event(), asyncio.Event()
+
+    async def slow_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        websocket = WebSocket(scope, receive, send)
+        await websocket.accept()
+        await take.wait()
+        with contextlib.suppress(WebSocketDisconnect):
+            while True:
+                await websocket.receive_text()
+                taken.set()
+
+    async with (
+        serving(slow_app, PING_SECONDS, PING_TIMEOUT_SECONDS) as url,
+        raw_client(url) as (reader, writer, client),
+    ):
+        try:
+            while client.state is not State.OPEN:
+                await events_of(reader, client)
+            client.send_text(b"an edit")
+            writer.write(b"".join(client.data_to_send()))
+            waiting = await _frames_for(2 * (PING_SECONDS + PING_TIMEOUT_SECONDS), reader, client)
+            writer.write(b"".join(client.data_to_send()))  # its answers, which the server does not read yet
+            assert [f.opcode for f in waiting] == [Opcode.PING]  # pinged, and never closed while unread
+        finally:
+            take.set()  # the app goes on whatever happened, so the server can stop
+        await asyncio.wait_for(taken.wait(), 10)
+        # read again: its answer counts, and it is pinged and kept as any device that answers
+        after: list[Frame] = []
+        for _ in range(3):
+            after += await _frames_for(PING_SECONDS + KEEPALIVE_TICK_SECONDS, reader, client)
+            writer.write(b"".join(client.data_to_send()))
+        assert len(after) >= 2 and all(f.opcode is Opcode.PING for f in after), after
+        assert client.state is State.OPEN
+
+
 @pytest.mark.asyncio
 async def test_connections_that_end_leave_the_keepalive_sweep() -> None:
     async with serving(_held_open, PING_SECONDS, PING_TIMEOUT_SECONDS) as url:
