@@ -8,7 +8,8 @@ its writes by real means)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+import contextlib
+from collections.abc import AsyncIterator, Awaitable
 
 import pytest
 from sqlalchemy.exc import IntegrityError
@@ -148,17 +149,24 @@ async def test_a_failed_commit_acks_none_of_its_group_and_leaves_no_trace(
     assert await OpLog(db).board(room.meeting_id) == await oplog.board(room.meeting_id)
 
 
-async def test_the_more_people_are_told_to_wait_the_longer_each_is_asked_to_wait(db: Database, room: Room) -> None:
-    # Past capacity, every refused client comes back after its retry_after: if thousands were all told a quarter
-    # of a second, their resends alone would take the CPU the commits need. The wait asked grows with those
-    # already told to wait, so their resends come about as fast as the log commits.
-    oplog = OpLog(db, max_waiting=2)
+@contextlib.asynccontextmanager
+async def a_full_queue(db: Database, room: Room, oplog: OpLog) -> AsyncIterator[asyncio.Future[list[CommittedOp]]]:
+    """The writer held and `oplog`'s queue (max_waiting=2) full: "first" and "second" wait; their answers after."""
     async with writes_held(db, room.meeting_id):
         accepted = asyncio.gather(
             oplog.commit(room.meeting_id, room.chair, "first", harm("First")),
             oplog.commit(room.meeting_id, room.chair, "second", harm("Second")),
         )
         await until(lambda: oplog.waiting == 2, "two ops waiting for the writer")
+        yield accepted
+
+
+async def test_the_more_people_are_told_to_wait_the_longer_each_is_asked_to_wait(db: Database, room: Room) -> None:
+    # Past capacity, every refused client comes back after its retry_after: if thousands were all told a quarter
+    # of a second, their resends alone would take the CPU the commits need. The wait asked grows with those
+    # already told to wait, so their resends come about as fast as the log commits.
+    oplog = OpLog(db, max_waiting=2)
+    async with a_full_queue(db, room, oplog) as accepted:
         waits = []
         for n in range(3000):
             with pytest.raises(Busy) as refused:
@@ -172,12 +180,7 @@ async def test_the_more_people_are_told_to_wait_the_longer_each_is_asked_to_wait
 
 async def test_past_its_bound_the_queue_refuses_at_once_and_saves_nothing(db: Database, room: Room) -> None:
     oplog = OpLog(db, max_waiting=2)
-    async with writes_held(db, room.meeting_id):
-        accepted = asyncio.gather(
-            oplog.commit(room.meeting_id, room.chair, "first", harm("First")),
-            oplog.commit(room.meeting_id, room.chair, "second", harm("Second")),
-        )
-        await until(lambda: oplog.waiting == 2, "two ops waiting for the writer")
+    async with a_full_queue(db, room, oplog) as accepted:
         with pytest.raises(Busy) as refused:
             await oplog.commit(room.meeting_id, room.teacher, "third", harm("Third"))
         assert 0.25 <= refused.value.retry_after <= 5.0
