@@ -53,7 +53,7 @@ class Prepared:
     def row(self, connection: Connection, params: Mapping[str, Any]) -> Any:
         """The first row, its values by column name and through their types' result processing, or None."""
         compiled = self._for(connection.dialect)
-        values = self._execute(connection, params, fetch=True)
+        values = _on_cursor(connection, compiled.sql, _arguments(compiled, params), fetch=True)
         if values is None or compiled.row_type is None:
             return None
         return compiled.row_type(
