@@ -9,7 +9,8 @@ sockets open, an idle connection went from 24.7 to 20.6 KiB of resident memory.
 
 uvicorn uses `queue` only through `put_nowait`, `get` and `empty`, and `writable` only through `set`, `clear`,
 `is_set` and `wait`; tests/realtime/test_uvicorn_protocol.py reads the pinned uvicorn's source and fails if an
-upgrade uses them otherwise.
+upgrade uses them otherwise. The keepalive sweep also reads uvicorn's `read_paused` (set while the app has not taken
+a frame); a test over a real socket fails if an upgrade changes what it means.
 """
 
 from __future__ import annotations
