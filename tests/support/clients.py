@@ -147,7 +147,8 @@ class BoardClient:
             additional_headers={"Cookie": member.cookie, "Origin": origin or ws_url.replace("ws://", "http://")},
             max_size=2**22,
         )
-        raw = await asyncio.wait_for(socket.recv(), RECEIVE_TIMEOUT)
+        async with asyncio.timeout(RECEIVE_TIMEOUT):
+            raw = await socket.recv()
         text = raw if isinstance(raw, str) else raw.decode()
         hello = json.loads(text)
         assert hello["type"] == "hello", hello
@@ -178,7 +179,10 @@ class BoardClient:
         self.board["seq"] = event["seq"]
 
     async def receive(self) -> dict[str, Any]:
-        raw = await asyncio.wait_for(self.socket.recv(), RECEIVE_TIMEOUT)
+        # Not asyncio.wait_for: on Python 3.11 it swallows a cancel that lands as the frame arrives, and a reader
+        # looping on receive (`keep_reading`) then never ends. The timeout context lets the cancel through.
+        async with asyncio.timeout(RECEIVE_TIMEOUT):
+            raw = await self.socket.recv()
         text = raw if isinstance(raw, str) else raw.decode()
         self.raw_frames.append(text)
         frame: dict[str, Any] = json.loads(text)
