@@ -205,7 +205,8 @@ class RedisBroker:
         async with self._lock:
             if not self._inboxes[meeting_id] and self._up:
                 try:
-                    await asyncio.wait_for(self._pubsub.subscribe(channel), REDIS_TIMEOUT_SECONDS)
+                    async with asyncio.timeout(REDIS_TIMEOUT_SECONDS):
+                        await self._pubsub.subscribe(channel)
                     self._subscribed.set()
                 except Exception as failure:  # the reader subscribes again when Redis is back
                     self._went_down(failure)
@@ -221,7 +222,8 @@ class RedisBroker:
                     del self._inboxes[meeting_id]
                     if self._up:
                         with contextlib.suppress(Exception):
-                            await asyncio.wait_for(self._pubsub.unsubscribe(channel), REDIS_TIMEOUT_SECONDS)
+                            async with asyncio.timeout(REDIS_TIMEOUT_SECONDS):
+                                await self._pubsub.unsubscribe(channel)
 
     async def _resubscribe(self) -> bool:
         """A fresh pub/sub connection subscribed to every meeting with a room here; False while Redis is down."""
@@ -229,12 +231,15 @@ class RedisBroker:
             stale, self._pubsub = self._pubsub, self._redis.pubsub(ignore_subscribe_messages=True)
             self._subscribed.clear()
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(stale.aclose(), REDIS_TIMEOUT_SECONDS)  # type: ignore[no-untyped-call]
+                async with asyncio.timeout(REDIS_TIMEOUT_SECONDS):
+                    await stale.aclose()  # type: ignore[no-untyped-call]
             channels = [self._channel(meeting_id) for meeting_id in self._inboxes]
             try:
-                await asyncio.wait_for(self._redis.ping(), REDIS_TIMEOUT_SECONDS)
+                async with asyncio.timeout(REDIS_TIMEOUT_SECONDS):
+                    await self._redis.ping()
                 if channels:
-                    await asyncio.wait_for(self._pubsub.subscribe(*channels), REDIS_TIMEOUT_SECONDS)
+                    async with asyncio.timeout(REDIS_TIMEOUT_SECONDS):
+                        await self._pubsub.subscribe(*channels)
                     self._subscribed.set()
             except Exception:
                 return False

@@ -247,7 +247,8 @@ class Peer:
     async def _close(self, close: _Close) -> None:
         # A stalled client may never take the close frame either; the transport's ping timeout ends it.
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.channel.close(close.code, close.reason), CLOSE_FLUSH_SECONDS)
+            async with asyncio.timeout(CLOSE_FLUSH_SECONDS):
+                await self.channel.close(close.code, close.reason)
         self.close_sent = True
         self.end()
 
@@ -347,13 +348,13 @@ class Room:
             if peer.writer is not None and peer.close_with is not None:
                 # A close decided by the reader (bad frames, too big): let the error frames before it go out.
                 with contextlib.suppress(Exception, asyncio.CancelledError):
-                    await asyncio.wait_for(asyncio.shield(peer.writer), CLOSE_FLUSH_SECONDS)
+                    async with asyncio.timeout(CLOSE_FLUSH_SECONDS):
+                        await asyncio.shield(peer.writer)
             await _stopped(peer.writer)
             if peer.close_with is not None and not peer.close_sent:
                 with contextlib.suppress(Exception):
-                    await asyncio.wait_for(
-                        channel.close(peer.close_with.code, peer.close_with.reason), CLOSE_FLUSH_SECONDS
-                    )
+                    async with asyncio.timeout(CLOSE_FLUSH_SECONDS):
+                        await channel.close(peer.close_with.code, peer.close_with.reason)
             await self._best_effort(self.broker.presence_remove(self.meeting_id, peer.id))
             with contextlib.suppress(Exception):  # the room may be closing with its last peer
                 await self._announce_presence()
