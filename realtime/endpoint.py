@@ -132,7 +132,10 @@ async def board_socket(
         _forget_request(websocket)
         if wire is not None:
             wire.forget_handshake()
+        session_key = hash_token(token or "")
+        # This frame lives as long as the connection: keep only what serving it needs.
+        del meeting, token
         async with services.rooms.room(meeting_id) as room:
-            await room.serve(WebSocketChannel(websocket, wire), participant, hash_token(token or ""), since)
+            await room.serve(WebSocketChannel(websocket, wire), participant, session_key, since)
     finally:
         services.connections.release(meeting_id, participant.id)

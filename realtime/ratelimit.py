@@ -6,6 +6,8 @@ import time
 
 
 class TokenBucket:
+    __slots__ = ("capacity", "rate", "tokens", "updated")  # two per connection
+
     def __init__(self, rate_per_second: float, burst: int) -> None:
         self.rate = rate_per_second
         self.capacity = float(burst)

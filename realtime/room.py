@@ -256,7 +256,8 @@ class Peer:
         if not writer.cancelled() and writer.exception() is not None:
             self.end()  # a send failed: the socket is gone
 
-    def end(self) -> None:
+    def end(self, _reader: object = None) -> None:
+        """End the connection; also the reader task's done callback (a bound method: no closure per connection)."""
         if not self.ended.done():
             self.ended.set_result(None)
 
@@ -335,7 +336,7 @@ class Room:
                 self._close_watchers_soon()
             self._announce_presence_soon()
             reader = asyncio.create_task(self._read_loop(peer), name="peer-reader")
-            reader.add_done_callback(lambda _reader: peer.end())
+            reader.add_done_callback(peer.end)
             await peer.ended
             if reader.done() and peer.close_with is None and peer.committer is not None:
                 # The device went away with edits read and not yet saved (a tab closed just after typing): save
