@@ -172,6 +172,50 @@ class BoardWebSocketProtocol(WebSocketsSansIOProtocol):
     ping `ws_ping_interval` after the last answered one was sent, and a close with 1011 if an answer takes longer
     than `ws_ping_timeout`."""
 
+    # Every attribute uvicorn's protocol sets, and ours. In the instance dict they were 38 keys, past the 30 that
+    # an instance may share with its class, so each connection kept a dict of its own (1.6 KiB); a slot is 8 bytes.
+    # An attribute a later uvicorn adds only goes back to the dict (a test lists them against this).
+    __slots__ = (
+        "app",
+        "app_state",
+        "asgi_version",
+        "client",
+        "close_sent",
+        "close_timeout",
+        "close_timer",
+        "config",
+        "conn",
+        "connections",
+        "curr_msg_data_type",
+        "default_headers",
+        "disconnected",
+        "frames",
+        "handshake_complete",
+        "handshake_initiated",
+        "initial_response",
+        "last_ping_rtt",
+        "logger",
+        "loop",
+        "next_ping_at",
+        "pending_ping_payload",
+        "ping_interval",
+        "ping_sent_at",
+        "ping_timeout",
+        "ping_timer",
+        "pong_timer",
+        "queue",
+        "read_paused",
+        "request",
+        "response",
+        "root_path",
+        "scheme",
+        "scope",
+        "server",
+        "tasks",
+        "transport",
+        "writable",
+    )
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.queue = ReceiveQueue()  # type: ignore[assignment]

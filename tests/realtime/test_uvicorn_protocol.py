@@ -86,6 +86,22 @@ def test_the_pinned_uvicorn_uses_the_queue_and_the_flag_only_through_what_they_o
     assert used["writable"] <= offered["writable"], used["writable"] - offered["writable"]
 
 
+def test_every_attribute_the_pinned_uvicorn_sets_on_a_connection_lives_in_a_slot() -> None:
+    """In an instance dict, past the 30 keys a dict may share with its class, they cost each idle connection
+    1.6 KiB of its own; an attribute that a uvicorn upgrade adds would quietly go back to such a dict."""
+    tree = ast.parse(inspect.getsource(websockets_sansio_impl))
+    set_on_self = {
+        node.attr
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.ctx, ast.Store)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "self"
+    }
+    assert len(set_on_self) > 30, set_on_self  # the scan sees uvicorn's assignments
+    assert set_on_self <= set(BoardWebSocketProtocol.__slots__), set_on_self - set(BoardWebSocketProtocol.__slots__)
+
+
 @pytest.mark.asyncio
 async def test_a_client_that_stops_reading_holds_the_sends_back_and_then_gets_every_one_in_order() -> None:
     client_paused = asyncio.Event()
