@@ -8,7 +8,7 @@
 Targets, each started fresh, on loopback only:
 
 - app, mode `sqlite`: one `python -m app.cli serve` on a fresh SQLite file (the embedded default);
-- app, mode `pg2`: two app processes on a PostgreSQL database made for the run and dropped after it
+- app, mode `pg2` (`pgN`: N processes): two app processes on a PostgreSQL database made for the run and dropped after it
   (127.0.0.1:5432, trust auth) and Redis (127.0.0.1:6379) as the broker. The load is spread over both: meeting i's
   writer is on process i % 2 and its listeners alternate between the two, so every meeting has clients on both
   and half of each edit's deliveries cross processes through Redis;
@@ -76,7 +76,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -294,6 +294,8 @@ class Target:
     meetings: list[dict[str, Any]]  # shape A's meetings; B uses the first ones
     catchup: dict[str, Any]
     services: tuple[str, ...] = ()  # command names of the services it uses (their CPU is shown apart)
+    processes: int = 1
+    setup_s: float = 0.0
 
 
 def endpoints(ports: list[int]) -> list[dict[str, str]]:
@@ -443,20 +445,39 @@ def setup_shape(args: argparse.Namespace) -> Shape:
     return Shape("setup", max(a.meetings, b.meetings), max(a.clients, b.clients), a.rate, a.seconds)
 
 
-def run_app(mode: str, args: argparse.Namespace, directory: Path) -> dict[str, Any]:
-    setup = setup_shape(args)
+MODE = re.compile(r"sqlite|pg(?P<processes>[1-8])")
+
+
+def mode_processes(mode: str) -> int:
+    """`sqlite`: one process on SQLite; `pgN`: N processes on PostgreSQL + Redis."""
+    match = MODE.fullmatch(mode)
+    if match is None:
+        raise ValueError(f"unknown mode {mode!r}: sqlite, or pgN for N processes on PostgreSQL + Redis (pg1-pg8)")
+    return int(match["processes"] or 1)
+
+
+def mode_name(mode: str) -> str:
+    if mode == "sqlite":
+        return "app, 1 process, SQLite"
+    processes = mode_processes(mode)
+    return f"app, {processes} process{'es' if processes > 1 else ''}, PostgreSQL + Redis"
+
+
+@contextlib.contextmanager
+def app_target(mode: str, setup: Shape, directory: Path) -> Iterator[Target]:
+    """The app in `mode`, its meetings and invites made over HTTP (once; each shape then starts fresh processes on
+    the same database). A PostgreSQL database is made for it and dropped after."""
     env = {**APP_ENV, "SOSBOARD_DATA_DIR": str(directory / f"data-{mode}")}
+    processes = mode_processes(mode)
     database = None
     if mode == "sqlite":
         url = f"sqlite+aiosqlite:///{directory / 'bench-sqlite.db'}"
-        processes = 1
     else:
         check_services()
         database = f"bench_compare_{os.getpid()}_{int(time.time())}"
         subprocess.run(["createdb", *POSTGRES_ADMIN, database], timeout=60, check=True)
         url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{database}"
         env |= {"SOSBOARD_BROKER_URL": f"redis://{REDIS[0]}:{REDIS[1]}", "SOSBOARD_SECRET_KEY": "bench-" + database}
-        processes = 2
 
     def start() -> Running:
         servers: list[Server] = []
@@ -482,14 +503,19 @@ def run_app(mode: str, args: argparse.Namespace, directory: Path) -> dict[str, A
         finally:
             running.stop()
         print(f"  app {mode}: {len(meetings)} meetings and their invites made in {setup_s} s", flush=True)
-        services = ("postgres", "redis-server") if mode == "pg2" else ()
-        result = run_target(Target(mode, "app", start, meetings, catchup, services), args, directory)
-        result["setup_http_s"] = setup_s
-        result["processes"] = processes
-        return result
+        services = ("postgres", "redis-server") if database is not None else ()
+        yield Target(mode, "app", start, meetings, catchup, services, processes, setup_s)
     finally:
         if database is not None:
             subprocess.run(["dropdb", *POSTGRES_ADMIN, "--if-exists", "--force", database], timeout=60, check=False)
+
+
+def run_app(mode: str, args: argparse.Namespace, directory: Path) -> dict[str, Any]:
+    with app_target(mode, setup_shape(args), directory) as target:
+        result = run_target(target, args, directory)
+        result["setup_http_s"] = target.setup_s
+        result["processes"] = target.processes
+        return result
 
 
 def run_hocuspocus(args: argparse.Namespace, directory: Path) -> dict[str, Any]:
@@ -512,7 +538,7 @@ def run_hocuspocus(args: argparse.Namespace, directory: Path) -> dict[str, Any]:
 def check_services() -> None:
     ready = subprocess.run(["pg_isready", "-q", *POSTGRES_ADMIN[:4]], timeout=30, check=False)
     if ready.returncode != 0:
-        raise SystemExit("mode pg2 needs PostgreSQL on 127.0.0.1:5432 (scripts/ensure-test-services starts it)")
+        raise SystemExit("the pg modes need PostgreSQL on 127.0.0.1:5432 (scripts/ensure-test-services starts it)")
     try:
         with socket.create_connection(REDIS, timeout=3) as redis:
             redis.sendall(b"PING\r\n")
@@ -520,7 +546,7 @@ def check_services() -> None:
                 raise OSError("no PONG")
     except OSError as failure:
         raise SystemExit(
-            f"mode pg2 needs Redis on 127.0.0.1:6379 ({failure}); see scripts/ensure-test-services"
+            f"the pg modes need Redis on 127.0.0.1:6379 ({failure}); see scripts/ensure-test-services"
         ) from None
 
 
@@ -635,9 +661,8 @@ def rows(result: dict[str, Any], results: dict[str, Any]) -> list[Row]:
 
 def markdown(results: dict[str, Any]) -> str:
     peer = results["targets"].get("hocuspocus")
-    apps = [results["targets"][mode] for mode in ("sqlite", "pg2") if mode in results["targets"]]
-    names = {"sqlite": "app, 1 process, SQLite", "pg2": "app, 2 processes, PostgreSQL + Redis"}
-    header = ["metric"] + [names[app["target"]] for app in apps]
+    apps = [result for key, result in results["targets"].items() if key != "hocuspocus"]
+    header = ["metric"] + [mode_name(app["target"]) for app in apps]
     if peer is not None:
         header.append(f"Hocuspocus {results['hocuspocus_version']}")
         header += [f"{app['target']} / Hocuspocus" for app in apps]
@@ -724,8 +749,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--modes",
         default="sqlite,pg2",
-        help="app modes, comma-separated: sqlite (1 process, SQLite), pg2 (2 processes, PostgreSQL + Redis); "
-        "default both",
+        help="app modes, comma-separated: sqlite (1 process, SQLite), pgN (N processes on PostgreSQL + Redis, "
+        "N from 1 to 8); default sqlite,pg2 (for how far processes scale: python -m bench.scaling)",
     )
     parser.add_argument("--no-peer", action="store_true", help="skip Hocuspocus (no ratios)")
     parser.add_argument(
@@ -754,8 +779,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.wait_quiet is None:
         args.wait_quiet = 5.0 if args.quick else 30.0
     modes = [mode for mode in args.modes.split(",") if mode]
-    if unknown := set(modes) - {"sqlite", "pg2"}:
-        parser.error(f"unknown modes: {', '.join(sorted(unknown))}")
+    if unknown := [mode for mode in modes if MODE.fullmatch(mode) is None]:
+        parser.error(f"unknown modes: {', '.join(unknown)} (sqlite, or pg1 to pg8)")
 
     node = ensure_peer_installed()
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)

@@ -1,0 +1,243 @@
+"""How far the app scales across processes: the edits per second that 1, 2 and 4 app processes on PostgreSQL +
+Redis carry at the same p99, edit sent until the last client of its meeting has it.
+
+    python -m bench.scaling                        # 1, 2 and 4 processes: about 15 minutes; into BENCHMARKS.md
+    python -m bench.scaling --processes 1,2 --p99 100 --no-write
+    python -m bench.scaling --help
+
+Each process count gets a PostgreSQL database of its own (made for the run and dropped after it; 127.0.0.1:5432,
+trust auth) and Redis (127.0.0.1:6379) as the broker, exactly as bench.compare's `pgN` modes: the meetings and their
+invites made over HTTP once, then every step on freshly started processes. Each meeting's clients are spread over
+the processes (writer of meeting i on process i % N, its listeners alternating), so with N > 1 most of an edit's
+deliveries cross processes through Redis. The clients sign in with their invite links; the writers send real
+`add_card` ops, each acked after its durable commit; the listeners parse and apply every event (bench/peer/
+loadgen.mjs, the same load generator as bench.compare).
+
+The writers' rate is stepped up (--steps: the total edits/s offered) until a step misses: its p99 is above --p99
+ms, or an edit was refused `busy` or never acked, or a delivery was lost. A process count's *capacity* is the
+edits/s of the last step that held; the ratio is its capacity over one process's. On a machine with few cores the
+load generator, PostgreSQL and Redis share them with the app, and the table says how much each used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import shlex
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from bench.compare import (
+    BENCHMARKS,
+    Shape,
+    app_target,
+    ensure_peer_installed,
+    run_shape,
+    wait_until_quiet,
+)
+from bench.fanout import cpu_model
+
+BEGIN = "<!-- bench.scaling: begin (written by python -m bench.scaling; the next run replaces it) -->"
+END = "<!-- bench.scaling: end -->"
+DEFAULT_STEPS = "100,200,300,400,500,600,800,1000,1200,1500,2000"
+
+
+def held(step: dict[str, Any], p99_bound_ms: float) -> bool:
+    """Every edit taken and acked, every delivery made, and p99 within the bound."""
+    if "error" in step:
+        return False
+    load = step["load"]
+    p99 = load["everywhere"]["p99_ms"]
+    return (
+        p99 is not None
+        and p99 <= p99_bound_ms
+        and load["busy"] == 0
+        and load["lost"] == 0
+        and load["unacked"] == 0
+        and not load["refusals"]
+    )
+
+
+def run_processes(processes: int, args: argparse.Namespace, directory: Path) -> dict[str, Any]:
+    setup = Shape("setup", args.meetings, args.clients, 1, args.seconds)
+    steps: list[dict[str, Any]] = []
+    with app_target(f"pg{processes}", setup, directory) as target:
+        for offered in args.steps:
+            shape = Shape(f"{offered:g}-per-s", args.meetings, args.clients, offered / args.meetings, args.seconds)
+            wait_until_quiet(args.wait_quiet)
+            running = target.start()
+            try:
+                step = run_shape(running, target, shape, args, directory, measure_idle=False)
+            except Exception as failure:
+                step = {"error": str(failure)[:500]}
+                print(f"  pg{processes} {shape.name} FAILED: {failure}", flush=True)
+            finally:
+                running.stop()
+            step["offered"] = offered
+            step["held"] = held(step, args.p99)
+            steps.append(step)
+            if not step["held"]:
+                break
+    passing = [step for step in steps if step["held"]]
+    capacity = passing[-1]["load"]["edits_per_s"] if passing else 0.0
+    # Every step held: the capacity is past the last step, and only a lower bound.
+    return {"processes": processes, "steps": steps, "capacity": capacity, "bounded": not steps[-1]["held"]}
+
+
+def _cell(step: dict[str, Any]) -> str:
+    if "error" in step:
+        return f"failed: {str(step['error']).splitlines()[0][:80]}"
+    load = step["load"]
+    ew = load["everywhere"]
+    p99 = "-" if ew["p99_ms"] is None else f"{ew['p99_ms']:,.0f}"
+    p50 = "-" if ew["p50_ms"] is None else f"{ew['p50_ms']:,.1f}"
+    misses = []
+    if load["busy"]:
+        misses.append(f"busy {load['busy']:,}")
+    if load["lost"]:
+        misses.append(f"lost {load['lost']:,}")
+    if load["unacked"]:
+        misses.append(f"unacked {load['unacked']:,}")
+    cpu = (
+        f"app {step['server_cpu_pct']:.0f}%, pg+redis {step['services_cpu_pct']:.0f}%,"
+        f" gen {step['loadgen_cpu_pct']:.0f}%"
+    )
+    missed = "".join(f", {miss}" for miss in misses)
+    return f"{load['edits_per_s']:,.0f}/s, p50 / p99 {p50} / {p99} ms{missed}; {cpu}"
+
+
+def section(results: dict[str, Any]) -> str:
+    runs = results["runs"]
+    one = next((run["capacity"] for run in runs if run["processes"] == 1), None)
+    offered = sorted({step["offered"] for run in runs for step in run["steps"]})
+    header = ["edits/s offered"] + [f"{run['processes']} process{'es' if run['processes'] > 1 else ''}" for run in runs]
+    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    for rate in offered:
+        cells = [f"{rate:,g}"]
+        for run in runs:
+            step = next((s for s in run["steps"] if s["offered"] == rate), None)
+            cells.append("" if step is None else ("" if step["held"] else "**missed:** ") + _cell(step))
+        lines.append("| " + " | ".join(cells) + " |")
+    capacities = ["**capacity** (edits/s at p99 <= " + f"{results['p99']:g} ms)"]
+    ratios = ["ratio to 1 process"]
+    for run in runs:
+        capacities.append(f"**{'' if run['bounded'] else '>= '}{run['capacity']:,.0f}**")
+        ratios.append("" if not one else f"{run['capacity'] / one:.2f}x")
+    lines.append("| " + " | ".join(capacities) + " |")
+    if one is not None:
+        lines.append("| " + " | ".join(ratios) + " |")
+    return "\n".join(
+        [
+            BEGIN,
+            f"## Across processes: PostgreSQL + Redis, {results['date']}",
+            "",
+            f"`{results['command']}`",
+            "",
+            f"Machine: {results['nproc']} x {results['cpu']}, {results['mem_gib']} GiB, shared; Python"
+            f" {results['python']}, node {results['node']}; loadavg at start {' '.join(results['loadavg'])}."
+            f" {results['meetings']} meetings x {results['clients']} clients (one writer each),"
+            f" {results['seconds']:g} s per step, each step on freshly started processes; every client signs in"
+            " with its invite link, every edit is an `add_card` acked after its durable commit. A step *held* when"
+            " every edit was taken and acked, every delivery made (after a drain of up to"
+            f" {results['drain']:g} s), and p99 edit-to-every-client was at most {results['p99']:g} ms; the steps"
+            " go up until one misses. Each cell: edits/s carried, p50 / p99 edit-to-every-client, what missed, and"
+            " the CPU (% of one core) of the app's processes, of PostgreSQL and Redis, and of the load generator."
+            " Definitions: the docstring of bench/scaling.py.",
+            "",
+            "\n".join(lines),
+            "",
+            END,
+        ]
+    )
+
+
+def write_benchmarks(text: str, path: Path = BENCHMARKS) -> None:
+    """Replace the previous section, else put it right after bench.compare's."""
+    current = path.read_text()
+    if BEGIN in current and END in current:
+        updated = current[: current.index(BEGIN)] + text + current[current.index(END) + len(END) :]
+    else:
+        anchor = "<!-- bench.compare: end -->"
+        at = current.index(anchor) + len(anchor) if anchor in current else len(current)
+        updated = current[:at] + "\n\n" + text + current[at:]
+    path.write_text(updated)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.scaling", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--processes", default="1,2,4", help="process counts, comma-separated (default 1,2,4)")
+    parser.add_argument("--steps", default=DEFAULT_STEPS, help=f"total edits/s offered, ascending ({DEFAULT_STEPS})")
+    parser.add_argument("--p99", type=float, default=100.0, help="the p99 a step must keep, ms (default 100)")
+    parser.add_argument("--meetings", type=int, default=100, help="meetings (default 100)")
+    parser.add_argument("--clients", type=int, default=10, help="clients per meeting, one of them the writer (10)")
+    parser.add_argument("--seconds", type=float, default=15.0, help="length of each step's load (default 15 s)")
+    parser.add_argument("--drain", type=float, default=10.0, help="how long to wait for late deliveries (10 s)")
+    parser.add_argument("--connect-concurrency", type=int, default=500, help="sockets in flight while connecting")
+    parser.add_argument("--loadgen-workers", type=int, default=2, help="load generator processes")
+    parser.add_argument("--wait-quiet", type=float, default=15.0, help="wait up to this long for other load to go")
+    parser.add_argument("--json", type=Path, help="also write the raw results here")
+    parser.add_argument("--no-write", action="store_true", help="do not write BENCHMARKS.md (stdout only)")
+    args = parser.parse_args(argv)
+    try:
+        counts = [int(n) for n in args.processes.split(",") if n]
+        args.steps = [float(n) for n in args.steps.split(",") if n]
+    except ValueError:
+        parser.error("--processes and --steps are comma-separated numbers")
+    if not counts or any(not 1 <= n <= 8 for n in counts):
+        parser.error("process counts are from 1 to 8")
+    if args.steps != sorted(args.steps):
+        parser.error("--steps must go up")
+
+    node = ensure_peer_installed()
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    results: dict[str, Any] = {
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "command": ("python -m bench.scaling " + shlex.join(argv if argv is not None else sys.argv[1:])).rstrip(),
+        "nproc": os.cpu_count(),
+        "cpu": cpu_model(),
+        "mem_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+        "python": platform.python_version(),
+        "node": node,
+        "loadavg": Path("/proc/loadavg").read_text().split()[:3],
+        "meetings": args.meetings,
+        "clients": args.clients,
+        "seconds": args.seconds,
+        "drain": args.drain,
+        "p99": args.p99,
+        "runs": [],
+    }
+    directory = Path(tempfile.mkdtemp(prefix="sosboard-scaling-"))
+    try:
+        for processes in counts:
+            print(f"pg{processes}:", flush=True)
+            results["runs"].append(run_processes(processes, args, directory))
+            print(f"  pg{processes}: capacity {results['runs'][-1]['capacity']:,.0f} edits/s", flush=True)
+    except BaseException:
+        print(f"logs kept in {directory}", file=sys.stderr)
+        raise
+    else:
+        shutil.rmtree(directory, ignore_errors=True)
+    finally:
+        if args.json:
+            args.json.write_text(json.dumps(results, indent=2))
+    text = section(results)
+    print()
+    print(text)
+    if not args.no_write:
+        write_benchmarks(text)
+        print(f"\nwritten to {BENCHMARKS}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
