@@ -257,6 +257,20 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / CLK_TCK
 
 
+def cpu_ticks_by_pid(pids: list[int]) -> dict[int, int]:
+    ticks = {}
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            ticks[pid] = proc_cpu_ticks(pid)
+    return ticks
+
+
+def cpu_seconds_between(before: dict[int, int], after: dict[int, int]) -> float:
+    """CPU used between two readings by the processes alive at both: a PostgreSQL backend that exits in between
+    (a pooled connection closed) takes its ticks with it, which summed would read as negative time."""
+    return sum(after[pid] - before[pid] for pid in before.keys() & after.keys()) / CLK_TCK
+
+
 def pids_named(names: tuple[str, ...]) -> list[int]:
     """Processes whose command name is one of `names` (PostgreSQL's backends, Redis), whoever started them."""
     found = []
@@ -371,11 +385,11 @@ def run_shape(
         service_pids = pids_named(target.services)
         cpu0, gen0, busy0, t0 = cpu_seconds(running.pids), cpu_seconds(gen_pids), machine_ticks(), time.monotonic()
         stolen0 = stolen_ticks()
-        svc0 = cpu_seconds(service_pids)
+        svc0 = cpu_ticks_by_pid(service_pids)
         loadgen.expect("load_stop", shape.seconds + 30)
         cpu1, gen1, busy1, t1 = cpu_seconds(running.pids), cpu_seconds(gen_pids), machine_ticks(), time.monotonic()
         stolen1 = stolen_ticks()
-        svc1 = cpu_seconds(service_pids)
+        svc1 = cpu_ticks_by_pid(service_pids)
         load = loadgen.expect("load_result", args.drain + 120)
         loadgen.send("close")
         loadgen.expect("closed", 60)
@@ -386,7 +400,7 @@ def run_shape(
     machine = (busy1[0] - busy0[0]) / max(1, busy1[1] - busy0[1]) * (os.cpu_count() or 1)
     server_cores = (cpu1 - cpu0) / window
     gen_cores = (gen1 - gen0) / window
-    service_cores = (svc1 - svc0) / window
+    service_cores = cpu_seconds_between(svc0, svc1) / window
     result["load"] = load
     result["services_cpu_pct"] = round(service_cores * 100, 1) if target.services else None
     result["server_cpu_pct"] = round(server_cores * 100, 1)
