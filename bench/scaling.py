@@ -46,7 +46,7 @@ from bench.fanout import cpu_model
 
 BEGIN = "<!-- bench.scaling: begin (written by python -m bench.scaling; the next run replaces it) -->"
 END = "<!-- bench.scaling: end -->"
-DEFAULT_STEPS = "100,200,300,400,500,600,800,1000,1200,1500,2000"
+DEFAULT_STEPS = "50,100,150,200,300,400,600,800,1000,1500"
 
 
 def held(step: dict[str, Any], p99_bound_ms: float) -> bool:
@@ -176,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--processes", default="1,2,4", help="process counts, comma-separated (default 1,2,4)")
     parser.add_argument("--steps", default=DEFAULT_STEPS, help=f"total edits/s offered, ascending ({DEFAULT_STEPS})")
-    parser.add_argument("--p99", type=float, default=100.0, help="the p99 a step must keep, ms (default 100)")
+    parser.add_argument("--p99", type=float, default=250.0, help="the p99 a step must keep, ms (default 250)")
     parser.add_argument("--meetings", type=int, default=100, help="meetings (default 100)")
     parser.add_argument("--clients", type=int, default=10, help="clients per meeting, one of them the writer (10)")
     parser.add_argument("--seconds", type=float, default=15.0, help="length of each step's load (default 15 s)")
