@@ -736,17 +736,46 @@ def section(results: dict[str, Any]) -> str:
     )
 
 
-def write_benchmarks(text: str, path: Path = BENCHMARKS) -> None:
+def write_section(text: str, begin: str, end: str, after: str | None = None, path: Path = BENCHMARKS) -> None:
+    """Put `text` (which starts with `begin` and ends with `end`) in place of the section between those markers;
+    if there is none yet, right after the marker `after`, else before the first heading."""
     current = path.read_text()
-    if BEGIN in current and END in current:
-        start = current.index(BEGIN)
-        end = current.index(END) + len(END)
-        updated = current[:start] + text + current[end:]
+    if begin in current and end in current:
+        updated = current[: current.index(begin)] + text + current[current.index(end) + len(end) :]
+    elif after is not None and after in current:
+        at = current.index(after) + len(after)
+        updated = current[:at] + "\n\n" + text + current[at:]
     else:
         match = re.search(r"^## ", current, flags=re.MULTILINE)
         at = match.start() if match else len(current)
         updated = current[:at] + text + "\n\n" + current[at:]
     path.write_text(updated)
+
+
+@contextlib.contextmanager
+def run_folder(prefix: str, results: dict[str, Any], json_path: Path | None) -> Iterator[Path]:
+    """A temporary folder for a run's databases and logs: removed after a run that ends, kept (and its path said)
+    after one that fails; the raw results written to `json_path` (if given) either way."""
+    directory = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield directory
+    except BaseException:
+        print(f"logs kept in {directory}", file=sys.stderr)
+        raise
+    else:
+        shutil.rmtree(directory, ignore_errors=True)
+    finally:
+        if json_path:
+            json_path.write_text(json.dumps(results, indent=2))
+
+
+def report(text: str, write: Callable[[str], None] | None) -> None:
+    """The section on stdout and, unless --no-write (`write` None), into BENCHMARKS.md."""
+    print()
+    print(text)
+    if write is not None:
+        write(text)
+        print(f"\nwritten to {BENCHMARKS}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -822,8 +851,7 @@ def main(argv: list[str] | None = None) -> int:
         "targets": {},
     }
     results["command"] = results["command"].rstrip()
-    directory = Path(tempfile.mkdtemp(prefix="sosboard-compare-"))
-    try:
+    with run_folder("sosboard-compare-", results, args.json) as directory:
         plan: list[str] = [*modes] + ([] if args.no_peer else ["hocuspocus"])
         for key in plan:
             results["other_load_cores_before"][key] = round(wait_until_quiet(args.wait_quiet), 2)
@@ -833,20 +861,7 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 results["targets"][key] = run_app(key, args, directory)
         results["other_load_cores_after"] = round(busy_cores(2), 2)
-    except BaseException:
-        print(f"logs kept in {directory}", file=sys.stderr)
-        raise
-    else:
-        shutil.rmtree(directory, ignore_errors=True)
-    finally:
-        if args.json:
-            args.json.write_text(json.dumps(results, indent=2))
-    text = section(results)
-    print()
-    print(text)
-    if not args.no_write:
-        write_benchmarks(text)
-        print(f"\nwritten to {BENCHMARKS}")
+    report(section(results), None if args.no_write else lambda text: write_section(text, BEGIN, END))
     return 0
 
 

@@ -23,26 +23,25 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import platform
 import resource
 import shlex
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from bench import compare
 from bench.compare import (
-    BENCHMARKS,
     Shape,
     app_target,
     ensure_peer_installed,
+    report,
+    run_folder,
     run_shape,
-    wait_until_quiet,
+    write_section,
 )
-from bench.fanout import cpu_model
+from bench.fanout import cpu_model, wait_until_quiet
 
 BEGIN = "<!-- bench.scaling: begin (written by python -m bench.scaling; the next run replaces it) -->"
 END = "<!-- bench.scaling: end -->"
@@ -158,18 +157,6 @@ def section(results: dict[str, Any]) -> str:
     )
 
 
-def write_benchmarks(text: str, path: Path = BENCHMARKS) -> None:
-    """Replace the previous section, else put it right after bench.compare's."""
-    current = path.read_text()
-    if BEGIN in current and END in current:
-        updated = current[: current.index(BEGIN)] + text + current[current.index(END) + len(END) :]
-    else:
-        anchor = "<!-- bench.compare: end -->"
-        at = current.index(anchor) + len(anchor) if anchor in current else len(current)
-        updated = current[:at] + "\n\n" + text + current[at:]
-    path.write_text(updated)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench.scaling", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -216,26 +203,14 @@ def main(argv: list[str] | None = None) -> int:
         "p99": args.p99,
         "runs": [],
     }
-    directory = Path(tempfile.mkdtemp(prefix="sosboard-scaling-"))
-    try:
+    with run_folder("sosboard-scaling-", results, args.json) as directory:
         for processes in counts:
             print(f"pg{processes}:", flush=True)
             results["runs"].append(run_processes(processes, args, directory))
             print(f"  pg{processes}: capacity {results['runs'][-1]['capacity']:,.0f} edits/s", flush=True)
-    except BaseException:
-        print(f"logs kept in {directory}", file=sys.stderr)
-        raise
-    else:
-        shutil.rmtree(directory, ignore_errors=True)
-    finally:
-        if args.json:
-            args.json.write_text(json.dumps(results, indent=2))
-    text = section(results)
-    print()
-    print(text)
-    if not args.no_write:
-        write_benchmarks(text)
-        print(f"\nwritten to {BENCHMARKS}")
+    # The first time, right after bench.compare's section.
+    write = None if args.no_write else lambda text: write_section(text, BEGIN, END, after=compare.END)
+    report(section(results), write)
     return 0
 
 
