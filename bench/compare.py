@@ -250,11 +250,7 @@ class Loadgen:
 
 
 def cpu_seconds(pids: list[int]) -> float:
-    total = 0
-    for pid in pids:
-        with contextlib.suppress(OSError):
-            total += proc_cpu_ticks(pid)
-    return total / CLK_TCK
+    return sum(cpu_ticks_by_pid(pids).values()) / CLK_TCK
 
 
 def cpu_ticks_by_pid(pids: list[int]) -> dict[int, int]:
@@ -718,8 +714,9 @@ def section(results: dict[str, Any]) -> str:
             " columns are app / Hocuspocus (above 1: the app is slower, bigger or busier; for edits/s and"
             " deliveries/s, above 1 is more).",
             "",
-            "pg2 spreads each meeting's clients over both processes (writer on process i % 2, listeners"
-            " alternating), so half of every edit's deliveries cross processes through Redis. *Everywhere*: the"
+            "A mode of N processes on PostgreSQL spreads each meeting's clients over them (writer on process i % N,"
+            " listeners in turn), so with two, half of every edit's deliveries cross processes through Redis."
+            " *Everywhere*: the"
             " writer's first send of an edit until the last listener of its meeting has it (edits that never reached"
             " everyone are in *lost*, not in the percentiles). *Lost*: deliveries expected (edits sent x listeners"
             f" connected) minus received after a drain of up to {results['drain']:g} s. A client whose socket the"

@@ -38,6 +38,7 @@ from bench.compare import (
     Shape,
     app_target,
     ensure_peer_installed,
+    mode_name,
     report,
     run_folder,
     run_shape,
@@ -82,12 +83,12 @@ def run_processes(processes: int, args: argparse.Namespace, directory: Path) -> 
     steps: list[dict[str, Any]] = []
     with app_target(f"pg{processes}", setup, directory) as target:
         for offered in args.steps:
-            shape = Shape(f"{offered:g}-per-s", args.meetings, args.clients, offered / args.meetings, args.seconds)
             tries = []
             for attempt in range(1, args.tries + 1):
-                # Each try a phase of its own: the load generator's op ids carry it, and a second try sending the
-                # first one's ids would be answered as resends (acked, nothing new to deliver).
-                shape.name = f"{offered:g}-per-s-try{attempt}"
+                # Each try a phase (its name) of its own: the load generator's op ids carry it, and a second try
+                # sending the first one's ids would be answered as resends (acked, nothing new to deliver).
+                name = f"{offered:g}-per-s-try{attempt}"
+                shape = Shape(name, args.meetings, args.clients, offered / args.meetings, args.seconds)
                 wait_until_quiet(args.wait_quiet)
                 running = target.start()
                 try:
@@ -137,7 +138,7 @@ def section(results: dict[str, Any]) -> str:
     runs = results["runs"]
     one = next((run["capacity"] for run in runs if run["processes"] == 1), None)
     offered = sorted({step["offered"] for run in runs for step in run["steps"]})
-    header = ["edits/s offered"] + [f"{run['processes']} process{'es' if run['processes'] > 1 else ''}" for run in runs]
+    header = ["edits/s offered"] + [mode_name(f"pg{run['processes']}") for run in runs]
     lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
     for rate in offered:
         cells = [f"{rate:,g}"]
@@ -208,8 +209,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("process counts are from 1 to 8")
     if args.tries < 1:
         parser.error("--tries is at least 1")
-    if args.steps != sorted(args.steps):
-        parser.error("--steps must go up")
+    if not args.steps or args.steps != sorted(args.steps):
+        parser.error("--steps: at least one rate, going up")
 
     node = ensure_peer_installed()
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
