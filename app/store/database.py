@@ -75,6 +75,8 @@ class Database:
                 connect_args={"server_settings": {"synchronous_commit": "on"}},
             )
             _ping_after_idle(self.engine.sync_engine)
+        # The same pool, its connections lent without a transaction around what they run (see `alone`).
+        self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
         self._grouped: deque[_GroupedWrite] = deque()
         self._grouped_committer: asyncio.Task[None] | None = None
@@ -109,6 +111,15 @@ class Database:
             )
         async with self._sessions() as session:
             return await session.run_sync(work)
+
+    async def alone(self, work: Callable[[Connection], T]) -> T:
+        """PostgreSQL only: run `work`, a single statement, on a connection in autocommit, so the statement is its
+        own transaction, committed (and flushed, as `synchronous_commit` is on) before this returns: one round trip,
+        where BEGIN and COMMIT around it would be two more."""
+        if self.is_sqlite:
+            raise RuntimeError("a statement alone is for PostgreSQL: SQLite's writes go through its writer thread")
+        async with self._autocommit.connect() as connection:
+            return await connection.run_sync(work)
 
     async def grouped(self, work: Callable[[Session], T]) -> T:
         """Run `work`, a small write in Core statements that does not commit, and commit it: on SQLite together

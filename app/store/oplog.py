@@ -37,18 +37,27 @@ from typing import Any
 
 from pydantic import TypeAdapter
 from sqlalchemy import BindParameter, Connection, Row, Table, bindparam, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.domain.agendas import MeetingKind, Phase
 from app.domain.board import Card, CardChange, CardKind, Column
 from app.domain.changes import AnyChange, change_as_stored, changes_adapter
 from app.domain.errors import DomainError, MeetingNotFound
-from app.domain.operations import Actor, AnyOperation, apply_operation, operation_adapter, replay
+from app.domain.operations import Actor, AnyOperation, Applied, apply_operation, operation_adapter, replay
 from app.domain.roles import Role
 from app.domain.state import CONFERENCE_FIELDS, MeetingState
 from app.store.chain import GENESIS_FIELDS, Verification, chain_hash, genesis_hash, verify_chain
 from app.store.database import Database
 from app.store.group_commit import RELEASE, ROLLBACK_TO, SAVEPOINT, commit_in_groups, is_database_trouble
+from app.store.op_statement import (
+    CARD_FIELDS,
+    OP_FIELDS,
+    ProjectionWrite,
+    fits,
+    op_statement,
+    op_statement_params,
+)
 from app.store.prepared import Prepared
 from app.store.tables import (
     CardRow,
@@ -173,6 +182,13 @@ class _BoardCache:
         self._boards.move_to_end(meeting_id)
         return entry
 
+    def latest(self, meeting_id: str) -> tuple[MeetingState, str] | None:
+        """The meeting as the last op this process committed left it, whatever the seq stored now."""
+        entry = self._boards.get(meeting_id)
+        if entry is not None:
+            self._boards.move_to_end(meeting_id)
+        return entry
+
     def put(self, meeting_id: str, board: MeetingState, last_hash: str) -> None:
         current = self._boards.get(meeting_id)
         if current is not None and current[0].seq >= board.seq:
@@ -295,10 +311,46 @@ class OpLog:
         """One group's transaction, timed for `_retry_after`'s estimate."""
         started = time.monotonic()
         try:
+            if len(group) == 1 and not self.db.is_sqlite:
+                committed = await self._commit_in_one_statement(group[0])
+                if committed is not None:
+                    return [committed]
             return await self.db.transaction(functools.partial(self._commit_group, group=group))
         finally:
             per_op = (time.monotonic() - started) / len(group)
             self._seconds_per_op += (per_op - self._seconds_per_op) / 8
+
+    async def _commit_in_one_statement(self, waiting: _Waiting) -> CommittedOp | None:
+        """PostgreSQL, an op alone in its group on a meeting the cache holds: the op applied to the cached board and
+        written as one statement (app/store/op_statement.py). None when that statement wrote nothing or the op is
+        not one for it; the op then takes the transaction path, which decides on what is stored."""
+        cached = self._cache.latest(waiting.meeting_id)
+        if cached is None or cached[0].read_only:
+            return None
+        before, previous_hash = cached
+        seq, at = before.seq + 1, utcnow()
+        try:
+            applied = apply_operation(before, waiting.op, waiting.actor, new_id=new_id(), seq=seq, at=at)
+        except DomainError:
+            return None  # refused by the cached board: the transaction path decides on the stored one
+        if applied.state.read_only:
+            return None  # finalising also ends the family's and the wall's sessions: the transaction path does
+        writes = _projection_writes(waiting.meeting_id, before, applied.state)
+        if not fits(writes):
+            return None
+        row, link = _op_row(waiting, applied, seq, at, previous_hash)
+        statement = op_statement(tuple(kind for kind, _params in writes))
+        params = op_statement_params(row, writes, last_seq=before.seq, status="open")
+        try:
+            reserved = await self.db.alone(functools.partial(statement.first, params=params))
+        except IntegrityError:
+            return None  # the op id taken by a commit that raced this one: the transaction path finds it
+        if reserved is None:
+            return None
+        self._cache.put(waiting.meeting_id, applied.state, link)
+        self.groups_committed += 1
+        self.ops_in_groups += 1
+        return _committed(waiting, applied, seq, at)
 
     def _commit_group(self, session: Session, *, group: Sequence[_Waiting]) -> list[_Outcome]:
         """The group's transaction: each op in its own savepoint, then one commit. On SQLite it runs on the writer
@@ -363,26 +415,12 @@ class OpLog:
             before = before.model_copy(update={"read_only": read_only})
         at = utcnow()
         applied = apply_operation(before, op, actor, new_id=new_id(), seq=seq, at=at)
-        row = {
-            "meeting_id": meeting_id,
-            "seq": seq,
-            "op_id": op_id,
-            "actor_id": actor.participant_id,
-            "role": actor.role.value,
-            "type": applied.op.type,
-            "card_id": applied.target_id,
-            "payload": json.dumps(log_payload(applied.op, applied.changes), separators=(",", ":")),
-            "created_at": at,
-        }
-        row["hash"] = link = chain_hash(previous_hash, row)
+        row, link = _op_row(waiting, applied, seq, at, previous_hash)
         _INSERT_OP.run(db, {f"b_{name}": value for name, value in row.items()})
-        _write_projection(db, meeting_id, before, applied.state)
+        _write_projection(db, _projection_writes(meeting_id, before, applied.state))
         if applied.state.read_only and not before.read_only:
             _finalise_meeting(db, meeting_id, at, self.watcher_grace)
-        committed = CommittedOp(
-            meeting_id, seq, op_id, actor, applied.op, applied.changes, applied.target_id, at, state=applied.state
-        )
-        return committed, applied.state, link
+        return _committed(waiting, applied, seq, at), applied.state, link
 
     async def board(self, meeting_id: str) -> MeetingState:
         """The whole meeting now, and the seq it is consistent with."""
@@ -411,6 +449,39 @@ class OpLog:
         return await self.db.snapshot(
             functools.partial(_between, meeting_id=meeting_id, after_seq=after_seq, up_to_seq=up_to_seq)
         )
+
+
+def _op_row(
+    waiting: _Waiting, applied: Applied, seq: int, at: datetime, previous_hash: str
+) -> tuple[dict[str, Any], str]:
+    """The op's row in the log, its hash (the chain's next link) included, and that hash."""
+    row = {
+        "meeting_id": waiting.meeting_id,
+        "seq": seq,
+        "op_id": waiting.op_id,
+        "actor_id": waiting.actor.participant_id,
+        "role": waiting.actor.role.value,
+        "type": applied.op.type,
+        "card_id": applied.target_id,
+        "payload": json.dumps(log_payload(applied.op, applied.changes), separators=(",", ":")),
+        "created_at": at,
+    }
+    row["hash"] = link = chain_hash(previous_hash, row)
+    return row, link
+
+
+def _committed(waiting: _Waiting, applied: Applied, seq: int, at: datetime) -> CommittedOp:
+    return CommittedOp(
+        waiting.meeting_id,
+        seq,
+        waiting.op_id,
+        waiting.actor,
+        applied.op,
+        applied.changes,
+        applied.target_id,
+        at,
+        state=applied.state,
+    )
 
 
 def _since(session: Session, meeting_id: str, after_seq: int, limit: int) -> tuple[list[CommittedOp], int] | None:
@@ -590,27 +661,24 @@ def _moved_parts(
     return old, new
 
 
-def _write_projection(db: Connection, meeting_id: str, before: MeetingState, after: MeetingState) -> None:
-    """Write only what the op changed: the card it touched, in one batch the neighbours whose position shifted
-    (one statement per neighbour would hold SQLite's single write lock for every meeting), and the rest of the
+def _projection_writes(meeting_id: str, before: MeetingState, after: MeetingState) -> list[ProjectionWrite]:
+    """Only what the op changed: the card it touched, the neighbours whose position shifted, and the rest of the
     meeting only when an op changed it (every concept's rule returns a new object for what it changes)."""
+    writes: list[ProjectionWrite] = []
     if any(getattr(before, name) is not getattr(after, name) for name in CONFERENCE_FIELDS):
-        state = after.model_dump_json(include=_CONFERENCE)
-        _UPDATE_STATE.run(db, {"b_meeting": meeting_id, "b_state": state})
+        writes.append(("state", {"b_meeting": meeting_id, "b_state": after.model_dump_json(include=_CONFERENCE)}))
     if before.columns is after.columns:
-        return
+        return writes
     # Rules give a new tuple only to the columns they change (a card moved between two columns changes both).
     changed = [c for c in Column if before.columns.get(c) is not after.columns.get(c)]
     old, new = _moved_parts(before, after, changed)
-    for card_id in old.keys() - new.keys():
-        _DELETE_CARD.run(db, {"b_meeting": meeting_id, "b_id": card_id})
-    shifted: list[dict[str, object]] = []
+    writes.extend(("delete", {"b_meeting": meeting_id, "b_id": card_id}) for card_id in old.keys() - new.keys())
     for card_id, (card, position) in new.items():
         previous = old.get(card_id)
         if previous == (card, position):
             continue
         if previous is not None and previous[0] == card:
-            shifted.append({"b_meeting": meeting_id, "b_id": card_id, "b_position": position})
+            writes.append(("shift", {"b_meeting": meeting_id, "b_id": card_id, "b_position": position}))
             continue
         values = {
             "b_meeting": meeting_id,
@@ -625,7 +693,17 @@ def _write_projection(db: Connection, meeting_id: str, before: MeetingState, aft
             "b_restricted": card.restricted,
             "b_edited_by": card.edited_by,
         }
-        (_UPDATE_CARD if previous is not None else _INSERT_CARD).run(db, values)
+        writes.append(("update" if previous is not None else "insert", values))
+    return writes
+
+
+def _write_projection(db: Connection, writes: list[ProjectionWrite]) -> None:
+    """The writes in the op's transaction; the shifted neighbours in one batch (one statement per neighbour would
+    hold SQLite's single write lock for every meeting)."""
+    shifted = [params for kind, params in writes if kind == "shift"]
+    for kind, params in writes:
+        if kind != "shift":
+            _PROJECTION_STATEMENTS[kind].run(db, params)
     if shifted:
         _SHIFT.run_many(db, shifted)
 
@@ -652,10 +730,8 @@ _RESERVE_SEQ = Prepared(
     )
 )
 _EARLIER_OP = select(_OPS).where(*_THIS_OP_ID)
-_OP_FIELDS = ("meeting_id", "seq", "op_id", "actor_id", "role", "type", "card_id", "payload", "created_at", "hash")
-_INSERT_OP = Prepared(insert(_OPS).values({name: bindparam(f"b_{name}") for name in _OP_FIELDS}))
-_CARD_FIELDS = ("column", "kind", "text", "author_id", "version", "position", "child_ids", "restricted", "edited_by")
-_CARD_VALUES: dict[str, BindParameter[Any]] = {name: bindparam(f"b_{name}") for name in _CARD_FIELDS}
+_INSERT_OP = Prepared(insert(_OPS).values({name: bindparam(f"b_{name}") for name in OP_FIELDS}))
+_CARD_VALUES: dict[str, BindParameter[Any]] = {name: bindparam(f"b_{name}") for name in CARD_FIELDS}
 _INSERT_CARD = Prepared(insert(_CARDS).values(meeting_id=bindparam("b_meeting"), id=bindparam("b_id"), **_CARD_VALUES))
 _THIS_CARD = (_CARDS.c.meeting_id == bindparam("b_meeting"), _CARDS.c.id == bindparam("b_id"))
 _UPDATE_CARD = Prepared(update(_CARDS).where(*_THIS_CARD).values(**_CARD_VALUES))
@@ -664,6 +740,12 @@ _SHIFT = Prepared(update(_CARDS).where(*_THIS_CARD).values(position=bindparam("b
 _UPDATE_STATE = Prepared(
     update(_STATES).where(_STATES.c.meeting_id == bindparam("b_meeting")).values(state=bindparam("b_state"))
 )
+_PROJECTION_STATEMENTS = {
+    "state": _UPDATE_STATE,
+    "delete": _DELETE_CARD,
+    "insert": _INSERT_CARD,
+    "update": _UPDATE_CARD,
+}
 _OP_HASH = select(_OPS.c.hash).where(_OPS.c.meeting_id == bindparam("b_meeting"), _OPS.c.seq == bindparam("b_seq"))
 _GENESIS = select(*(_MEETINGS.c[name] for name in GENESIS_FIELDS)).where(_MEETINGS.c.id == bindparam("b_meeting"))
 _FINALISED = (
