@@ -425,8 +425,15 @@ class OpLog:
         return _committed(waiting, applied, seq, at), applied.state, link
 
     async def board(self, meeting_id: str) -> MeetingState:
-        """The whole meeting now, and the seq it is consistent with."""
-        return await self.db.snapshot(functools.partial(_load_meeting, meeting_id=meeting_id))
+        """The whole meeting now, and the seq it is consistent with. On PostgreSQL the board cache learns it too,
+        with its last link, so the first op after a room opens is already one statement (on SQLite only the writer
+        thread touches the cache, and its first op reads the meeting there)."""
+        if self.db.is_sqlite:
+            return await self.db.snapshot(functools.partial(_load_meeting, meeting_id=meeting_id))
+        board, link = await self.db.snapshot(functools.partial(_board_and_link, meeting_id=meeting_id))
+        if not board.read_only:
+            self._cache.put(meeting_id, board, link)
+        return board
 
     async def genesis(self, meeting_id: str) -> MeetingState:
         """The meeting before its first op: what replaying its log starts from."""
@@ -572,6 +579,11 @@ def _verify(
     except (DomainError, ValueError):
         return verification, False
     return verification, replayed == stored
+
+
+def _board_and_link(session: Session, meeting_id: str) -> tuple[MeetingState, str]:
+    board = _load_meeting(session, meeting_id)
+    return board, _hash_before(session.connection(), meeting_id, board.seq + 1)
 
 
 def _hash_before(db: Connection, meeting_id: str, seq: int) -> str:

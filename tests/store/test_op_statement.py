@@ -149,3 +149,22 @@ async def test_another_process_writing_in_between_is_never_overwritten(pg: Datab
         assert await here.board(room.meeting_id) == await there.board(room.meeting_id)
     finally:
         await other_db.dispose()
+
+
+async def test_once_a_room_has_read_the_meeting_its_next_op_is_one_statement_and_links_the_chain(
+    pg: Database,
+) -> None:
+    """A room opening reads the board: the op log keeps it with its last link, from the genesis of a new meeting
+    or from the last op another process wrote, and the chain still verifies."""
+    room, other = await new_room(pg), await new_room(pg)
+    await OpLog(pg).commit(other.meeting_id, other.chair, op_id(), harm("Written by another process"))
+    oplog = OpLog(pg)
+    alone = StatementsAlone(pg)
+
+    for meeting_id, chair in ((room.meeting_id, room.chair), (other.meeting_id, other.chair)):
+        before = await oplog.board(meeting_id)
+        committed = await oplog.commit(meeting_id, chair, op_id(), harm("First here"))
+        assert committed.seq == before.seq + 1
+        verification, projection_is_log = await oplog.verify(meeting_id)
+        assert verification.holds and verification.ops == committed.seq and projection_is_log
+    assert (alone.ran, alone.wrote) == (2, 2)
