@@ -121,6 +121,14 @@ class Database:
         async with self._autocommit.connect() as connection:
             return await connection.run_sync(work)
 
+    async def read_alone(self, work: Callable[[Connection], T]) -> T:
+        """Run `work`, a read of one statement (which sees one consistent snapshot by itself): on SQLite on a reader
+        thread, as `snapshot`; on PostgreSQL in autocommit, one round trip where a REPEATABLE READ transaction
+        around it would add three."""
+        if self.is_sqlite:
+            return await self.snapshot(lambda session: work(session.connection()))
+        return await self.alone(work)
+
     async def grouped(self, work: Callable[[Session], T]) -> T:
         """Run `work`, a small write in Core statements that does not commit, and commit it: on SQLite together
         with the other such writes waiting at that moment, each in its own savepoint (one that fails rolls back

@@ -48,6 +48,30 @@ async def test_an_invite_signs_in_its_participant_only_for_their_meeting(meeting
     assert again.participant == invited.participant
 
 
+async def test_a_connect_reads_the_session_and_its_meeting_together(db: Database, meetings: Meetings) -> None:
+    """What the board's socket reads on every connect, in one statement: the person and the meeting as it stands."""
+    chair, _ = await meetings.create("Meeting A", "Chair")
+    other, _ = await meetings.create("Meeting B", "Other chair")
+    joined = await meetings.join((await meetings.invite(chair.meeting.id, Role.family, "Mum", None)).invite_token)
+
+    meeting, participant = await meetings.signed_in_meeting(chair.meeting.id, joined.session_token)
+
+    assert (meeting, participant) == (chair.meeting, joined.participant)
+    with pytest.raises(NotSignedIn):
+        await meetings.signed_in_meeting(other.meeting.id, joined.session_token)  # a session of another meeting
+    with pytest.raises(NotSignedIn):
+        await meetings.signed_in_meeting(chair.meeting.id, "not-a-session")
+    with pytest.raises(NotSignedIn):
+        await meetings.signed_in_meeting(chair.meeting.id, None)
+    short = Meetings(db, session_hours=0)  # a session over as soon as it starts
+    expired = await short.join((await short.invite(chair.meeting.id, Role.family, "Gran", None)).invite_token)
+    with pytest.raises(NotSignedIn):
+        await meetings.signed_in_meeting(chair.meeting.id, expired.session_token)
+    await meetings.leave(chair.meeting.id, joined.session_token)
+    with pytest.raises(NotSignedIn):
+        await meetings.signed_in_meeting(chair.meeting.id, joined.session_token)
+
+
 async def test_sessions_expire(db: Database) -> None:
     meetings = Meetings(db, session_hours=0)  # every session is over as soon as it starts
     signed_in, link = await meetings.create("Short", "Chair")
