@@ -137,26 +137,17 @@ def add_event(
 ) -> None:
     """Append an event inside the caller's transaction: it commits (or rolls back) with the caller's change.
     `by`: who did it (None: the system, e.g. a scheduled purge)."""
-    _INSERT_EVENT.run(session.connection(), event_params(meeting_id, action, by, detail))
-
-
-EVENT_FIELDS = ("meeting_id", "at", "actor_id", "role", "action", "detail")
-"""An event's columns, each set by the parameter `b_<column>` of `event_params`."""
-
-
-def event_params(
-    meeting_id: str, action: AuditAction, by: Participant | None = None, detail: Detail | None = None
-) -> dict[str, Any]:
-    """An event's row as statement parameters (`b_<column>`), its detail checked, for `add_event` and for a
-    statement that writes the event together with its change."""
-    return {
-        "b_meeting_id": meeting_id,
-        "b_at": utcnow(),
-        "b_actor_id": by.id if by is not None else None,
-        "b_role": by.role.value if by is not None else None,
-        "b_action": AuditAction(action).value,
-        "b_detail": json.dumps(check_detail(detail), sort_keys=True, separators=(",", ":")),
-    }
+    _INSERT_EVENT.run(
+        session.connection(),
+        {
+            "b_meeting_id": meeting_id,
+            "b_at": utcnow(),
+            "b_actor_id": by.id if by is not None else None,
+            "b_role": by.role.value if by is not None else None,
+            "b_action": AuditAction(action).value,
+            "b_detail": json.dumps(check_detail(detail), sort_keys=True, separators=(",", ":")),
+        },
+    )
 
 
 class AuditTrail:
@@ -247,4 +238,7 @@ _EVENTS: Table = AuditEventRow.__table__  # type: ignore[attr-defined]
 _OPS: Table = OpRow.__table__  # type: ignore[attr-defined]
 _PARTICIPANTS: Table = ParticipantRow.__table__  # type: ignore[attr-defined]
 # Every sign-in writes one: run on the driver's cursor, as the op log's statements are (prepared.py).
-_INSERT_EVENT = Prepared(insert(_EVENTS).values({name: bindparam(f"b_{name}") for name in EVENT_FIELDS}))
+_INSERT_EVENT = Prepared(
+    insert(_EVENTS).values({name: bindparam(f"b_{name}") for name in
+                            ("meeting_id", "at", "actor_id", "role", "action", "detail")})
+)  # fmt: skip

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, Table, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Row, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -20,19 +20,10 @@ from app.domain.errors import InviteNotFound, MeetingNotFound, MeetingReadOnly, 
 from app.domain.meeting import Meeting, Participant
 from app.domain.roles import Role
 from app.domain.state import CONFERENCE_FIELDS, MeetingState
-from app.store.audit import EVENT_FIELDS, AuditAction, add_event, event_params
+from app.store.audit import AuditAction, add_event
 from app.store.database import Database
-from app.store.prepared import Prepared, insert_for_each
-from app.store.tables import (
-    AuditEventRow,
-    InviteRow,
-    MeetingRow,
-    MeetingStateRow,
-    ParticipantRow,
-    SessionRow,
-    as_utc,
-    utcnow,
-)
+from app.store.prepared import Prepared
+from app.store.tables import InviteRow, MeetingRow, MeetingStateRow, ParticipantRow, SessionRow, as_utc, utcnow
 from app.store.tokens import hash_token, new_id, new_token
 
 _CONFERENCE = set(CONFERENCE_FIELDS)
@@ -115,28 +106,6 @@ _OPEN_SESSION = Prepared(
     insert(_SESSIONS).values({name: bindparam(f"b_{name}") for name in
                               ("token_hash", "participant_id", "meeting_id", "created_at", "expires_at")})
 )  # fmt: skip
-_EVENTS: Table = AuditEventRow.__table__  # type: ignore[attr-defined]
-# PostgreSQL's sign-in write, in one statement: the invite marked used (if no one revoked it since it was read), the
-# session opened from it, and the audit trail's "joined"; no row back when the invite was revoked meanwhile.
-_USED = (
-    update(_INVITES)
-    .where(_INVITES.c.token_hash == bindparam("b_invite"), _INVITES.c.revoked_at.is_(None))
-    .values(used_at=func.coalesce(_INVITES.c.used_at, bindparam("b_now", type_=_INVITES.c.used_at.type)))
-    .returning(_INVITES.c.meeting_id)
-    .cte("used")
-)
-_OPENED = insert_for_each(
-    _SESSIONS,
-    "opened",
-    {"token_hash": "b_token_hash", "participant_id": "b_participant_id", "meeting_id": "b_meeting_id",
-     "created_at": "b_now", "expires_at": "b_expires_at"},
-    _USED,
-)  # fmt: skip
-_OPEN_FROM_INVITE = Prepared(
-    select(_USED.c.meeting_id).add_cte(
-        _OPENED, insert_for_each(_EVENTS, "joined", {name: f"b_{name}" for name in EVENT_FIELDS}, _USED)
-    )
-)
 
 
 def _meeting(row: MeetingRow | Row[*tuple[Any, ...]]) -> Meeting:
@@ -259,32 +228,25 @@ class Meetings:
     async def join(self, token: str) -> SignedIn:
         """Exchange an invite token for a new session. A link can be opened again (a tablet that was reset),
         until the chair revokes it. Sign-ins come in storms (a room's screens reconnecting after a restart, a
-        whole meeting arriving), so each is a few plain statements: on SQLite committed with the others waiting
-        then; on PostgreSQL a read and then one write, each a statement in autocommit (two round trips where a
-        transaction took six, holding a pooled connection for all of them)."""
-        token_hash = hash_token(token)
-        if self.db.is_sqlite:
-            return await self.db.grouped(functools.partial(self._join, token_hash=token_hash))
-        invite = await self.db.read_alone(lambda db: _INVITE_OF.row(db, {"b_token_hash": token_hash}))
-        meeting, participant = _invited(invite)
-        session_token, now = new_token(), utcnow()
-        params = {
-            "b_invite": token_hash,
-            "b_now": now,
-            "b_token_hash": hash_token(session_token),
-            "b_participant_id": participant.id,
-            "b_expires_at": now + self.session_lifetime,
-            **event_params(meeting.id, AuditAction.joined, participant),
-        }
-        if await self.db.alone(functools.partial(_OPEN_FROM_INVITE.first, params=params)) is None:
-            # Revoked since it was read: as if it had been revoked before.
-            raise InviteNotFound("This invite link is not valid any more. Ask the chair for a new one.")
-        return SignedIn(meeting, participant, session_token)
+        whole meeting arriving), so each is a few plain statements, committed with the others waiting then."""
+        return await self.db.grouped(functools.partial(self._join, token_hash=hash_token(token)))
 
     def _join(self, session: Session, token_hash: str) -> SignedIn:
         db = session.connection()
         row = _INVITE_OF.row(db, {"b_token_hash": token_hash})
-        meeting, participant = _invited(row)
+        if row is None or row.revoked_at is not None or row.m_id is None:
+            raise InviteNotFound("This invite link is not valid any more. Ask the chair for a new one.")
+        if row.id is None:
+            raise ParticipantNotFound("There is no such participant.")
+        participant = _participant(row)
+        meeting = Meeting(
+            row.m_id, row.m_title, row.m_status, as_utc(row.m_created_at).isoformat(), MeetingKind(row.m_kind)
+        )
+        if meeting.status != "open" and participant.role in (Role.family, Role.projector):
+            # A finalised meeting stays on no shared tablet or wall: the family's copy comes from the chair.
+            raise MeetingReadOnly(
+                "This meeting is finished, so this screen cannot open it. Ask the chair for your copy."
+            )
         now = utcnow()
         if row.used_at is None:
             _FIRST_USE.run(db, {"b_token_hash": token_hash, "b_now": now})
@@ -378,22 +340,6 @@ def _revoke_invites(session: Session, participant_id: str) -> None:
         .where(col(InviteRow.participant_id) == participant_id, col(InviteRow.revoked_at).is_(None))
         .values(revoked_at=utcnow())
     )
-
-
-def _invited(row: Any) -> tuple[Meeting, Participant]:
-    """The meeting and the person of an invite row read by its token (`_INVITE_OF`), if it may still be used."""
-    if row is None or row.revoked_at is not None or row.m_id is None:
-        raise InviteNotFound("This invite link is not valid any more. Ask the chair for a new one.")
-    if row.id is None:
-        raise ParticipantNotFound("There is no such participant.")
-    participant = _participant(row)
-    meeting = Meeting(
-        row.m_id, row.m_title, row.m_status, as_utc(row.m_created_at).isoformat(), MeetingKind(row.m_kind)
-    )
-    if meeting.status != "open" and participant.role in (Role.family, Role.projector):
-        # A finalised meeting stays on no shared tablet or wall: the family's copy comes from the chair.
-        raise MeetingReadOnly("This meeting is finished, so this screen cannot open it. Ask the chair for your copy.")
-    return meeting, participant
 
 
 def _alive_session(row: Any, meeting_id: str) -> Participant:

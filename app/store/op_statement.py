@@ -21,10 +21,10 @@ import functools
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
-from sqlalchemy import BindParameter, Exists, Table, bindparam, delete, select, update
+from sqlalchemy import BindParameter, Exists, Select, Table, bindparam, delete, insert, select, update
 from sqlalchemy.sql.selectable import CTE
 
-from app.store.prepared import Prepared, insert_for_each
+from app.store.prepared import Prepared
 from app.store.tables import CardRow, MeetingRow, MeetingStateRow, OpRow
 
 WriteKind = Literal["state", "delete", "insert", "update", "shift"]
@@ -84,7 +84,7 @@ def _statement(kinds: tuple[WriteKind, ...]) -> Prepared:
         .cte("reserved")
     )
     went = select(reserved.c.last_seq).exists()
-    parts = [insert_for_each(_OPS, "op_row", {name: f"b_{name}" for name in OP_FIELDS}, reserved)]
+    parts = [_inserted(_OPS, "op_row", {name: f"b_{name}" for name in OP_FIELDS}, reserved)]
     parts += [_part(kind, index, reserved, went) for index, kind in enumerate(kinds)]
     return Prepared(select(reserved.c.last_seq).add_cte(*parts))
 
@@ -107,4 +107,11 @@ def _part(kind: WriteKind, index: int, reserved: CTE, went: Exists) -> CTE:
         card: dict[str, BindParameter[Any]] = {field: bindparam(f"{name}_{field}") for field in CARD_FIELDS}
         return update(_CARDS).where(*this_card, went).values(**card).cte(name)
     columns = {"meeting_id": "b_meeting", "id": f"{name}_id", **{field: f"{name}_{field}" for field in CARD_FIELDS}}
-    return insert_for_each(_CARDS, name, columns, reserved)
+    return _inserted(_CARDS, name, columns, reserved)
+
+
+def _inserted(table: Table, name: str, columns: dict[str, str], reserved: CTE) -> CTE:
+    """INSERT ... SELECT <parameters> FROM reserved: a row only if the seq was reserved. Each parameter carries its
+    column's type, so PostgreSQL is told it (a bare parameter in a SELECT list would be text)."""
+    values: Select[Any] = select(*(bindparam(param, type_=table.c[column].type) for column, param in columns.items()))
+    return insert(table).from_select(list(columns), values.select_from(reserved)).cte(name)

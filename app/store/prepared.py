@@ -19,11 +19,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Select, Table, bindparam, insert, select
+from sqlalchemy import Connection
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.expression import Executable
-from sqlalchemy.sql.selectable import CTE
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,12 +118,3 @@ def _arguments(compiled: _Compiled, params: Mapping[str, Any]) -> tuple[Any, ...
         for name, process in zip(compiled.names, compiled.processors, strict=True)
     )
     return values if compiled.positional else dict(zip(compiled.names, values, strict=True))
-
-
-def insert_for_each(table: Table, name: str, columns: Mapping[str, str], rows_of: CTE) -> CTE:
-    """A data-modifying CTE of a single statement: INSERT INTO `table` SELECT <parameters> FROM `rows_of`, a row
-    only if `rows_of` gave one (the earlier part of the statement did its write). `columns`: each column and the
-    parameter it takes, which carries the column's type, so PostgreSQL is told it (a bare parameter in a SELECT
-    list would be text)."""
-    values: Select[Any] = select(*(bindparam(param, type_=table.c[column].type) for column, param in columns.items()))
-    return insert(table).from_select(list(columns), values.select_from(rows_of)).cte(name)
