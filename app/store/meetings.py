@@ -63,34 +63,25 @@ _PEOPLE = (
     .order_by(_PARTICIPANTS.c.created_at)
 )  # fmt: skip
 _MEETINGS: Table = MeetingRow.__table__  # type: ignore[attr-defined]
+_INVITES: Table = InviteRow.__table__  # type: ignore[attr-defined]
+_PERSON = (_PARTICIPANTS.c.id, _PARTICIPANTS.c.meeting_id, _PARTICIPANTS.c.role, _PARTICIPANTS.c.display_name,
+           _PARTICIPANTS.c.agency)  # fmt: skip
+_ITS_MEETING = (_MEETINGS.c.id.label("m_id"), _MEETINGS.c.title.label("m_title"),
+                _MEETINGS.c.status.label("m_status"), _MEETINGS.c.created_at.label("m_created_at"),
+                _MEETINGS.c.kind.label("m_kind"))  # fmt: skip
+# A session, its person and its meeting, in one statement: each connect reads them, and on PostgreSQL one statement
+# in autocommit is one round trip where a transaction around two would be four.
 _SESSION_OF = Prepared(
     select(_SESSIONS.c.meeting_id.label("session_meeting_id"), _SESSIONS.c.ended_at, _SESSIONS.c.expires_at,
-           _PARTICIPANTS.c.id, _PARTICIPANTS.c.meeting_id, _PARTICIPANTS.c.role, _PARTICIPANTS.c.display_name,
-           _PARTICIPANTS.c.agency)
-    .select_from(_SESSIONS.outerjoin(_PARTICIPANTS, _PARTICIPANTS.c.id == _SESSIONS.c.participant_id))
-    .where(_SESSIONS.c.token_hash == bindparam("b_token_hash"))
-)  # fmt: skip
-# The same, and the session's meeting, in one statement: each connect reads it, and on PostgreSQL one statement in
-# autocommit is one round trip where a transaction around two would be four.
-_SESSION_AND_MEETING = Prepared(
-    select(_SESSIONS.c.meeting_id.label("session_meeting_id"), _SESSIONS.c.ended_at, _SESSIONS.c.expires_at,
-           _PARTICIPANTS.c.id, _PARTICIPANTS.c.meeting_id, _PARTICIPANTS.c.role, _PARTICIPANTS.c.display_name,
-           _PARTICIPANTS.c.agency,
-           _MEETINGS.c.id.label("m_id"), _MEETINGS.c.title.label("m_title"), _MEETINGS.c.status.label("m_status"),
-           _MEETINGS.c.created_at.label("m_created_at"), _MEETINGS.c.kind.label("m_kind"))
+           *_PERSON, *_ITS_MEETING)
     .select_from(
         _SESSIONS.outerjoin(_PARTICIPANTS, _PARTICIPANTS.c.id == _SESSIONS.c.participant_id)
         .outerjoin(_MEETINGS, _MEETINGS.c.id == _SESSIONS.c.meeting_id)
     )
     .where(_SESSIONS.c.token_hash == bindparam("b_token_hash"))
 )  # fmt: skip
-_INVITES: Table = InviteRow.__table__  # type: ignore[attr-defined]
 _INVITE_OF = Prepared(
-    select(_INVITES.c.revoked_at, _INVITES.c.used_at,
-           _PARTICIPANTS.c.id, _PARTICIPANTS.c.meeting_id, _PARTICIPANTS.c.role, _PARTICIPANTS.c.display_name,
-           _PARTICIPANTS.c.agency,
-           _MEETINGS.c.id.label("m_id"), _MEETINGS.c.title.label("m_title"), _MEETINGS.c.status.label("m_status"),
-           _MEETINGS.c.created_at.label("m_created_at"), _MEETINGS.c.kind.label("m_kind"))
+    select(_INVITES.c.revoked_at, _INVITES.c.used_at, *_PERSON, *_ITS_MEETING)
     .select_from(
         _INVITES.outerjoin(_PARTICIPANTS, _PARTICIPANTS.c.id == _INVITES.c.participant_id)
         .outerjoin(_MEETINGS, _MEETINGS.c.id == _INVITES.c.meeting_id)
@@ -110,6 +101,11 @@ _OPEN_SESSION = Prepared(
 
 def _meeting(row: MeetingRow | Row[*tuple[Any, ...]]) -> Meeting:
     return Meeting(row.id, row.title, row.status, as_utc(row.created_at).isoformat(), MeetingKind(row.kind))
+
+
+def _its_meeting(row: Any) -> Meeting:
+    """The meeting of a session's or an invite's row (`_ITS_MEETING`'s columns)."""
+    return Meeting(row.m_id, row.m_title, row.m_status, as_utc(row.m_created_at).isoformat(), MeetingKind(row.m_kind))
 
 
 class Meetings:
@@ -238,10 +234,7 @@ class Meetings:
             raise InviteNotFound("This invite link is not valid any more. Ask the chair for a new one.")
         if row.id is None:
             raise ParticipantNotFound("There is no such participant.")
-        participant = _participant(row)
-        meeting = Meeting(
-            row.m_id, row.m_title, row.m_status, as_utc(row.m_created_at).isoformat(), MeetingKind(row.m_kind)
-        )
+        participant, meeting = _participant(row), _its_meeting(row)
         if meeting.status != "open" and participant.role in (Role.family, Role.projector):
             # A finalised meeting stays on no shared tablet or wall: the family's copy comes from the chair.
             raise MeetingReadOnly(
@@ -279,14 +272,11 @@ class Meetings:
             raise NotSignedIn("You are not signed in to this meeting.")
 
         def work(db: Connection) -> tuple[Meeting, Participant]:
-            row = _SESSION_AND_MEETING.row(db, {"b_token_hash": hash_token(session_token)})
+            row = _SESSION_OF.row(db, {"b_token_hash": hash_token(session_token)})
             participant = _alive_session(row, meeting_id)
             if row.m_id is None:
                 raise MeetingNotFound("There is no such meeting.")
-            meeting = Meeting(
-                row.m_id, row.m_title, row.m_status, as_utc(row.m_created_at).isoformat(), MeetingKind(row.m_kind)
-            )
-            return meeting, participant
+            return _its_meeting(row), participant
 
         return await self.db.read_alone(work)
 
