@@ -9,6 +9,7 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from app.store import database
 from app.store.database import Database
@@ -55,3 +56,24 @@ async def test_a_connection_in_use_is_not_pinged_so_a_cut_one_fails_its_request(
     with pytest.raises(DBAPIError):
         await answer(db)
     assert await answer(db) == 1  # the failure threw the pool's connections away: the next request is served
+
+
+@pytest.mark.asyncio
+async def test_a_connection_lent_for_a_statement_alone_comes_back_to_transactions_that_roll_back(
+    pooled: tuple[Database, str],
+) -> None:
+    """An op written as one statement runs on a pooled connection in autocommit; the next transaction on that same
+    connection must be a transaction again, or a refused op's reserved seq would stay committed (a gap in the log)."""
+    db, _name = pooled
+    await db.alone(lambda connection: connection.exec_driver_sql("CREATE TABLE probe (n integer)"))
+    lent_to = await db.alone(lambda connection: connection.exec_driver_sql("SELECT pg_backend_pid()").scalar())
+
+    def refused(session: Session) -> int:
+        session.execute(text("INSERT INTO probe VALUES (1)"))
+        backend = int(session.execute(text("SELECT pg_backend_pid()")).scalar_one())
+        session.rollback()
+        return backend
+
+    assert await db.transaction(refused) == lent_to, "the same pooled connection"
+    kept = await db.alone(lambda connection: connection.exec_driver_sql("SELECT count(*) FROM probe").scalar())
+    assert kept == 0
