@@ -49,32 +49,28 @@ def fits(writes: Sequence[ProjectionWrite]) -> bool:
     return len(writes) <= MAX_PARTS
 
 
-def op_statement(kinds: tuple[WriteKind, ...]) -> Prepared:
-    """The one statement for an op whose projection writes are of these kinds, in this order. It returns the seq it
-    reserved, or no row when it wrote nothing."""
-    return _statement(kinds)
-
-
 def op_statement_params(
-    op_row: Mapping[str, Any], writes: Sequence[ProjectionWrite], *, last_seq: int, status: str
+    op_row: Mapping[str, Any], writes: Sequence[ProjectionWrite], *, last_seq: int
 ) -> dict[str, Any]:
-    """The statement's parameters: the op's row (`b_<column>`), the seq and status the op was applied against,
-    and each write's own parameters renamed for its part (`p<i>_<name>`)."""
+    """The statement's parameters: the op's row (`b_<column>`), the seq the op was applied against, and each
+    write's own parameters renamed for its part (`p<i>_<name>`)."""
     params: dict[str, Any] = {f"b_{name}": value for name, value in op_row.items()}
-    params.update(b_meeting=op_row["meeting_id"], b_last_seq=last_seq, b_status=status)
+    params.update(b_meeting=op_row["meeting_id"], b_last_seq=last_seq)
     for index, (_kind, write) in enumerate(writes):
         params.update({f"p{index}_{name[2:]}": value for name, value in write.items() if name != "b_meeting"})
     return params
 
 
 @functools.lru_cache(maxsize=256)
-def _statement(kinds: tuple[WriteKind, ...]) -> Prepared:
+def op_statement(kinds: tuple[WriteKind, ...]) -> Prepared:
+    """The one statement for an op on an open meeting whose projection writes are of these kinds, in this order. It
+    returns the seq it reserved, or no row when it wrote nothing."""
     reserved = (
         update(_MEETINGS)
         .where(
             _MEETINGS.c.id == bindparam("b_meeting"),
             _MEETINGS.c.last_seq == bindparam("b_last_seq"),
-            _MEETINGS.c.status == bindparam("b_status"),
+            _MEETINGS.c.status == "open",  # the cache holds open meetings only
             ~select(_OPS.c.seq)
             .where(_OPS.c.meeting_id == bindparam("b_meeting"), _OPS.c.op_id == bindparam("b_op_id"))
             .exists(),

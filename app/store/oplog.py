@@ -342,7 +342,7 @@ class OpLog:
             return None
         row, link = _op_row(waiting, applied, seq, at, previous_hash)
         statement = op_statement(tuple(kind for kind, _params in writes))
-        params = op_statement_params(row, writes, last_seq=before.seq, status="open")
+        params = op_statement_params(row, writes, last_seq=before.seq)
         try:
             reserved = await self.db.alone(functools.partial(statement.first, params=params))
         except IntegrityError:
