@@ -224,7 +224,8 @@ class ErrorCode:
     """The frame's fields failed validation (too long, missing, wrong kind)."""
     rate_limited = "rate_limited"
     busy = "busy"
-    """More operations wait for their commit than the server takes (`SOSBOARD_COMMIT_QUEUE_OPS`, see the limits):
-    past its capacity, the server says so at once instead of letting every edit fall behind. Nothing was saved."""
+    """More operations wait for their commit than the server takes (`SOSBOARD_COMMIT_QUEUE_OPS`, see the limits),
+    or they wait too long, or the server runs behind: past its capacity, the server says so at once instead of
+    letting every edit fall behind. Nothing was saved."""
     internal = "internal"
     """The server could not commit the op; nothing was saved, and a resend is safe."""

@@ -58,7 +58,13 @@ from app.domain.state import MeetingState
 from app.domain.statements import GENTLE_LIMIT, MAX_STATEMENTS
 from app.domain.visibility import Viewer, meeting_for
 from app.domain.voice import MAX_WORDS
-from app.store.oplog import LAG_REFUSE_ALL_SECONDS, LAG_REFUSE_NEW_SECONDS, CommittedOp
+from app.store.oplog import (
+    LAG_REFUSE_ALL_SECONDS,
+    LAG_REFUSE_NEW_SECONDS,
+    WAIT_REFUSE_ALL_SECONDS,
+    WAIT_REFUSE_NEW_SECONDS,
+    CommittedOp,
+)
 from realtime import protocol
 from realtime.events import event_for
 from realtime.protocol import (
@@ -632,6 +638,8 @@ def values() -> dict[str, str]:
         "pending_ops_per_connection": str(PENDING_OPS_PER_CONNECTION),
         "lag_refuse_new_ms": f"{LAG_REFUSE_NEW_SECONDS * 1000:g}",
         "lag_refuse_all_ms": f"{LAG_REFUSE_ALL_SECONDS * 1000:g}",
+        "wait_refuse_new_ms": f"{WAIT_REFUSE_NEW_SECONDS * 1000:g}",
+        "wait_refuse_all_ms": f"{WAIT_REFUSE_ALL_SECONDS * 1000:g}",
         "max_bad_frames": str(MAX_CONSECUTIVE_BAD_FRAMES),
         "control_frames_per_second": f"{SETTINGS['control_frames_per_second'].default:g}",
         "control_frames_burst": str(SETTINGS["control_frames_burst"].default),

@@ -13,11 +13,12 @@ processes. An op the rules refuse rolls back to its savepoint, giving back its s
 Who groups with whom: on SQLite, every op of the process (SQLite has one writer anyway). On PostgreSQL, the ops of
 one meeting only, so a transaction never holds two meetings' row locks (two processes taking them in different
 orders would deadlock); meetings commit side by side over the pool, and PostgreSQL flushes their WAL together.
-There, an op alone in its group on a meeting this process wrote last is one statement in autocommit, guarded by
-the seq its cached board stands at (app/store/op_statement.py): one round trip instead of five.
+There, each op of a group on a meeting this process wrote last is one statement in autocommit, guarded by the seq
+its cached board stands at (app/store/op_statement.py): one round trip instead of five.
 
-Push back: past `max_waiting` ops submitted and not yet answered, `commit` refuses at once with `Busy` (nothing
-saved, resend the same op id later) instead of queueing edits that would all be late.
+Push back: past `max_waiting` ops submitted and not yet answered, or once the op waiting longest has waited
+WAIT_REFUSE_NEW_SECONDS, or with the event loop lagging, `commit` refuses at once with `Busy` (nothing saved,
+resend the same op id later) instead of queueing edits that would all be late.
 
 The projection is two parts: the cards, one row each (the hot path writes only the card an op touched), and the
 rest of the meeting as one JSON document, rewritten only by the ops that change it.
@@ -95,8 +96,24 @@ everything the process does (fan-out, reads, handshakes) waits its turn that lon
 make every accepted one later."""
 LAG_REFUSE_ALL_SECONDS = 0.25
 """Event-loop lag past which no op is taken at all, until the process catches up."""
-REMEMBERED_REFUSALS = 4096
-"""The op ids refused with `Busy` that the op log remembers, to put their resend first (the oldest forgotten)."""
+WAIT_REFUSE_NEW_SECONDS = 0.05
+"""How long the op waiting longest has kept waiting for its answer (`standing_wait`), past which the process takes
+only ops sent again after a `Busy`, as for the loop's lag. A bound in ops alone is a different time on every machine
+and database: two processes on PostgreSQL past their capacity had fewer than 128 ops waiting and answered them in
+0.4 s at the median and 8 s at worst (a pool's connections each held for a turn of a busy event loop). The waiting
+ops' own wait, not a mean of the answered ones: it is the queue's state now, and falls back the moment the queue is
+served (a mean stayed high while everything was refused, since nothing refused is answered to bring it down)."""
+WAIT_REFUSE_ALL_SECONDS = 0.15
+"""How long the op waiting longest has kept waiting past which no op is taken at all."""
+WAIT_WINDOW_SECONDS = 0.25
+"""`standing_wait` is the least wait seen over this window: a burst served within it never counts (a thousand edits
+at once on a slow disk), a queue that stays behind does (CoDel's standing queue; the loop's lag is read the same
+way)."""
+WAIT_SAMPLE_SECONDS = 0.01
+"""How often, at most, the waiting ops' wait is looked at for `standing_wait` (when an op comes)."""
+REMEMBERED_REFUSALS = 16384
+"""The op ids refused with `Busy` that the op log remembers, to put their resend first (the oldest forgotten). At
+4,096, a process past its capacity for twenty seconds forgot ops still to be resent, and refused them again as new."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,6 +230,7 @@ class OpLog:
         max_group: int = MAX_GROUP_OPS,
         max_waiting: int = MAX_WAITING_OPS,
         loop_lag: Callable[[], float] = lambda: 0.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.db = db
         self.watcher_grace = watcher_grace
@@ -221,37 +239,53 @@ class OpLog:
         self.max_waiting = max_waiting
         self.loop_lag = loop_lag
         """How far behind the process's event loop runs now, in seconds (realtime.loop_lag.LoopLag.recent)."""
+        self.clock = clock
+        """What ops' waits are measured with (seconds)."""
         self._cache = _BoardCache()
         # Ops waiting to be taken into a group, one queue per grouping key (see the module's docstring), each
         # drained by one task while it has ops.
         self._queues: dict[str, deque[_Waiting]] = {}
         self._committers: set[asyncio.Task[None]] = set()
-        self._waiting = 0
         self._refused: dict[tuple[str, str], bool] = {}
         """Op ids refused with `Busy`, oldest first (a dict keeps its order): their resend is taken first."""
         self._seconds_per_op = 0.001
         """A running mean of a group's wall time per op: what a `Busy` refusal's wait is estimated from."""
+        self._submitted: dict[asyncio.Future[CommittedOp], float] = {}
+        self._wait_samples: deque[tuple[float, float]] = deque(
+            maxlen=int(WAIT_WINDOW_SECONDS / WAIT_SAMPLE_SECONDS) + 4
+        )
+        """(when, how long the op waiting longest had waited then), oldest first: one at or before the window's
+        start, the rest in it."""
+        """When each op waiting (submitted and not yet answered) was submitted, oldest first (a dict keeps its
+        order)."""
         self.groups_committed = 0
-        """Transactions the group commit has committed, and below the ops they held (for diagnostics and the
-        benchmark; their ratio is the mean group size)."""
+        """Groups the group commit has committed (each one transaction, or on PostgreSQL one statement an op while
+        it can), and below the ops they held (for diagnostics and the benchmark; their ratio is the mean group
+        size)."""
         self.ops_in_groups = 0
 
     @property
     def waiting(self) -> int:
         """Ops submitted and not yet answered (waiting for a group, or in the group being committed)."""
-        return self._waiting
+        return len(self._submitted)
 
     async def commit(self, meeting_id: str, actor: Actor, op_id: str, op: AnyOperation) -> CommittedOp:
         """Apply `op` and make it durable. Raises a DomainError (and saves nothing) when the rules refuse it, and
         Busy (saving nothing, at once) when `max_waiting` ops already wait. A second commit with the same op id
         returns the first one, marked duplicate. Ops of one meeting submitted in order are applied in that order."""
+        return await self.submit(meeting_id, actor, op_id, op)
+
+    def submit(self, meeting_id: str, actor: Actor, op_id: str, op: AnyOperation) -> asyncio.Future[CommittedOp]:
+        """`commit` without waiting: the op is queued now (or Busy raised now) and the future is answered as
+        `commit` would return or raise. A caller with several ops queues them all before waiting for the first,
+        so they share a group; cancelling the future before its group is taken leaves the op unwritten."""
         refused = self.refusal(meeting_id, op_id)
         if refused is not None:
             raise refused
         self._refused.pop((meeting_id, op_id), None)
         loop = asyncio.get_running_loop()
         waiting = _Waiting(meeting_id, actor, op_id, op, loop.create_future())
-        self._waiting += 1
+        self._submitted[waiting.answer] = self.clock()
         waiting.answer.add_done_callback(self._answered)
         key = "" if self.db.is_sqlite else meeting_id
         queue = self._queues.get(key)
@@ -261,32 +295,69 @@ class OpLog:
             self._committers.add(committer)
             committer.add_done_callback(self._committers.discard)
         queue.append(waiting)
-        return await waiting.answer
+        return waiting.answer
 
     @property
     def pressed(self) -> bool:
         """Whether new ops are being refused now (the queue past NEW_OPS_SHARE, or the loop lagging): the moment
         for a caller to ask `refusal` before it spends any work on an op."""
-        return self._waiting >= self.max_waiting * NEW_OPS_SHARE or self.loop_lag() >= LAG_REFUSE_NEW_SECONDS
+        return (
+            self.waiting >= self.max_waiting * NEW_OPS_SHARE
+            or self.loop_lag() >= LAG_REFUSE_NEW_SECONDS
+            or self.standing_wait >= WAIT_REFUSE_NEW_SECONDS
+        )
+
+    @property
+    def longest_wait(self) -> float:
+        """How long the op waiting longest has waited for its answer so far, in seconds (0 while none waits)."""
+        for submitted in self._submitted.values():
+            return self.clock() - submitted
+        return 0.0
+
+    @property
+    def standing_wait(self) -> float:
+        """The least `longest_wait` over the last WAIT_WINDOW_SECONDS, in seconds: 0 until a whole window has been
+        watched. Looked at as ops come, so under load every few milliseconds."""
+        now = self.clock()
+        samples = self._wait_samples
+        if not samples or now - samples[-1][0] >= WAIT_SAMPLE_SECONDS:
+            samples.append((now, self.longest_wait))
+        start = now - WAIT_WINDOW_SECONDS
+        while len(samples) > 1 and samples[1][0] <= start:
+            samples.popleft()
+        if samples[0][0] > start:
+            return 0.0
+        return min(wait for when, wait in samples if when > start)
 
     def refusal(self, meeting_id: str, op_id: str) -> Busy | None:
         """The `Busy` that `commit` would raise for this op now (and it is remembered as refused, as there), or None
-        if the queue would take it. Any op below `NEW_OPS_SHARE` of the bound while the event loop keeps up; past
-        that share or LAG_REFUSE_NEW_SECONDS of lag, only an op refused before (see NEW_OPS_SHARE); none at the
-        bound or past LAG_REFUSE_ALL_SECONDS. A refused op is remembered so its resend comes first."""
+        if the queue would take it. Any op below `NEW_OPS_SHARE` of the bound while the event loop keeps up and ops
+        wait little; past that share, LAG_REFUSE_NEW_SECONDS of lag or WAIT_REFUSE_NEW_SECONDS of waiting, only an op
+        refused before (see NEW_OPS_SHARE); none at the bound, past LAG_REFUSE_ALL_SECONDS or past
+        WAIT_REFUSE_ALL_SECONDS. A refused op is remembered so its resend comes first."""
         lag = self.loop_lag()
-        if self._waiting < self.max_waiting * NEW_OPS_SHARE and lag < LAG_REFUSE_NEW_SECONDS:
+        wait = self.standing_wait
+        if (
+            self.waiting < self.max_waiting * NEW_OPS_SHARE
+            and lag < LAG_REFUSE_NEW_SECONDS
+            and wait < WAIT_REFUSE_NEW_SECONDS
+        ):
             return None
         key = (meeting_id, op_id)
-        if self._waiting < self.max_waiting and lag < LAG_REFUSE_ALL_SECONDS and key in self._refused:
+        if (
+            self.waiting < self.max_waiting
+            and lag < LAG_REFUSE_ALL_SECONDS
+            and wait < WAIT_REFUSE_ALL_SECONDS
+            and key in self._refused
+        ):
             return None
         self._refused[key] = True
         if len(self._refused) > REMEMBERED_REFUSALS:
             del self._refused[next(iter(self._refused))]
         return Busy(min(RETRY_AFTER_SECONDS[1], max(self._retry_after(), lag * 2)))
 
-    def _answered(self, _answer: asyncio.Future[CommittedOp]) -> None:
-        self._waiting -= 1
+    def _answered(self, answer: asyncio.Future[CommittedOp]) -> None:
+        del self._submitted[answer]
 
     def _retry_after(self) -> float:
         """About the time it takes to commit the ops now waiting and the ops refused and not taken yet (their
@@ -296,7 +367,7 @@ class OpLog:
         commits needed (a third of the edits taken, their p99 15-41 s). Counted this way the resends arrive about
         as fast as the op log commits."""
         spread = random.uniform(0.8, 1.2)  # noqa: S311 - jitter for load, not a secret
-        estimate = (self._waiting + len(self._refused)) * self._seconds_per_op * spread
+        estimate = (self.waiting + len(self._refused)) * self._seconds_per_op * spread
         least, most = RETRY_AFTER_SECONDS
         return min(most, max(least, estimate))
 
@@ -310,20 +381,38 @@ class OpLog:
                 del self._queues[key]
 
     async def _commit_timed(self, group: list[_Waiting]) -> list[_Outcome]:
-        """One group's transaction, timed for `_retry_after`'s estimate."""
+        """One group's transaction, timed for `_retry_after`'s estimate. On PostgreSQL each op of the group in order
+        as one statement while it can be (see `_commit_in_one_statement`), and the rest from the first that cannot
+        in one transaction: a group there is one meeting's, often one writer's ops resent together after a `Busy`,
+        and as a transaction it held a pooled connection for a turn of the event loop per statement (0.5 s each,
+        past capacity), where one statement an op holds it for one."""
         started = time.monotonic()
         try:
-            if len(group) == 1 and not self.db.is_sqlite:
-                committed = await self._commit_in_one_statement(group[0])
-                if committed is not None:
-                    return [committed]
-            return await self.db.transaction(functools.partial(self._commit_group, group=group))
+            outcomes: list[_Outcome] = []
+            if not self.db.is_sqlite:
+                for waiting in group:
+                    try:
+                        committed = await self._commit_in_one_statement(waiting)
+                    except Exception as failure:
+                        if not outcomes:
+                            raise
+                        # Those before it are committed and answered as such; the rest fail with it, as a group does.
+                        return outcomes + [failure] * (len(group) - len(outcomes))
+                    if committed is None:
+                        break
+                    outcomes.append(committed)
+            rest = group[len(outcomes) :]
+            if rest:
+                outcomes += await self.db.transaction(functools.partial(self._commit_group, group=rest))
+            self.groups_committed += 1
+            self.ops_in_groups += len(group)
+            return outcomes
         finally:
             per_op = (time.monotonic() - started) / len(group)
             self._seconds_per_op += (per_op - self._seconds_per_op) / 8
 
     async def _commit_in_one_statement(self, waiting: _Waiting) -> CommittedOp | None:
-        """PostgreSQL, an op alone in its group on a meeting the cache holds: the op applied to the cached board and
+        """PostgreSQL, an op on a meeting the cache holds: the op applied to the cached board and
         written as one statement (app/store/op_statement.py). None when that statement wrote nothing or the op is
         not one for it; the op then takes the transaction path, which decides on what is stored."""
         cached = self._cache.latest(waiting.meeting_id)
@@ -350,8 +439,6 @@ class OpLog:
         if reserved is None:
             return None
         self._cache.put(waiting.meeting_id, applied.state, link)
-        self.groups_committed += 1
-        self.ops_in_groups += 1
         return _committed(waiting, applied, seq, at)
 
     def _commit_group(self, session: Session, *, group: Sequence[_Waiting]) -> list[_Outcome]:
@@ -390,8 +477,6 @@ class OpLog:
                 self._cache.drop(meeting_id)
             else:
                 self._cache.put(meeting_id, board, link)
-        self.groups_committed += 1
-        self.ops_in_groups += len(group)
         return outcomes
 
     def _apply(

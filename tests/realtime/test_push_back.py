@@ -18,7 +18,7 @@ import pytest_asyncio
 from app.domain.meeting import Participant
 from app.store.database import Database
 from app.store.meetings import Meetings
-from app.store.oplog import OpLog
+from app.store.oplog import CommittedOp, OpLog
 from realtime.broker import MemoryBroker
 from realtime.room import Room
 from tests.conftest import ServerProcess
@@ -208,3 +208,52 @@ async def test_a_lagging_process_refuses_an_edit_at_once_answers_pings_and_takes
         screen.type(add("while-behind", "Bruise on arm"))
         assert (await screen.next("ack"))["seq"] == 1
         assert [(e["seq"], e["op_id"]) for e in [await watcher.next("event")]] == [(1, "while-behind")]
+
+
+async def test_edits_sent_together_are_queued_as_they_come_and_those_past_the_bound_refused_at_once(
+    meeting: tuple[Database, Participant],
+) -> None:
+    # A screen (or a client resending a backlog) sends several edits while the commits are slow: each is queued in
+    # the op log as it is read, so the bound counts them all, and the one past it hears `busy` at once instead of
+    # waiting unseen behind the others.
+    db, chair = meeting
+    oplog = OpLog(db, max_waiting=2)
+    async with room_of(oplog, chair) as (_room, (screen, _other, watcher)):
+        async with writes_held(db, chair.meeting_id):
+            for n in range(3):
+                screen.type(add(f"edit-{n}", f"Worry {n}"))
+            refusal = await screen.next("error")
+            assert (refusal["code"], refusal["op_id"]) == ("busy", "edit-2")
+            assert oplog.waiting == 2
+        acks = [await screen.next("ack") for _ in range(2)]
+        assert [(a["op_id"], a["seq"]) for a in acks] == [("edit-0", 1), ("edit-1", 2)]
+        screen.type(add("edit-2", "Worry 2"))  # resent after the wait: saved once, after the others
+        assert (await screen.next("ack"))["seq"] == 3
+        events = [await watcher.next("event") for _ in range(3)]
+        assert [e["op_id"] for e in events] == ["edit-0", "edit-1", "edit-2"]
+
+
+async def test_while_the_process_refuses_edits_a_ping_is_answered_without_reading_the_op_log(
+    meeting: tuple[Database, Participant],
+) -> None:
+    # Past capacity, a ping's catch-up read would take a pooled connection the commits are waiting for; the room
+    # still hears its events from the broker, and catches up on the first ping after the pressure.
+    db, chair = meeting
+    lag = [0.15]
+    oplog = OpLog(db, loop_lag=lambda: lag[0])
+    reads: list[int] = []
+    since = oplog.since
+
+    async def counted_since(meeting_id: str, after_seq: int, limit: int) -> tuple[list[CommittedOp], int] | None:
+        reads.append(after_seq)
+        return await since(meeting_id, after_seq, limit)
+
+    oplog.since = counted_since  # type: ignore[method-assign]
+    async with room_of(oplog, chair) as (_room, (screen, _other, _watcher)):
+        screen.type({"type": "ping"})
+        assert (await screen.next("pong"))["seq"] == 0
+        assert reads == []
+        lag[0] = 0.0
+        screen.type({"type": "ping"})
+        assert (await screen.next("pong"))["seq"] == 0
+        assert reads == [0]

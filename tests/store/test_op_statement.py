@@ -5,6 +5,7 @@ trace, and another process writing in between never overwritten."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -17,7 +18,7 @@ from app.domain.errors import CardNotFound, StaleVersion
 from app.domain.operations import AddCard, AnyOperation, DeleteCard, EditCard, MoveCard
 from app.domain.phases import SetPhase
 from app.store.database import Database
-from app.store.oplog import OpLog
+from app.store.oplog import CommittedOp, OpLog
 
 from ._support import new_room, op_id, op_rows, replayed, whole_log
 
@@ -168,3 +169,42 @@ async def test_once_a_room_has_read_the_meeting_its_next_op_is_one_statement_and
         verification, projection_is_log = await oplog.verify(meeting_id)
         assert verification.holds and verification.ops == committed.seq and projection_is_log
     assert (alone.ran, alone.wrote) == (2, 2)
+
+
+async def test_a_meetings_ops_queued_together_are_each_one_statement_in_order(pg: Database) -> None:
+    # A writer's edits resent together after `busy` reach the op log as one group: each is still one statement,
+    # and a transaction around them (a pooled connection held for every statement's round trip) is never needed.
+    oplog, room = OpLog(pg), await new_room(pg)
+    await oplog.commit(room.meeting_id, room.chair, op_id(), harm("Bruise on arm"))
+    alone = StatementsAlone(pg)
+    answers = [oplog.submit(room.meeting_id, room.chair, op_id(), harm(f"Worry {n}")) for n in range(5)]
+    committed = await asyncio.gather(*answers)
+    assert [c.seq for c in committed] == [2, 3, 4, 5, 6]
+    assert (alone.ran, alone.wrote) == (5, 5)
+    assert await OpLog(pg).board(room.meeting_id) == await replayed(oplog, room.meeting_id)
+    verification, projection_is_log = await oplog.verify(room.meeting_id)
+    assert verification.holds and projection_is_log
+
+
+async def test_in_a_group_an_op_the_cached_board_refuses_sends_it_and_the_rest_through_the_transaction(
+    pg: Database,
+) -> None:
+    oplog, room = OpLog(pg), await new_room(pg)
+    await oplog.commit(room.meeting_id, room.chair, op_id(), harm("Bruise on arm", card_id="bruise"))
+    alone = StatementsAlone(pg)
+    ops: list[AnyOperation] = [
+        EditCard(card_id="bruise", base_version=1, text="Bruise on left arm"),
+        EditCard(card_id="bruise", base_version=1, text="Stale: written over version 1"),
+        harm("Missed school"),
+    ]
+    answers = [oplog.submit(room.meeting_id, room.chair, op_id(), op) for op in ops]
+    outcomes = await asyncio.gather(*answers, return_exceptions=True)
+    assert isinstance(outcomes[0], CommittedOp) and outcomes[0].seq == 2
+    assert isinstance(outcomes[1], StaleVersion)
+    assert isinstance(outcomes[2], CommittedOp) and outcomes[2].seq == 3
+    assert (alone.ran, alone.wrote) == (1, 1)  # the first alone; the refused one and the next in a transaction
+    board = await OpLog(pg).board(room.meeting_id)  # a fresh process: read from the database
+    assert [c.text for c in board.cards()] == ["Bruise on left arm", "Missed school"]
+    assert board == await replayed(oplog, room.meeting_id)
+    verification, projection_is_log = await oplog.verify(room.meeting_id)
+    assert verification.holds and projection_is_log
