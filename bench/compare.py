@@ -33,7 +33,9 @@ the listeners of a meeting still missing an edit ping once a second, as the boar
 quiet. Per shape it reports:
 
 - everywhere p50/p99/max: edit sent by the writer (its first send, also when `busy` made it wait and resend) until
-  the LAST listener of the meeting has it;
+  the LAST listener of the meeting has it; and the same from the send the server took (the last, for an edit told
+  `busy` and resent): the latency of the edits a server past its capacity accepts, which the issue bounds, apart
+  from the wait it asked the others for;
 - deliveries/s to listeners, and lost deliveries (expected minus received after a drain of up to --drain s); a
   client whose socket the server closes comes back as the board page does (after 0.25-5 s, app: with `since`, a
   writer resending every op without an answer with its op_id; Hocuspocus: the sync exchange), and what it receives
@@ -591,6 +593,7 @@ def shape_rows(s: dict[str, Any], shape: Shape) -> list[Row]:
         f"{label}: everywhere p50 ms",
         f"{label}: everywhere p99 ms",
         f"{label}: everywhere max ms",
+        f"{label}: everywhere from the send the server took, p50 / p99 / max ms",
         f"{label}: edits sent/s (offered {shape.meetings * shape.rate:,.0f})",
         f"{label}: deliveries/s",
         f"{label}: lost deliveries",
@@ -610,6 +613,7 @@ def shape_rows(s: dict[str, Any], shape: Shape) -> list[Row]:
         (ew["p50_ms"], _num(ew["p50_ms"], 2)),
         (ew["p99_ms"], _num(ew["p99_ms"], 2)),
         (ew["max_ms"], _num(ew["max_ms"], 2)),
+        _taken(load),
         (load["edits_per_s"], _num(load["edits_per_s"], 0)),
         (load["deliveries_per_s"], _num(load["deliveries_per_s"], 0)),
         (None, f"{load['lost']:,} of {load['expected']:,}{unacked}"),
@@ -625,6 +629,15 @@ def shape_rows(s: dict[str, Any], shape: Shape) -> list[Row]:
         (None, f"{load['loop_delay_p99_ms']} / {load['loop_delay_max_ms']}"),
     ]
     return [(metric, number, text) for metric, (number, text) in zip(metrics, values, strict=True)]
+
+
+def _taken(load: dict[str, Any]) -> tuple[float | None, str]:
+    """The everywhere latency from the send the server took: the p99 for the ratio, and the cell."""
+    taken = load.get("everywhere_taken")  # the peer's load has none: it never refuses
+    if not taken or not taken.get("n"):
+        return None, "n/a"
+    cell = f"{_num(taken['p50_ms'], 2)} / {_num(taken['p99_ms'], 2)} / {_num(taken['max_ms'], 2)}"
+    return taken["p99_ms"], cell
 
 
 def once_rows(result: dict[str, Any], shape_a: Shape, edits: int) -> list[Row]:

@@ -486,7 +486,9 @@ class Child {
     const { rate, drain_s: drainS, text_bytes: textBytes } = this.config;
     const deliveries = { count: 0, late: 0, firstSend: Infinity, lastReceive: 0 };
     const everywhere = [];
+    const everywhereTaken = [];
     const ackLatencies = [];
+    const ackTaken = [];
     const refusals = {};
     let busy = 0;
     let edits = 0;
@@ -512,7 +514,10 @@ class Child {
           deliveries.lastReceive = Math.max(deliveries.lastReceive, at);
           edit.remaining -= 1;
           edit.last = at;
-          if (edit.remaining === 0) everywhere.push((at - edit.sent) / 1e6);
+          if (edit.remaining === 0) {
+            everywhere.push((at - edit.sent) / 1e6);
+            everywhereTaken.push((at - edit.lastSent) / 1e6);
+          }
         };
       });
       for (const client of meeting.clients) client.autoReconnect = meeting.connected.has(client);
@@ -522,6 +527,7 @@ class Child {
         for (const edit of meeting.edits.values()) {
           if (edit.acked || edit.frame === null) continue;
           clearTimeout(edit.retry);
+          edit.lastSent = nowNs();
           meeting.writer.resend(edit.frame);
         }
       };
@@ -530,6 +536,7 @@ class Child {
         if (edit === undefined || edit.acked) return;
         edit.acked = true;
         ackLatencies.push((nowNs() - edit.sent) / 1e6);
+        ackTaken.push((nowNs() - edit.lastSent) / 1e6);
       };
       meeting.writer.onRefused = (id, code, retryAfterMs) => {
         const edit = meeting.edits.get(id);
@@ -538,7 +545,9 @@ class Child {
           if (edit !== undefined) {
             clearTimeout(edit.retry);
             edit.retry = setTimeout(() => {
-              if (!edit.acked) meeting.writer.resend(edit.frame);
+              if (edit.acked) return;
+              edit.lastSent = nowNs();
+              meeting.writer.resend(edit.frame);
             }, retryAfterMs ?? 250);
           }
           return;
@@ -563,7 +572,7 @@ class Child {
           const id = `${phase}-${meeting.index}-${k}`;
           const text = editText(id, textBytes);
           const sent = nowNs();
-          const edit = { sent, remaining: expected, last: 0, acked: false, frame: null, got: new Uint8Array(expected) };
+          const edit = { sent, lastSent: sent, remaining: expected, last: 0, acked: false, frame: null, got: new Uint8Array(expected) };
           if (this.config.adapter === "app") {
             edit.frame = JSON.stringify({
               type: "op",
@@ -634,7 +643,9 @@ class Child {
       busy,
       refusals,
       everywhere,
+      everywhere_taken: everywhereTaken,
       acks: ackLatencies,
+      acks_taken: ackTaken,
       first_send_ns: deliveries.firstSend,
       last_receive_ns: deliveries.lastReceive,
       send_lag_max_ms: sendLagMaxMs,
@@ -787,7 +798,9 @@ async function loadMain(config, commands) {
         refusals,
         deliveries_per_s: Math.round(sum("deliveries") / Math.max(1e-9, (lastReceive - firstSend) / 1e9)),
         everywhere: summary(results.flatMap((r) => r.everywhere)),
+        everywhere_taken: summary(results.flatMap((r) => r.everywhere_taken)),
         ack: summary(results.flatMap((r) => r.acks)),
+        ack_taken: summary(results.flatMap((r) => r.acks_taken)),
         send_lag_max_ms: Math.round(Math.max(...results.map((r) => r.send_lag_max_ms))),
         loop_delay_p99_ms: Math.round(Math.max(...results.map((r) => r.loop_delay.p99_ms))),
         loop_delay_max_ms: Math.round(Math.max(...results.map((r) => r.loop_delay.max_ms))),
