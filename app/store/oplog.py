@@ -253,13 +253,13 @@ class OpLog:
         self._seconds_per_op = 0.001
         """A running mean of a group's wall time per op: what a `Busy` refusal's wait is estimated from."""
         self._submitted: dict[asyncio.Future[CommittedOp], float] = {}
+        """When each op waiting (submitted and not yet answered) was submitted, oldest first (a dict keeps its
+        order)."""
         self._wait_samples: deque[tuple[float, float]] = deque(
             maxlen=int(WAIT_WINDOW_SECONDS / WAIT_SAMPLE_SECONDS) + 4
         )
         """(when, how long the op waiting longest had waited then), oldest first: one at or before the window's
         start, the rest in it."""
-        """When each op waiting (submitted and not yet answered) was submitted, oldest first (a dict keeps its
-        order)."""
         self.groups_committed = 0
         """Groups the group commit has committed (each one transaction, or on PostgreSQL one statement an op while
         it can), and below the ops they held (for diagnostics and the benchmark; their ratio is the mean group
@@ -301,8 +301,8 @@ class OpLog:
 
     @property
     def pressed(self) -> bool:
-        """Whether new ops are being refused now (the queue past NEW_OPS_SHARE, or the loop lagging): the moment
-        for a caller to ask `refusal` before it spends any work on an op."""
+        """Whether new ops are being refused now (the queue past NEW_OPS_SHARE, the loop lagging, or ops kept
+        waiting): the moment for a caller to ask `refusal` before it spends any work on an op."""
         return (
             self.waiting >= self.max_waiting * NEW_OPS_SHARE
             or self.loop_lag() >= LAG_REFUSE_NEW_SECONDS
