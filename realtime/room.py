@@ -558,11 +558,10 @@ class Room:
                 peer.pending.popleft()
         finally:
             peer.committer = None
-            for _, answer in peer.pending or ():
+            while peer.pending:
+                _, answer = peer.pending.popleft()
                 if not answer.cancel() and not answer.cancelled():
                     answer.exception()  # answered after all: nobody is left to tell, and nothing is lost
-            if peer.pending:
-                peer.pending.clear()
 
     def _send_busy(self, peer: Peer, op_id: str, retry_after: float) -> None:
         peer.send_frame(

@@ -273,8 +273,9 @@ class OpLog:
 
     async def commit(self, meeting_id: str, actor: Actor, op_id: str, op: AnyOperation) -> CommittedOp:
         """Apply `op` and make it durable. Raises a DomainError (and saves nothing) when the rules refuse it, and
-        Busy (saving nothing, at once) when `max_waiting` ops already wait. A second commit with the same op id
-        returns the first one, marked duplicate. Ops of one meeting submitted in order are applied in that order."""
+        Busy (saving nothing, at once) when the op log is past its capacity (see `refusal`). A second commit with the
+        same op id returns the first one, marked duplicate. Ops of one meeting submitted in order are applied in that
+        order."""
         return await self.submit(meeting_id, actor, op_id, op)
 
     def submit(self, meeting_id: str, actor: Actor, op_id: str, op: AnyOperation) -> asyncio.Future[CommittedOp]:
