@@ -61,6 +61,7 @@ from app.domain.voice import MAX_WORDS
 from app.store.oplog import (
     LAG_REFUSE_ALL_SECONDS,
     LAG_REFUSE_NEW_SECONDS,
+    RETRY_AFTER_SECONDS,
     WAIT_REFUSE_ALL_SECONDS,
     WAIT_REFUSE_NEW_SECONDS,
     CommittedOp,
@@ -639,6 +640,8 @@ def values() -> dict[str, str]:
         "lag_refuse_new_ms": f"{LAG_REFUSE_NEW_SECONDS * 1000:g}",
         "lag_refuse_all_ms": f"{LAG_REFUSE_ALL_SECONDS * 1000:g}",
         "wait_refuse_new_ms": f"{WAIT_REFUSE_NEW_SECONDS * 1000:g}",
+        "retry_after_least_ms": f"{RETRY_AFTER_SECONDS[0] * 1000:g}",
+        "retry_after_most_s": f"{RETRY_AFTER_SECONDS[1]:g}",
         "wait_refuse_all_ms": f"{WAIT_REFUSE_ALL_SECONDS * 1000:g}",
         "max_bad_frames": str(MAX_CONSECUTIVE_BAD_FRAMES),
         "control_frames_per_second": f"{SETTINGS['control_frames_per_second'].default:g}",
