@@ -1,7 +1,8 @@
 """What the server's log may hold, at every level: ids, counts, methods and paths, never a name, a word of a
 meeting, a cookie, a token or a room code, and never a character that forges a line or drives a terminal.
 
-uvicorn's own lines at info say which socket opened and closed; at debug and trace it hands its loggers to the
+uvicorn's own lines at info say which socket was refused (app.cli drops the lines for every socket opened
+and closed); at debug and trace it hands its loggers to the
 websockets library, which writes every upgrade request's headers (the session cookie among them) and the start and
 end of every frame (a card's words), and the ASGI message log writes each request's query string (whatever a client
 put there). `PrivateLogLine` is installed on every handler the server logs through (`logging_config`):
