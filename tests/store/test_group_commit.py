@@ -178,18 +178,24 @@ async def a_full_queue(db: Database, room: Room, oplog: OpLog) -> AsyncIterator[
         yield accepted
 
 
-async def test_the_more_people_are_told_to_wait_the_longer_each_is_asked_to_wait(db: Database, room: Room) -> None:
-    # Past capacity, every refused client comes back after its retry_after: if thousands were all told a quarter
-    # of a second, their resends alone would take the CPU the commits need. The wait asked grows with those
-    # already told to wait, so their resends come about as fast as the log commits.
+async def waits_asked_behind_a_full_queue(db: Database, room: Room, refusals: int) -> list[float]:
+    """The retry waits told to `refusals` new edits, one after the other, while the queue is full."""
     oplog = OpLog(db, max_waiting=2)
     async with a_full_queue(db, room, oplog) as accepted:
         waits = []
-        for n in range(3000):
+        for n in range(refusals):
             with pytest.raises(Busy) as refused:
                 await oplog.commit(room.meeting_id, room.teacher, f"refused-{n}", harm(f"Refused {n}"))
             waits.append(refused.value.retry_after)
     await accepted
+    return waits
+
+
+async def test_the_more_people_are_told_to_wait_the_longer_each_is_asked_to_wait(db: Database, room: Room) -> None:
+    # Past capacity, every refused client comes back after its retry_after: if thousands were all told a quarter
+    # of a second, their resends alone would take the CPU the commits need. The wait asked grows with those
+    # already told to wait, so their resends come about as fast as the log commits.
+    waits = await waits_asked_behind_a_full_queue(db, room, 3000)
     least, most = RETRY_AFTER_SECONDS
     assert all(least <= wait <= most for wait in waits)
     # the first told to wait are asked the least (the floor); the last, behind thousands, far longer
@@ -202,14 +208,7 @@ async def test_behind_a_long_backlog_a_client_is_told_to_wait_longer_than_a_few_
     # Asked to come back within 5 s at most, the clients behind a longer backlog came back before their turn, were
     # refused again, and their resends took the work the commits needed. Behind sixteen thousand refused edits a
     # client is told the truth, up to the most a person is asked to wait.
-    oplog = OpLog(db, max_waiting=2)
-    async with a_full_queue(db, room, oplog) as accepted:
-        waits = []
-        for n in range(16_000):
-            with pytest.raises(Busy) as refused:
-                await oplog.commit(room.meeting_id, room.teacher, f"refused-{n}", harm(f"Refused {n}"))
-            waits.append(refused.value.retry_after)
-    await accepted
+    waits = await waits_asked_behind_a_full_queue(db, room, 16_000)
     least, most = RETRY_AFTER_SECONDS
     assert most >= 15 and all(least <= wait <= most for wait in waits)
     assert min(waits[-100:]) > 10 and max(waits) == most
