@@ -40,7 +40,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 from sqlalchemy import BindParameter, Connection, Row, Table, bindparam, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from app.domain.agendas import MeetingKind, Phase
@@ -53,6 +53,7 @@ from app.domain.state import CONFERENCE_FIELDS, MeetingState
 from app.store.chain import GENESIS_FIELDS, Verification, chain_hash, genesis_hash, verify_chain
 from app.store.database import Database
 from app.store.group_commit import RELEASE, ROLLBACK_TO, SAVEPOINT, commit_in_groups, is_database_trouble
+from app.store.op_batch import bump_seqs, insert_ops, upsert_cards
 from app.store.op_statement import (
     CARD_FIELDS,
     OP_FIELDS,
@@ -172,6 +173,10 @@ class _Waiting:
 _Outcome = CommittedOp | Exception
 
 
+class _NotAsCached(Exception):
+    """A meeting's stored seq or status is not what the board cache holds: the group goes one op at a time."""
+
+
 class _Duplicate(Exception):
     """Not a refusal: the op id was committed before, and this is its first result. Raised to roll back to the
     op's savepoint, which gives back the seq reserved for it."""
@@ -270,6 +275,8 @@ class OpLog:
         it can), and below the ops they held (for diagnostics and the benchmark; their ratio is the mean group
         size)."""
         self.ops_in_groups = 0
+        self.ops_written_together = 0
+        """Ops committed on SQLite by `_write_together`, applied in memory and written with their group's others."""
 
     @property
     def waiting(self) -> int:
@@ -450,34 +457,41 @@ class OpLog:
         return _committed(waiting, applied, seq, at)
 
     def _commit_group(self, session: Session, *, group: Sequence[_Waiting]) -> list[_Outcome]:
-        """The group's transaction: each op in its own savepoint, then one commit. On SQLite it runs on the writer
-        thread, the only thread that then touches the board cache. The cache learns the group's boards only after
-        the commit, so a rolled-back op or a failed commit never leaves it ahead of the database."""
+        """The group's transaction, then one commit. On SQLite it runs on the writer thread, the only thread that
+        then touches the board cache: the ops of meetings the cache holds are applied in memory and written together
+        (`_write_together`), the rest each in its own savepoint. The cache learns the group's boards only after the
+        commit, so a rolled-back op or a failed commit never leaves it ahead of the database."""
         boards: dict[str, tuple[MeetingState, str]] = {}
-        outcomes: list[_Outcome] = []
+        outcomes: list[_Outcome | None] = [None] * len(group)
+        one_by_one: Sequence[int] = range(len(group))
+        if self.db.is_sqlite:
+            one_by_one = self._write_together(session, group, boards, outcomes)
+        written_together = len(group) - len(one_by_one)
         # A group of one (a quiet moment) has nothing to keep apart: its transaction is its savepoint, which saves
         # two statements per op, and on PostgreSQL two round trips.
-        alone = len(group) == 1
+        alone = len(one_by_one) == 1 and not boards
         connection = session.connection()
-        for waiting in group:
+        for index in one_by_one:
+            waiting = group[index]
             if not alone:
                 SAVEPOINT.run(connection, {})
             try:
                 committed, board, link = self._apply(session, waiting, boards)
             except _Duplicate as duplicate:
                 _undo(session, connection, alone)
-                outcomes.append(duplicate.first)
+                outcomes[index] = duplicate.first
             except Exception as refusal:
                 if is_database_trouble(refusal):
                     raise
                 _undo(session, connection, alone)  # if even this fails, the whole group fails: nothing is acked
-                outcomes.append(refusal)
+                outcomes[index] = refusal
             else:
                 if not alone:
                     RELEASE.run(connection, {})
                 boards[waiting.meeting_id] = (board, link)
-                outcomes.append(committed)
+                outcomes[index] = committed
         session.commit()
+        self.ops_written_together += written_together
         for meeting_id, (board, link) in boards.items():
             if board.read_only:
                 # A finalised meeting takes only the odd addendum: keeping its whole state in memory for every
@@ -485,7 +499,75 @@ class OpLog:
                 self._cache.drop(meeting_id)
             else:
                 self._cache.put(meeting_id, board, link)
-        return outcomes
+        return [outcome for outcome in outcomes if outcome is not None]
+
+    def _write_together(
+        self,
+        session: Session,
+        group: Sequence[_Waiting],
+        boards: dict[str, tuple[MeetingState, str]],
+        outcomes: list[_Outcome | None],
+    ) -> list[int]:
+        """SQLite: the group's ops on meetings the cache holds, applied in memory in order and written in a few
+        statements whatever their number (app/store/op_batch.py); each op's outcome goes into `outcomes` and each
+        meeting's board as they leave it into `boards`. Returns the indexes of the ops left to go one at a time: on a
+        meeting the cache does not hold, or from an op the rules refuse (it may be a resend, which the log answers)
+        or one that ends the meeting (finalising ends sessions too). If the stored seqs are not the cached ones, or
+        a row is refused (an op id already taken), nothing is kept and every op goes one at a time."""
+        held: dict[str, tuple[MeetingState, str]] = {}
+        """Each meeting as the cache held it before the group."""
+        left: list[int] = []
+        left_meetings: set[str] = set()
+        rows: list[dict[str, Any]] = []
+        for index, waiting in enumerate(group):
+            meeting_id = waiting.meeting_id
+            if meeting_id in left_meetings:
+                left.append(index)
+                continue
+            current = boards.get(meeting_id) or held.get(meeting_id)
+            if current is None:
+                cached = self._cache.latest(meeting_id)
+                if cached is None or cached[0].read_only:
+                    left.append(index)
+                    left_meetings.add(meeting_id)
+                    continue
+                current = held[meeting_id] = cached
+            before, previous_hash = current
+            seq, at = before.seq + 1, utcnow()
+            try:
+                applied = apply_operation(before, waiting.op, waiting.actor, new_id=new_id(), seq=seq, at=at)
+            except Exception:
+                applied = None  # a resend of an op already in the log is answered as the log has it, not refused
+            if applied is None or applied.state.read_only:
+                left.append(index)
+                left_meetings.add(meeting_id)
+                continue
+            row, link = _op_row(waiting, applied, seq, at, previous_hash)
+            rows.append(row)
+            boards[meeting_id] = (applied.state, link)
+            outcomes[index] = _committed(waiting, applied, seq, at)
+        if not held:
+            return left
+        connection = session.connection()
+        seqs = {meeting_id: (entry[0].seq, boards.get(meeting_id, entry)[0].seq) for meeting_id, entry in held.items()}
+        try:
+            if not bump_seqs(connection, seqs):
+                raise _NotAsCached
+            insert_ops(connection, rows)
+            writes = [
+                write
+                for meeting_id, (board, _link) in held.items()
+                if meeting_id in boards
+                for write in _projection_writes(meeting_id, board, boards[meeting_id][0])
+            ]
+            upsert_cards(connection, [params for kind, params in writes if kind in ("insert", "update")])
+            _write_projection(db=connection, writes=[write for write in writes if write[0] not in ("insert", "update")])
+        except (_NotAsCached, IntegrityError, DataError):
+            session.rollback()
+            boards.clear()
+            outcomes[:] = [None] * len(group)
+            return list(range(len(group)))
+        return left
 
     def _apply(
         self, session: Session, waiting: _Waiting, boards: dict[str, tuple[MeetingState, str]]

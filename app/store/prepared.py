@@ -63,6 +63,12 @@ class Prepared:
             )
         )
 
+    def changed(self, connection: Connection, params: Mapping[str, Any]) -> int:
+        """Run an UPDATE or a DELETE; the rows it matched."""
+        compiled = self._for(connection.dialect)
+        changed = _on_cursor(connection, compiled.sql, _arguments(compiled, params), count=True)
+        return int(changed[0]) if changed else 0
+
     def run_many(self, connection: Connection, many: Sequence[Mapping[str, Any]]) -> None:
         compiled = self._for(connection.dialect)
         _on_cursor(connection, compiled.sql, [_arguments(compiled, params) for params in many], many=True)
@@ -79,18 +85,20 @@ class Prepared:
 
 
 def _on_cursor(
-    connection: Connection, sql: str, arguments: Any, *, many: bool = False, fetch: bool = False
+    connection: Connection, sql: str, arguments: Any, *, many: bool = False, fetch: bool = False, count: bool = False
 ) -> tuple[Any, ...] | None:
     """`sql` on a cursor of the connection's own transaction (every value of `arguments` with `many`), and its first
-    row with `fetch`; the driver's errors raised as SQLAlchemy's (IntegrityError, OperationalError...), as `execute`
-    would raise them. Written out rather than as a context manager, which cost as much again as the cursor: a
-    group's op runs seven statements."""
+    row with `fetch`, or the rows it changed (as a row of one) with `count`; the driver's errors raised as
+    SQLAlchemy's (IntegrityError, OperationalError...), as `execute` would raise them. Written out rather than as a
+    context manager, which cost as much again as the cursor: a group's op runs seven statements."""
     cursor = connection.connection.cursor()
     try:
         if many:
             cursor.executemany(sql, arguments)
             return None
         cursor.execute(sql, arguments)
+        if count:
+            return (cursor.rowcount,)
         return tuple(cursor.fetchone() or ()) or None if fetch else None
     except connection.dialect.loaded_dbapi.Error as failure:
         raise DBAPIError.instance(sql, arguments, failure, connection.dialect.loaded_dbapi.Error) from failure
