@@ -22,21 +22,19 @@ import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, Connection, Table, and_, bindparam, case, insert, or_, update
+from sqlalchemy import BindParameter, Connection, Table, bindparam, insert, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.store.op_statement import CARD_FIELDS, OP_FIELDS
 from app.store.prepared import Prepared
-from app.store.tables import CardRow, MeetingRow, OpRow
+from app.store.tables import CardRow, OpRow
 
 ROWS_A_STATEMENT = 200
 """Rows one statement writes at most: a meeting's whole column reordered can rewrite hundreds of cards, and SQLite
 takes at most 32,766 parameters a statement (eleven a card)."""
 
-_MEETINGS: Table = MeetingRow.__table__  # type: ignore[attr-defined]
 _OPS: Table = OpRow.__table__  # type: ignore[attr-defined]
 _CARDS: Table = CardRow.__table__  # type: ignore[attr-defined]
-_CARD_COLUMNS = ("meeting_id", "id", *CARD_FIELDS)
 
 
 def bump_seqs(connection: Connection, seqs: Mapping[str, tuple[int, int]]) -> bool:
@@ -50,59 +48,38 @@ def bump_seqs(connection: Connection, seqs: Mapping[str, tuple[int, int]]) -> bo
 
 
 def insert_ops(connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
-    """The ops' rows, in as few statements as ROWS_A_STATEMENT allows. A taken op id raises IntegrityError."""
-    _insert_in_chunks(connection, rows, OP_FIELDS, _ops_statement)
+    """The ops' rows (by column), in as few statements as ROWS_A_STATEMENT allows. A taken op id raises
+    IntegrityError."""
+    _in_chunks(connection, INSERT_OP, [{f"b_{name}": row[name] for name in OP_FIELDS} for row in rows])
 
 
 def upsert_cards(connection: Connection, cards: Sequence[Mapping[str, Any]]) -> None:
     """Cards added or changed, each with every column (`b_meeting`, `b_id` and `b_<field>`, as the projection's
     writes name them): a new card is inserted, one the meeting has is overwritten."""
-    renamed = [
-        {"meeting_id": card["b_meeting"], **{name: card[f"b_{name}"] for name in _CARD_COLUMNS[1:]}} for card in cards
-    ]
-    _insert_in_chunks(connection, renamed, _CARD_COLUMNS, _cards_statement)
+    _in_chunks(connection, _UPSERT_CARD, cards)
 
 
-def _insert_in_chunks(
-    connection: Connection,
-    rows: Sequence[Mapping[str, Any]],
-    columns: Sequence[str],
-    statement: functools._lru_cache_wrapper[Prepared],
-) -> None:
+def _in_chunks(connection: Connection, statement: Prepared, rows: Sequence[Mapping[str, Any]]) -> None:
     for start in range(0, len(rows), ROWS_A_STATEMENT):
-        chunk = rows[start : start + ROWS_A_STATEMENT]
-        params = {f"r{index}_{name}": row[name] for index, row in enumerate(chunk) for name in columns}
-        statement(len(chunk)).run(connection, params)
+        statement.run_rows(connection, rows[start : start + ROWS_A_STATEMENT])
 
 
-def _row_params(table: Table, columns: Sequence[str], index: int) -> dict[str, BindParameter[Any]]:
-    return {name: bindparam(f"r{index}_{name}", type_=table.c[name].type) for name in columns}
-
-
-@functools.lru_cache(maxsize=ROWS_A_STATEMENT)
-def _ops_statement(rows: int) -> Prepared:
-    return Prepared(insert(_OPS).values([_row_params(_OPS, OP_FIELDS, index) for index in range(rows)]))
-
-
-@functools.lru_cache(maxsize=ROWS_A_STATEMENT)
-def _cards_statement(rows: int) -> Prepared:
-    statement = sqlite_insert(_CARDS).values([_row_params(_CARDS, _CARD_COLUMNS, index) for index in range(rows)])
-    return Prepared(
-        statement.on_conflict_do_update(
-            index_elements=[_CARDS.c.meeting_id, _CARDS.c.id],
-            set_={name: statement.excluded[name] for name in CARD_FIELDS},
-        )
+INSERT_OP = Prepared(insert(_OPS).values({name: bindparam(f"b_{name}") for name in OP_FIELDS}))
+CARD_VALUES: dict[str, BindParameter[Any]] = {name: bindparam(f"b_{name}") for name in CARD_FIELDS}
+_CARD_INSERT = sqlite_insert(_CARDS).values(meeting_id=bindparam("b_meeting"), id=bindparam("b_id"), **CARD_VALUES)
+_UPSERT_CARD = Prepared(
+    _CARD_INSERT.on_conflict_do_update(
+        index_elements=[_CARDS.c.meeting_id, _CARDS.c.id],
+        set_={name: _CARD_INSERT.excluded[name] for name in CARD_FIELDS},
     )
+)
 
 
 @functools.lru_cache(maxsize=128)
 def _seqs_statement(meetings: int) -> Prepared:
-    held: list[ColumnElement[bool]] = [
-        and_(_MEETINGS.c.id == bindparam(f"m{index}"), _MEETINGS.c.last_seq == bindparam(f"held{index}"))
-        for index in range(meetings)
-    ]
-    now = case(
-        *((_MEETINGS.c.id == bindparam(f"m{index}"), bindparam(f"now{index}")) for index in range(meetings)),
-        else_=_MEETINGS.c.last_seq,
+    """Written as text: SQLAlchemy took milliseconds to compile it for each number of meetings."""
+    now = " ".join(f"WHEN :m{index} THEN :now{index}" for index in range(meetings))
+    held = " OR ".join(f"(id = :m{index} AND last_seq = :held{index})" for index in range(meetings))
+    return Prepared(
+        text(f"UPDATE meetings SET last_seq = CASE id {now} ELSE last_seq END WHERE status = 'open' AND ({held})")  # noqa: S608 - parameter names only
     )
-    return Prepared(update(_MEETINGS).where(_MEETINGS.c.status == "open", or_(*held)).values(last_seq=now))

@@ -31,6 +31,7 @@ import dataclasses
 import functools
 import json
 import random
+import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Sequence
@@ -39,7 +40,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import BindParameter, Connection, Row, Table, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Row, Table, bindparam, delete, insert, select, update
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -53,10 +54,8 @@ from app.domain.state import CONFERENCE_FIELDS, MeetingState
 from app.store.chain import GENESIS_FIELDS, Verification, chain_hash, genesis_hash, verify_chain
 from app.store.database import Database
 from app.store.group_commit import RELEASE, ROLLBACK_TO, SAVEPOINT, commit_in_groups, is_database_trouble
-from app.store.op_batch import bump_seqs, insert_ops, upsert_cards
+from app.store.op_batch import CARD_VALUES, INSERT_OP, bump_seqs, insert_ops, upsert_cards
 from app.store.op_statement import (
-    CARD_FIELDS,
-    OP_FIELDS,
     ProjectionWrite,
     fits,
     op_statement,
@@ -205,32 +204,39 @@ class _BoardCache:
     def __init__(self, size: int = 512) -> None:
         self._boards: OrderedDict[str, tuple[MeetingState, str]] = OrderedDict()
         self._size = size
+        # SQLite's writer thread commits through it while the event loop's thread puts the boards rooms open with.
+        self._lock = threading.Lock()
 
     def get(self, meeting_id: str, seq: int) -> tuple[MeetingState, str] | None:
-        entry = self._boards.get(meeting_id)
-        if entry is None or entry[0].seq != seq:
-            return None
-        self._boards.move_to_end(meeting_id)
-        return entry
+        with self._lock:
+            entry = self._boards.get(meeting_id)
+            if entry is None or entry[0].seq != seq:
+                return None
+            self._boards.move_to_end(meeting_id)
+            return entry
 
     def latest(self, meeting_id: str) -> tuple[MeetingState, str] | None:
-        """The meeting as the last op this process committed left it, whatever the seq stored now."""
-        entry = self._boards.get(meeting_id)
-        if entry is not None:
-            self._boards.move_to_end(meeting_id)
-        return entry
+        """The meeting as the last op this process committed (or the last read of it) left it, whatever the seq
+        stored now."""
+        with self._lock:
+            entry = self._boards.get(meeting_id)
+            if entry is not None:
+                self._boards.move_to_end(meeting_id)
+            return entry
 
     def put(self, meeting_id: str, board: MeetingState, last_hash: str) -> None:
-        current = self._boards.get(meeting_id)
-        if current is not None and current[0].seq >= board.seq:
-            return
-        self._boards[meeting_id] = (board, last_hash)
-        self._boards.move_to_end(meeting_id)
-        while len(self._boards) > self._size:
-            self._boards.popitem(last=False)
+        with self._lock:
+            current = self._boards.get(meeting_id)
+            if current is not None and current[0].seq >= board.seq:
+                return
+            self._boards[meeting_id] = (board, last_hash)
+            self._boards.move_to_end(meeting_id)
+            while len(self._boards) > self._size:
+                self._boards.popitem(last=False)
 
     def drop(self, meeting_id: str) -> None:
-        self._boards.pop(meeting_id, None)
+        with self._lock:
+            self._boards.pop(meeting_id, None)
 
 
 class OpLog:
@@ -457,9 +463,8 @@ class OpLog:
         return _committed(waiting, applied, seq, at)
 
     def _commit_group(self, session: Session, *, group: Sequence[_Waiting]) -> list[_Outcome]:
-        """The group's transaction, then one commit. On SQLite it runs on the writer thread, the only thread that
-        then touches the board cache: the ops of meetings the cache holds are applied in memory and written together
-        (`_write_together`), the rest each in its own savepoint. The cache learns the group's boards only after the
+        """The group's transaction, then one commit. On SQLite (on its writer thread) the ops of meetings the cache
+        holds are applied in memory and written together (`_write_together`); the rest each in its own savepoint. The cache learns the group's boards only after the
         commit, so a rolled-back op or a failed commit never leaves it ahead of the database."""
         boards: dict[str, tuple[MeetingState, str]] = {}
         outcomes: list[_Outcome | None] = [None] * len(group)
@@ -593,18 +598,17 @@ class OpLog:
         at = utcnow()
         applied = apply_operation(before, op, actor, new_id=new_id(), seq=seq, at=at)
         row, link = _op_row(waiting, applied, seq, at, previous_hash)
-        _INSERT_OP.run(db, {f"b_{name}": value for name, value in row.items()})
+        INSERT_OP.run(db, {f"b_{name}": value for name, value in row.items()})
         _write_projection(db, _projection_writes(meeting_id, before, applied.state))
         if applied.state.read_only and not before.read_only:
             _finalise_meeting(db, meeting_id, at, self.watcher_grace)
         return _committed(waiting, applied, seq, at), applied.state, link
 
     async def board(self, meeting_id: str) -> MeetingState:
-        """The whole meeting now, and the seq it is consistent with. On PostgreSQL the board cache learns it too,
-        with its last link, so the first op after a room opens is already one statement (on SQLite only the writer
-        thread touches the cache, and its first op reads the meeting there)."""
-        if self.db.is_sqlite:
-            return await self.db.snapshot(functools.partial(_load_meeting, meeting_id=meeting_id))
+        """The whole meeting now, and the seq it is consistent with. The board cache learns it too, with its last
+        link, so the first op after a room opens needs no read: one statement on PostgreSQL, written with its
+        group's others on SQLite (where a group's first op on a meeting the cache lacked went alone, with three
+        reads, and the first seconds after a restart were all such ops)."""
         board, link = await self.db.snapshot(functools.partial(_board_and_link, meeting_id=meeting_id))
         if not board.read_only:
             self._cache.put(meeting_id, board, link)
@@ -919,11 +923,9 @@ _RESERVE_SEQ = Prepared(
     )
 )
 _EARLIER_OP = select(_OPS).where(*_THIS_OP_ID)
-_INSERT_OP = Prepared(insert(_OPS).values({name: bindparam(f"b_{name}") for name in OP_FIELDS}))
-_CARD_VALUES: dict[str, BindParameter[Any]] = {name: bindparam(f"b_{name}") for name in CARD_FIELDS}
-_INSERT_CARD = Prepared(insert(_CARDS).values(meeting_id=bindparam("b_meeting"), id=bindparam("b_id"), **_CARD_VALUES))
+_INSERT_CARD = Prepared(insert(_CARDS).values(meeting_id=bindparam("b_meeting"), id=bindparam("b_id"), **CARD_VALUES))
 _THIS_CARD = (_CARDS.c.meeting_id == bindparam("b_meeting"), _CARDS.c.id == bindparam("b_id"))
-_UPDATE_CARD = Prepared(update(_CARDS).where(*_THIS_CARD).values(**_CARD_VALUES))
+_UPDATE_CARD = Prepared(update(_CARDS).where(*_THIS_CARD).values(**CARD_VALUES))
 _DELETE_CARD = Prepared(delete(_CARDS).where(*_THIS_CARD))
 _SHIFT = Prepared(update(_CARDS).where(*_THIS_CARD).values(position=bindparam("b_position")))
 _UPDATE_STATE = Prepared(

@@ -42,6 +42,7 @@ class Prepared:
     def __init__(self, statement: Executable) -> None:
         self.statement = statement
         self._compiled: dict[str, _Compiled] = {}
+        self._rows_sql: dict[tuple[str, int], str] = {}
 
     def run(self, connection: Connection, params: Mapping[str, Any]) -> None:
         self._execute(connection, params, fetch=False)
@@ -68,6 +69,21 @@ class Prepared:
         compiled = self._for(connection.dialect)
         changed = _on_cursor(connection, compiled.sql, _arguments(compiled, params), count=True)
         return int(changed[0]) if changed else 0
+
+    def run_rows(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        """A one-row INSERT (an upsert too) run for all of `rows` as one statement, its VALUES group repeated once a
+        row: one statement where `run_many` steps the driver once a row, and no new compile for each number of
+        rows (an INSERT of 64 rows took SQLAlchemy about 10 ms to compile). For a dialect of positional parameters
+        (SQLite's)."""
+        compiled = self._for(connection.dialect)
+        if not compiled.positional:
+            raise ValueError("run_rows is for a dialect of positional parameters")
+        sql = self._rows_sql.get((connection.dialect.name, len(rows)))
+        if sql is None:
+            head, group, tail = _values_group(compiled.sql)
+            sql = self._rows_sql[connection.dialect.name, len(rows)] = f"{head}{', '.join([group] * len(rows))}{tail}"
+        arguments = tuple(value for row in rows for value in _arguments(compiled, row))
+        _on_cursor(connection, sql, arguments)
 
     def run_many(self, connection: Connection, many: Sequence[Mapping[str, Any]]) -> None:
         compiled = self._for(connection.dialect)
@@ -104,6 +120,13 @@ def _on_cursor(
         raise DBAPIError.instance(sql, arguments, failure, connection.dialect.loaded_dbapi.Error) from failure
     finally:
         cursor.close()
+
+
+def _values_group(sql: str) -> tuple[str, str, str]:
+    """A one-row INSERT's SQL around its VALUES group, and the group: `(?, ?, ?)`, parameters only."""
+    start = sql.index(" VALUES (") + len(" VALUES ")
+    end = sql.index(")", start) + 1
+    return sql[:start], sql[start:end], sql[end:]
 
 
 def _compile(statement: Executable, dialect: Dialect) -> _Compiled:
