@@ -31,6 +31,7 @@ from app.domain.roles import Role
 from app.domain.state import MeetingState
 from app.domain.visibility import Audience, Viewer, meeting_for, snapshot_audiences
 from app.store.oplog import Busy, CommittedOp, OpLog
+from app.store.tokens import new_id
 from realtime.broker import RoomBroker, Subscription
 from realtime.channel import Channel
 from realtime.events import EventTexts, decode_committed, encode_committed, event_for
@@ -133,7 +134,7 @@ class Peer:
     the peer's hello is queued are held, then filtered against the hello's seq, so nothing is missed or doubled."""
 
     def __init__(self, channel: Channel, participant: Participant, session_key: str, limits: Limits) -> None:
-        self.id = uuid.uuid4().hex
+        self.id = new_id()
         self.channel = channel
         self.participant = participant
         self.session_key = session_key

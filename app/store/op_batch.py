@@ -80,6 +80,5 @@ def _seqs_statement(meetings: int) -> Prepared:
     """Written as text: SQLAlchemy took milliseconds to compile it for each number of meetings."""
     now = " ".join(f"WHEN :m{index} THEN :now{index}" for index in range(meetings))
     held = " OR ".join(f"(id = :m{index} AND last_seq = :held{index})" for index in range(meetings))
-    return Prepared(
-        text(f"UPDATE meetings SET last_seq = CASE id {now} ELSE last_seq END WHERE status = 'open' AND ({held})")  # noqa: S608 - parameter names only
-    )
+    sql = f"UPDATE meetings SET last_seq = CASE id {now} ELSE last_seq END WHERE status = 'open' AND ({held})"  # noqa: S608  # nosec B608  # parameter names only
+    return Prepared(text(sql))

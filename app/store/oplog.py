@@ -464,8 +464,9 @@ class OpLog:
 
     def _commit_group(self, session: Session, *, group: Sequence[_Waiting]) -> list[_Outcome]:
         """The group's transaction, then one commit. On SQLite (on its writer thread) the ops of meetings the cache
-        holds are applied in memory and written together (`_write_together`); the rest each in its own savepoint. The cache learns the group's boards only after the
-        commit, so a rolled-back op or a failed commit never leaves it ahead of the database."""
+        holds are applied in memory and written together (`_write_together`); the rest each in its own savepoint.
+        The cache learns the group's boards only after the commit, so a rolled-back op or a failed commit never
+        leaves it ahead of the database."""
         boards: dict[str, tuple[MeetingState, str]] = {}
         outcomes: list[_Outcome | None] = [None] * len(group)
         one_by_one: Sequence[int] = range(len(group))
