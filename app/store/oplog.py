@@ -10,9 +10,11 @@ row lock (PostgreSQL) or the write lock (SQLite). Everything after it, the dupli
 committed before it, and every op before it in its group, so sequence numbers stay gap-free and ordered across
 processes. An op the rules refuse rolls back to its savepoint, giving back its seq; the others in the group stay.
 
-Who groups with whom: on SQLite, every op of the process (SQLite has one writer anyway). On PostgreSQL, the ops of
-one meeting only, so a transaction never holds two meetings' row locks (two processes taking them in different
-orders would deadlock); meetings commit side by side over the pool, and PostgreSQL flushes their WAL together.
+Who groups with whom: on SQLite, every op of the process (SQLite has one writer anyway); there, the ops of meetings
+the board cache holds are applied in memory and written together in a few statements, whatever their number
+(app/store/op_batch.py), and only the rest one at a time in savepoints. On PostgreSQL, the ops of one meeting only,
+so a transaction never holds two meetings' row locks (two processes taking them in different orders would
+deadlock); meetings commit side by side over the pool, and PostgreSQL flushes their WAL together.
 There, each op of a group on a meeting this process wrote last is one statement in autocommit, guarded by the seq
 its cached board stands at (app/store/op_statement.py): one round trip instead of five.
 
