@@ -57,6 +57,12 @@ async def the_board_is_its_log(db: Database, oplog: OpLog, room: Room) -> None:
     assert board == await OpLog(db).board(room.meeting_id), "what is stored is what the op log holds"
 
 
+async def the_board_reads(db: Database, oplog: OpLog, room: Room, *texts: str) -> None:
+    """The meeting's cards are these, in this order, and what is stored is its log replayed."""
+    assert [c.text for c in (await oplog.board(room.meeting_id)).cards()] == list(texts)
+    await the_board_is_its_log(db, oplog, room)
+
+
 async def test_ops_on_several_meetings_in_one_group_keep_each_meetings_order(db: Database, oplog: OpLog) -> None:
     first, second = await new_room(db), await new_room(db)
     kept = await oplog.commit(first.meeting_id, first.chair, op_id(), harm("Bruise on arm"))
@@ -132,12 +138,7 @@ async def test_a_resent_op_in_a_group_is_answered_as_first_committed(db: Databas
     assert (resent.seq, resent.card_id) == (first.seq, first.card_id)
     assert isinstance(new, CommittedOp) and isinstance(later, CommittedOp)
     assert (new.seq, later.seq) == (2, 3)
-    assert [c.text for c in (await oplog.board(room.meeting_id)).cards()] == [
-        "Bruise on arm",
-        "Missed school twice",
-        "Tired in class",
-    ]
-    await the_board_is_its_log(db, oplog, room)
+    await the_board_reads(db, oplog, room, "Bruise on arm", "Missed school twice", "Tired in class")
 
 
 async def test_a_meeting_written_behind_the_op_logs_back_is_read_again(db: Database, room: Room) -> None:
@@ -156,13 +157,7 @@ async def test_a_meeting_written_behind_the_op_logs_back_is_read_again(db: Datab
     )
 
     assert [c.seq for c in outcomes if isinstance(c, CommittedOp)] == [3, 4]
-    assert [c.text for c in (await here.board(room.meeting_id)).cards()] == [
-        "Bruise on arm",
-        "Missed school twice",
-        "Tired in class",
-        "Hungry at lunch",
-    ]
-    await the_board_is_its_log(db, here, room)
+    await the_board_reads(db, here, room, "Bruise on arm", "Missed school twice", "Tired in class", "Hungry at lunch")
 
 
 async def test_a_row_the_database_refuses_takes_only_its_own_op_out_of_the_group(
@@ -182,9 +177,4 @@ async def test_a_row_the_database_refuses_takes_only_its_own_op_out_of_the_group
     assert isinstance(refused, IntegrityError)
     assert isinstance(kept, CommittedOp) and isinstance(tired, CommittedOp)
     assert (kept.seq, tired.seq) == (2, 3)
-    assert [c.text for c in (await oplog.board(room.meeting_id)).cards()] == [
-        "Bruise on arm",
-        "Missed school twice",
-        "Tired in class",
-    ]
-    await the_board_is_its_log(db, oplog, room)
+    await the_board_reads(db, oplog, room, "Bruise on arm", "Missed school twice", "Tired in class")
