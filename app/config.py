@@ -85,7 +85,7 @@ class Settings(BaseSettings):
     send_queue_frames: int = 512
     replay_limit: int = Field(default=500, description="Events replayed on reconnect before a snapshot is sent.")
     commit_queue_ops: int = Field(
-        default=128,
+        default=256,
         ge=1,
         description="Operations waiting for their commit (in each process) before a new one is refused with `busy` "
         "and a retry-after: past capacity the server says so instead of letting every edit fall behind.",

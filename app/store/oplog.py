@@ -82,10 +82,14 @@ WATCHER_GRACE = timedelta(seconds=30)
 MAX_GROUP_OPS = 64
 """Ops committed in one transaction at most: past a few dozen the fsync is paid off (a bare SQLite loop measured
 51,000 edits/s in groups of 64), and a larger group would hold the write lock, and every other write, longer."""
-MAX_WAITING_OPS = 128
-"""Ops submitted and not yet answered before `commit` says `Busy`. One process on the 2-core reference machine
-commits about 1,000 ops a second (bench/group_commit.py), so a full queue is about an eighth of a second of work:
-an accepted edit is never far behind."""
+MAX_WAITING_OPS = 256
+"""Ops submitted and not yet answered before `commit` says `Busy` (new ops are refused past NEW_OPS_SHARE of it).
+How long ops wait is bounded apart (WAIT_REFUSE_NEW_SECONDS, WAIT_REFUSE_ALL_SECONDS); this bound is for a burst
+that comes all at once. At 128, one process on SQLite at its capacity (shape A, 1,000 edits/s) refused edits
+whenever writers' sends bunched up, and the refused came back as resends that kept the queue full: two pairs of
+runs alternating, 6,998 and 3,056 `busy` (p99 2.6 s and 0.56 s) against 568 and 249 (p99 0.63 s and 0.33 s) at
+256, accepted p99 about the same (174-234 ms). At twice its capacity, 256 left 5,789 of 40,000 edits unacked by the
+drain's end against 13,400, with the same accepted p99 (0.62 s) and a higher accepted p50 (211 ms against 157)."""
 RETRY_AFTER_SECONDS = (0.25, 15.0)
 """The least and the most a `Busy` refusal asks the client to wait. The most is what a person may be asked to wait
 before their change is tried again, not a bound on the backlog: one process on SQLite at three times its capacity
