@@ -1,14 +1,14 @@
 """What the server's log may hold, at every level: ids, counts, methods and paths, never a name, a word of a
 meeting, a cookie, a token or a room code, and never a character that forges a line or drives a terminal.
 
-uvicorn's own lines at info say which socket was refused (app.cli drops the lines for every socket opened
-and closed); at debug and trace it hands its loggers to the
-websockets library, which writes every upgrade request's headers (the session cookie among them) and the start and
-end of every frame (a card's words), and the ASGI message log writes each request's query string (whatever a client
-put there). `PrivateLogLine` is installed on every handler the server logs through (`logging_config`):
+uvicorn's own lines at info say which socket was refused (app.cli drops the lines for every socket opened and
+closed); at debug and trace it hands its loggers to the websockets library, which writes every upgrade request's
+headers (the session cookie among them) and the start and end of every frame (a card's words), and the ASGI message
+log writes each request's query string (whatever a client put there). `PrivateLogLine` is installed on every
+handler the server logs through (`logging_config`):
 
-- drops the websockets library's own debug lines (headers and frames; the open and close of each connection stay,
-  from uvicorn, at info);
+- drops the websockets library's own debug lines (headers and frames; its lines at info for the open and close of
+  each connection are dropped by app.cli);
 - leaves a query string out of what uvicorn writes (the app's own URLs carry no secret in one, but a client may);
 - writes every control character of a message (CR, LF, ESC...) as its escape (`\\r`, `\\x1b`), so text a client
   sent in a path, an op id or a header stays inside its one line and cannot clear or colour a terminal.

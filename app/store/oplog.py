@@ -39,7 +39,7 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from pydantic import TypeAdapter
 from sqlalchemy import Connection, Row, Table, bindparam, delete, insert, select, update
@@ -511,7 +511,8 @@ class OpLog:
                 self._cache.drop(meeting_id)
             else:
                 self._cache.put(meeting_id, board, link)
-        return [outcome for outcome in outcomes if outcome is not None]
+        # Every index was answered above, by `_write_together` or one at a time.
+        return cast(list[_Outcome], outcomes)
 
     def _write_together(
         self,
