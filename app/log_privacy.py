@@ -10,6 +10,8 @@ handler the server logs through (`logging_config`):
 - drops the websockets library's own debug lines (headers and frames; its lines at info for the open and close of
   each connection are dropped by app.cli);
 - leaves a query string out of what uvicorn writes (the app's own URLs carry no secret in one, but a client may);
+- leaves the device's address out of uvicorn's lines (a refused socket's, an access line's, every line at trace):
+  a family's home connection is theirs, and it tells an operator nothing the path and the status do not;
 - writes every control character of a message (CR, LF, ESC...) as its escape (`\\r`, `\\x1b`), so text a client
   sent in a path, an op id or a header stays inside its one line and cannot clear or colour a terminal.
 """
@@ -28,6 +30,10 @@ _WEBSOCKETS_LIBRARY = str(Path(uvicorn.config.__file__).parents[1] / "websockets
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\x80-\x9f]")
 _QUERY_IN_PATH = re.compile(r"(/[^\s?\"']*)\?[^\s\"']*")
 _QUERY_OMITTED = "<query omitted>"
+_CLIENT_ADDRESS = re.compile(r"^[0-9A-Fa-f:.]+:\d+(?=$| - )")
+"""uvicorn's `host:port` of the device, as it starts a line (`1.2.3.4:5 - "WebSocket /ws/..." 403`, `::1:5 - HTTP
+connection made`, `1.2.3.4:5 - ASGI [3] ...`)."""
+_ADDRESS_OMITTED = "<address omitted>"
 
 
 def _escaped(text: str) -> str:
@@ -36,19 +42,22 @@ def _escaped(text: str) -> str:
 
 def _safe_arg(arg: object, uvicorn_line: bool) -> object:
     """One argument of a log message, as it may be written: a path or an ASGI scope (uvicorn's trace log) without
-    its query string; text with its control characters escaped. Numbers and containers stay as they are (the
-    access formatter needs its numbers; a container is written by repr, which escapes control characters)."""
+    its query string, and uvicorn's lines without the device's address; text with its control characters escaped.
+    Numbers and containers stay as they are (the access formatter needs its numbers; a container is written by
+    repr, which escapes control characters)."""
     if uvicorn_line and isinstance(arg, dict) and "query_string" in arg:
-        return {**arg, "query_string": _QUERY_OMITTED}
+        return {**arg, "query_string": _QUERY_OMITTED} | ({"client": _ADDRESS_OMITTED} if "client" in arg else {})
     if isinstance(arg, int | float | bytes | dict | list | tuple) or arg is None:
         return arg
-    text = _QUERY_IN_PATH.sub(rf"\1?{_QUERY_OMITTED}", str(arg)) if uvicorn_line else str(arg)
+    text = str(arg)
+    if uvicorn_line:
+        text = _CLIENT_ADDRESS.sub(_ADDRESS_OMITTED, _QUERY_IN_PATH.sub(rf"\1?{_QUERY_OMITTED}", text))
     return _escaped(text)
 
 
 class PrivateLogLine(logging.Filter):
-    """See the module: drops the websockets library's frame and header dumps, leaves query strings out of
-    uvicorn's lines, and escapes control characters in every message."""
+    """See the module: drops the websockets library's frame and header dumps, leaves query strings and the
+    device's address out of uvicorn's lines, and escapes control characters in every message."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.levelno < logging.INFO and record.pathname.startswith(_WEBSOCKETS_LIBRARY):

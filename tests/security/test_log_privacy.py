@@ -36,7 +36,31 @@ def test_the_websockets_librarys_header_and_frame_dumps_are_dropped() -> None:
 def test_a_websocket_path_loses_its_query_string() -> None:
     line = record("uvicorn.error", logging.INFO, '%s - "WebSocket %s" [accepted]', ("1.2.3.4:5", "/ws/m?token=s"))
     assert passed(line)
-    assert DefaultFormatter("%(message)s").format(line) == '1.2.3.4:5 - "WebSocket /ws/m?<query omitted>" [accepted]'
+    assert DefaultFormatter("%(message)s").format(line) == (
+        '<address omitted> - "WebSocket /ws/m?<query omitted>" [accepted]'
+    )
+
+
+def test_a_refused_socket_line_keeps_its_path_and_status_and_loses_the_devices_address() -> None:
+    for address in ("81.2.69.142:50312", "2001:db8::7:50312", "::1:50312"):
+        line = record("uvicorn.error", logging.INFO, '%s - "WebSocket %s" %d', (address, "/ws/meetings/m1", 403))
+        assert passed(line)
+        assert DefaultFormatter("%(message)s").format(line) == '<address omitted> - "WebSocket /ws/meetings/m1" 403'
+
+
+def test_uvicorns_trace_lines_lose_the_devices_address() -> None:
+    made = record("uvicorn.error", 5, "%sWebSocket connection made", ("81.2.69.142:50312 - ",))
+    asgi = record("uvicorn.asgi", 5, "%s [%d] Completed", ("81.2.69.142:50312 - ASGI", 3))
+    scope = {"type": "websocket", "path": "/ws/m", "query_string": b"", "client": ("81.2.69.142", 50312)}
+    started = record("uvicorn.asgi", 5, "%s [%d] Started scope=%s", ("81.2.69.142:50312 - ASGI", 3, scope))
+    for line in (made, asgi, started):
+        assert passed(line)
+        assert "81.2.69.142" not in line.getMessage()
+    assert made.getMessage() == "<address omitted> - WebSocket connection made"
+    assert asgi.getMessage() == "<address omitted> - ASGI [3] Completed"
+    # The app's own lines name no address, and a number there (a count, a seq) is no address.
+    mine = record("sosboard.realtime", logging.WARNING, "broker back; %d meetings subscribed again", (12,))
+    assert passed(mine) and mine.getMessage() == "broker back; 12 meetings subscribed again"
 
 
 def test_the_asgi_trace_of_a_request_loses_its_query_string() -> None:
@@ -60,7 +84,7 @@ def test_an_access_line_still_formats_with_its_numbers() -> None:
     line = record("uvicorn.access", logging.INFO, '%s - "%s %s HTTP/%s" %d', ("1.2.3.4:5", "GET", "/a?b=c", "1.1", 200))
     assert passed(line)
     formatted = AccessFormatter('%(client_addr)s - "%(request_line)s" %(status_code)s', use_colors=False).format(line)
-    assert formatted == '1.2.3.4:5 - "GET /a?<query omitted> HTTP/1.1" 200 OK'
+    assert formatted == '<address omitted> - "GET /a?<query omitted> HTTP/1.1" 200 OK'
 
 
 def test_every_handler_of_the_server_logs_through_the_filter() -> None:

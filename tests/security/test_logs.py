@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -111,6 +112,7 @@ async def _bad_requests(server: ServerProcess, meeting: HostileMeeting, secrets:
 class LoggedRun:
     log: str
     secrets: Secrets
+    port: int
 
 
 @pytest.fixture(scope="module")
@@ -129,7 +131,7 @@ def logged_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoggedRun]:
         asyncio.run(drive())
     finally:
         server.stop()
-    yield LoggedRun(server.log(), secrets)
+    yield LoggedRun(server.log(), secrets, server.port)
 
 
 def test_the_log_was_written_at_its_most_verbose(logged_run: LoggedRun) -> None:
@@ -145,6 +147,15 @@ def test_no_name_word_token_or_cookie_reaches_the_log(logged_run: LoggedRun) -> 
     # Pieces too: an escaped or cut copy is a leak as well.
     pieces = ("Zebedee", "Quenby", "Canary", "alert(", "javascript:", "HYPERLINK", "gnp.exe")
     assert leaked == [] and [piece for piece in pieces if piece in log] == []
+
+
+def test_no_devices_address_reaches_the_log(logged_run: LoggedRun) -> None:
+    """Every client here is 127.0.0.1 on a port of its own; the server's own address (the line saying where it
+    listens) may stay."""
+    log = logged_run.log
+    assert "<address omitted>" in log  # uvicorn wrote its lines for the connections, without the address
+    addresses = re.findall(r"127\.0\.0\.1:(\d+)|\('127\.0\.0\.1', (\d+)\)", log)
+    assert {port for pair in addresses for port in pair if port} <= {str(logged_run.port)}
 
 
 def test_nothing_a_user_sent_forges_a_line_or_reaches_the_terminal(logged_run: LoggedRun) -> None:
