@@ -236,6 +236,29 @@ async def test_a_device_that_answers_pings_stays_connected_and_is_pinged_every_i
 
 
 @pytest.mark.asyncio
+async def test_a_device_that_sends_frames_of_its_own_is_not_pinged_until_it_falls_silent() -> None:
+    # A board page sends a frame after a second of quiet; the link it proves needs no ping of the server's.
+    interval = 1.0
+    async with (
+        serving(_held_open, interval, interval) as url,
+        raw_client(url) as (reader, writer, client),
+    ):
+        while client.state is not State.OPEN:
+            await events_of(reader, client)
+        talking: list[Frame] = []
+        for _ in range(15):  # three intervals, a frame every fifth of one
+            client.send_text(b"still here")
+            writer.write(b"".join(client.data_to_send()))
+            talking += await _frames_for(interval / 5, reader, client)
+            writer.write(b"".join(client.data_to_send()))
+        assert talking == []
+        silent = await _frames_for(interval + 2 * KEEPALIVE_TICK_SECONDS, reader, client)
+        assert [frame.opcode for frame in silent] == [Opcode.PING]
+        writer.write(b"".join(client.data_to_send()))  # its pong: answered, it stays
+        assert client.state is State.OPEN
+
+
+@pytest.mark.asyncio
 async def test_a_device_that_stops_answering_is_closed_1011_once_its_ping_has_waited_the_timeout() -> None:
     async with (
         serving(_held_open, PING_SECONDS, PING_TIMEOUT_SECONDS) as url,
