@@ -9,10 +9,11 @@ the same checks uvicorn's `send` makes: wait while the transport's buffer is ful
 closing. Anywhere it cannot (another server, another websocket implementation, a connection past its handshake's
 end) the caller sends through ASGI as before.
 
-It reads four attributes of uvicorn's `websockets-sansio` protocol (`transport`, `writable`, `close_sent`,
-`disconnected`) and the websockets connection's `state`, and clears three (`request`, `response` and the scope's
-`headers`, once the handshake is complete); tests/realtime/test_wire.py fails if an upgrade of the pinned uvicorn
-changes them.
+On `sosboard serve`'s protocol (realtime/uvicorn_protocol.py) a frame goes through its `write_frame`, which takes
+the keepalive's ping along when one is owed. It reads four attributes of uvicorn's `websockets-sansio` protocol
+(`transport`, `writable`, `close_sent`, `disconnected`) and the websockets connection's `state`, and clears three
+(`request`, `response` and the scope's `headers`, once the handshake is complete); tests/realtime/test_wire.py
+fails if an upgrade of the pinned uvicorn changes them.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from typing import Any
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.frames import Frame, Opcode
 from websockets.protocol import State
+
+from realtime.uvicorn_protocol import BoardWebSocketProtocol
 
 CACHED_TEXT_CHARS = 4096
 """Frames of texts up to this long are kept for the next recipient: events. A hello, made for one screen, is not."""
@@ -85,7 +88,10 @@ class UvicornWire:
         # write would raise.
         if protocol.transport.is_closing():
             return False
-        protocol.transport.write(FRAMES.frame(text))
+        if isinstance(protocol, BoardWebSocketProtocol):
+            protocol.write_frame(FRAMES.frame(text))  # with the keepalive's ping, when one is owed
+        else:
+            protocol.transport.write(FRAMES.frame(text))
         return True
 
 

@@ -29,6 +29,7 @@ from realtime.uvicorn_protocol import (
     WritableFlag,
     keepalive_sweep,
 )
+from realtime.wire import wire_of
 from tests.support.uvicorn_server import serving
 from tests.support.writes import until
 
@@ -256,6 +257,43 @@ async def test_a_device_that_sends_frames_of_its_own_is_not_pinged_until_it_fall
         assert [frame.opcode for frame in silent] == [Opcode.PING]
         writer.write(b"".join(client.data_to_send()))  # its pong: answered, it stays
         assert client.state is State.OPEN
+
+
+async def _chatty(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """Sends the device a frame every 50 ms on the wire the rooms use (realtime/wire.py), as a busy room would."""
+    websocket = WebSocket(scope, receive, send)
+    wire = wire_of(send)
+    assert wire is not None
+    await websocket.accept()
+    while True:
+        if not await wire.write("an event"):
+            return  # the device went away
+        await asyncio.sleep(0.05)
+
+
+@pytest.mark.asyncio
+async def test_a_device_sent_frames_all_the_time_is_pinged_every_interval_each_ping_written_with_a_frame() -> None:
+    async with (
+        serving(_chatty, PING_SECONDS, PING_TIMEOUT_SECONDS) as url,
+        raw_client(url) as (reader, writer, client),
+    ):
+        loop = asyncio.get_running_loop()
+        pings: list[float] = []
+        while len(pings) < 4:
+            chunk = await events_of(reader, client)  # what one read of the socket brought
+            frames = [event for event in chunk if isinstance(event, Frame)]
+            for index, frame in enumerate(frames):
+                assert frame.opcode is not Opcode.CLOSE, frame
+                if frame.opcode is Opcode.PING:
+                    pings.append(loop.time())
+                    # Written in one write with the frame after it, so they arrive together.
+                    assert [f.opcode for f in frames[index + 1 : index + 2]] == [Opcode.TEXT], frames
+            writer.write(b"".join(client.data_to_send()))  # the pongs the protocol made
+        assert client.state is State.OPEN
+    gaps = [later - earlier for earlier, later in itertools.pairwise(pings)]
+    assert all(
+        PING_SECONDS - KEEPALIVE_TICK_SECONDS - 0.05 <= gap <= PING_SECONDS + KEEPALIVE_TICK_SECONDS for gap in gaps
+    ), gaps
 
 
 @pytest.mark.asyncio
