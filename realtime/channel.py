@@ -18,6 +18,11 @@ class Channel(Protocol):
         the caller sends it with `send`."""
         ...
 
+    def send_now_together(self, texts: list[str]) -> bool:
+        """`send_now` for several texts, in one write to the socket (one system call where there would be one a
+        text); False (nothing sent) if the socket does not take them all at once."""
+        ...
+
     async def close(self, code: int, reason: str) -> None: ...
 
     def __aiter__(self) -> AsyncIterator[str]:

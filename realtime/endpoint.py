@@ -39,6 +39,9 @@ class WebSocketChannel:
     def send_now(self, text: str) -> bool:
         return self.wire is not None and self.wire.write_now(text)
 
+    def send_now_together(self, texts: list[str]) -> bool:
+        return self.wire is not None and self.wire.write_now_together(texts)
+
     async def close(self, code: int, reason: str) -> None:
         await self.websocket.close(code, reason)
 

@@ -158,6 +158,8 @@ class Peer:
         """Ops read and not yet answered, in the order sent, each already queued in the op log (its future the
         commit's answer); `committer` answers them one after the other."""
         self.committer: asyncio.Task[None] | None = None
+        self._gathered: list[str] | None = None
+        """Frames held by `gather` until `send_gathered`; None while none are."""
 
     @property
     def last_seq(self) -> int:
@@ -194,8 +196,30 @@ class Peer:
         if self.started:
             self._enqueue(text)
 
+    def gather(self) -> None:
+        """Hold what is sent to this connection from now until `send_gathered`, to go in one write."""
+        self._gathered = []
+
+    def send_gathered(self) -> None:
+        """Send what `gather` held: in one write if the socket takes it at once, else each as `_enqueue` would."""
+        texts, self._gathered = self._gathered, None
+        if not texts:
+            return
+        if len(texts) > 1 and self.close_with is None and self.writer is None:
+            try:
+                if self.channel.send_now_together(texts):
+                    return
+            except Exception:
+                self.end()  # the socket went away under us (see `_enqueue`)
+                return
+        for text in texts:
+            self._enqueue(text)
+
     def _enqueue(self, text: str) -> None:
         if self.close_with is not None:
+            return
+        if self._gathered is not None:
+            self._gathered.append(text)
             return
         try:
             if self.writer is None and self.channel.send_now(text):
@@ -219,6 +243,7 @@ class Peer:
         """Close after the frames already queued (flush), or at once (a peer too slow to take them)."""
         if self.close_with is not None:
             return
+        self.send_gathered()  # what was sent before the close goes before it
         self.close_with = close = _Close(code, reason)
         backlog = self._backlog
         if flush and self.writer is not None and backlog is not None and len(backlog) < self.limits.send_queue_frames:
@@ -597,18 +622,23 @@ class Room:
                 )
             )
             return
-        # Durable before acknowledged: we only get here after the commit.
-        peer.send_frame(
-            Ack(
-                op_id=request.op_id,
-                seq=committed.seq,
-                card_id=committed.card_id,
-                duplicate=committed.duplicate,
+        # Durable before acknowledged: we only get here after the commit. The ack and the writer's own event go in
+        # one write (a system call each, on the busiest thread: a thousand a second at bench.compare's A).
+        peer.gather()
+        try:
+            peer.send_frame(
+                Ack(
+                    op_id=request.op_id,
+                    seq=committed.seq,
+                    card_id=committed.card_id,
+                    duplicate=committed.duplicate,
+                )
             )
-        )
-        if committed.duplicate:
-            return
-        await self._accept(committed)
+            if committed.duplicate:
+                return
+            await self._accept(committed)
+        finally:
+            peer.send_gathered()
         if not self.broker.reaches_other_rooms(self.meeting_id, self._subscription):
             return
         try:

@@ -17,6 +17,8 @@ class FakeChannel:
         self.incoming: asyncio.Queue[str | None] = asyncio.Queue()
         self.closed: asyncio.Future[tuple[int, str]] = asyncio.get_running_loop().create_future()
         self.unstall = asyncio.Event()
+        self.written_together: list[int] = []
+        """How many frames each write of several together carried."""
         if not stalled:
             self.unstall.set()
 
@@ -30,6 +32,12 @@ class FakeChannel:
             return False
         self.frames.put_nowait(json.loads(text))
         return True
+
+    def send_now_together(self, texts: list[str]) -> bool:
+        if not self.unstall.is_set():
+            return False
+        self.written_together.append(len(texts))
+        return all([self.send_now(text) for text in texts])
 
     async def close(self, code: int, reason: str) -> None:
         if not self.closed.done():

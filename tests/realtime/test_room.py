@@ -57,6 +57,23 @@ async def serving(room: Room, channel: FakeChannel, who: Participant) -> AsyncIt
 
 
 @pytest.mark.asyncio
+async def test_the_writers_ack_and_its_own_event_go_in_one_write_ack_first(store: tuple[OpLog, Participant]) -> None:
+    oplog, chair = store
+    async with Room(chair.meeting_id, oplog, MemoryBroker(), LIMITS) as room:
+        writer, tablet = FakeChannel(), FakeChannel()
+        async with serving(room, writer, chair), serving(room, tablet, chair):
+            for n in range(3):
+                writer.type(add_frame(n))
+                ack = await writer.next("ack")
+                # The very next frame the writer has is its own event: nothing came between the two.
+                event = await asyncio.wait_for(writer.frames.get(), WAIT)
+                assert (event["type"], event["seq"], event["op_id"]) == ("event", ack["seq"], f"op-{n}")
+                assert (await tablet.next("event"))["seq"] == ack["seq"]
+            assert writer.written_together == [2, 2, 2]
+            assert tablet.written_together == []  # a listener's event goes alone, as it comes
+
+
+@pytest.mark.asyncio
 async def test_a_peer_too_slow_to_read_is_dropped_and_the_room_goes_on(store: tuple[OpLog, Participant]) -> None:
     oplog, chair = store
     broker = MemoryBroker()

@@ -62,3 +62,23 @@ async def test_texts_written_on_the_wire_arrive_as_sent_and_none_once_the_connec
     assert outcome["handshake_forgotten"] == (None, None, 0, [])
     assert outcome["written"] == [True, True, True]
     assert outcome["after_close"] is False
+
+
+@pytest.mark.asyncio
+async def test_texts_written_together_arrive_as_sent_each_its_own_message() -> None:
+    outcome: dict[str, Any] = {}
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        websocket = WebSocket(scope, receive, send)
+        wire = wire_of(send)
+        await websocket.accept()
+        assert wire is not None
+        outcome["written"] = wire.write_now_together(TEXTS)
+        await websocket.receive_text()
+        await websocket.close(1000)
+
+    async with serving(app) as url, websockets.connect(url, max_size=2**20) as client:
+        received = [await asyncio.wait_for(client.recv(), 5) for _ in TEXTS]
+        await client.send("read")
+    assert outcome["written"] is True
+    assert received == TEXTS
