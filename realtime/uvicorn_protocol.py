@@ -285,3 +285,6 @@ class BoardWebSocketProtocol(WebSocketsSansIOProtocol):
         self.last_ping_rtt = self.loop.time() - self.ping_sent_at
         self.pending_ping_payload = None
         self.next_ping_at = self.ping_sent_at + (self.ping_interval or 0.0)
+        # The answer times the next ping from when this one went, as ever: counted as heard now, it would put the
+        # next one a round trip later each time, and past a sweep now and then (a tick late).
+        self.heard_at = min(self.heard_at, self.ping_sent_at)
