@@ -79,13 +79,21 @@ class UvicornWire:
     def write_now(self, text: str) -> bool:
         """Write `text` as one frame if the transport takes it now; False (nothing written) when its buffer is full
         (the client reads slowly) or the connection is not open for it."""
-        return self._write_now(FRAMES.frame(text))
+        if not self._open_for_writing():
+            return False
+        self._write(FRAMES.frame(text))
+        return True
 
     def write_now_together(self, texts: list[str]) -> bool:
         """`write_now` for several texts, a frame each, in one write."""
-        return self._write_now(b"".join([FRAMES.frame(text) for text in texts]))
+        if not self._open_for_writing():
+            return False
+        self._write(b"".join([FRAMES.frame(text) for text in texts]))
+        return True
 
-    def _write_now(self, framed: bytes) -> bool:
+    def _open_for_writing(self) -> bool:
+        """Whether the transport takes a write now (checked before any framing: a slow reader's frames go to its
+        backlog, framed when they are sent)."""
         protocol = self._protocol
         if not protocol.writable.is_set():
             return False
@@ -93,13 +101,14 @@ class UvicornWire:
             return False
         # A transport closed under the protocol (a reset read by the loop) before uvicorn hears of it: uvloop's
         # write would raise.
-        if protocol.transport.is_closing():
-            return False
+        return not protocol.transport.is_closing()
+
+    def _write(self, framed: bytes) -> None:
+        protocol = self._protocol
         if isinstance(protocol, BoardWebSocketProtocol):
             protocol.write_frame(framed)  # with the keepalive's ping, when one is owed
         else:
             protocol.transport.write(framed)
-        return True
 
 
 def wire_of(asgi_send: Callable[[Any], Any]) -> UvicornWire | None:
