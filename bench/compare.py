@@ -1,7 +1,8 @@
 """Side by side: the full app against Hocuspocus, the same load generator, the same shapes, one after the other.
 
-    python -m bench.compare                     # the full run (make bench): both modes and Hocuspocus, ~10 minutes
-    python -m bench.compare --quick             # every shape shrunk: the whole run in under ~3 minutes
+    python -m bench.compare                     # the full run (make bench): both modes and Hocuspocus, ~15 minutes
+    python -m bench.compare --quick             # every shape shrunk: the whole run in under ~4 minutes
+    python -m bench.compare --without-c         # shapes A and B only (C is past one process's capacity)
     python -m bench.compare --modes sqlite      # only one app process on SQLite (and Hocuspocus)
     python -m bench.compare --help
 
@@ -20,7 +21,13 @@ token), real ops (`add_card`, ~200 characters of text) and durable commits (each
 caps a benchmark would trip lifted (ops and control frames per second, meetings per address and per minute,
 connections per meeting) and the commit queue's bound left as it is, so past capacity it answers `busy`.
 
-Each shape (A, B, catch-up) runs on freshly started server processes (the app's on the same database, whose
+The shapes: A, 200 meetings x 20 clients at 5 edits/s a meeting (1,000 edits/s, 19,000 deliveries/s to listeners);
+B, 50 x 20 at 10/s (500 edits/s); C, 200 x 20 at 10/s (2,000 edits/s, 38,000 deliveries/s to listeners and 40,000
+with the writers' own): the issue's "then 10 edits/s per meeting (40,000 deliveries/s)", twice A's rate, past one
+app process's capacity on a 2-core machine, so on the app it also shows how a server past its capacity answers
+(`busy`, and the latency of the edits it takes).
+
+Each shape (A, B, C, catch-up) runs on freshly started server processes (the app's on the same database, whose
 meetings and invites are made once over HTTP), so that one shape's aftermath never shows in the next.
 
 The load generator is bench/peer/loadgen.mjs (node, two child processes holding the sockets; each meeting whole in
@@ -132,21 +139,25 @@ class Shape:
 
 
 def shapes(
-    quick: bool, seconds: float | None, shape_a: str | None = None, shape_b: str | None = None
-) -> tuple[Shape, Shape]:
+    quick: bool,
+    seconds: float | None,
+    shape_a: str | None = None,
+    shape_b: str | None = None,
+    shape_c: str | None = None,
+) -> tuple[Shape, Shape, Shape]:
     if quick:
-        a, b = Shape("A", 20, 10, 5, 5), Shape("B", 10, 10, 10, 5)
+        a, b, c = Shape("A", 20, 10, 5, 5), Shape("B", 10, 10, 10, 5), Shape("C", 20, 10, 10, 5)
     else:
-        a, b = Shape("A", 200, 20, 5, 20), Shape("B", 50, 20, 10, 20)
+        a, b, c = Shape("A", 200, 20, 5, 20), Shape("B", 50, 20, 10, 20), Shape("C", 200, 20, 10, 20)
     if seconds is not None:
-        a.seconds = b.seconds = seconds
-    for shape, text in ((a, shape_a), (b, shape_b)):
+        a.seconds = b.seconds = c.seconds = seconds
+    for shape, text in ((a, shape_a), (b, shape_b), (c, shape_c)):
         if text:
             match = re.fullmatch(r"(\d+)x(\d+)@([\d.]+)", text)
             if match is None:
                 raise SystemExit(f"a shape is MEETINGSxCLIENTS@RATE (e.g. 200x20@5), not {text!r}")
             shape.meetings, shape.clients, shape.rate = int(match[1]), int(match[2]), float(match[3])
-    return a, b
+    return a, b, c
 
 
 # ---- processes ----------------------------------------------------------------------------------------------------
@@ -432,13 +443,15 @@ def run_catchup(running: Running, target: Target, args: argparse.Namespace, dire
 def run_target(target: Target, args: argparse.Namespace, directory: Path) -> dict[str, Any]:
     """Each shape on freshly started server processes (the same database), so that one shape's aftermath (a
     backlog, a stuck room) never shows up in the next; a shape that fails is recorded and the others still run."""
-    shape_a, shape_b = shapes(args.quick, args.seconds, args.shape_a, args.shape_b)
+    shape_a, shape_b, shape_c = shapes(args.quick, args.seconds, args.shape_a, args.shape_b, args.shape_c)
     out: dict[str, Any] = {"target": target.key}
     steps: list[tuple[str, Callable[[Running], dict[str, Any]]]] = [
         ("A", lambda running: run_shape(running, target, shape_a, args, directory, measure_idle=True)),
         ("B", lambda running: run_shape(running, target, shape_b, args, directory, measure_idle=False)),
-        ("catchup", lambda running: run_catchup(running, target, args, directory)),
     ]
+    if not args.without_c:
+        steps.append(("C", lambda running: run_shape(running, target, shape_c, args, directory, measure_idle=False)))
+    steps.append(("catchup", lambda running: run_catchup(running, target, args, directory)))
     for name, step in steps:
         running = target.start()
         try:
@@ -452,9 +465,11 @@ def run_target(target: Target, args: argparse.Namespace, directory: Path) -> dic
 
 
 def setup_shape(args: argparse.Namespace) -> Shape:
-    """Meetings and clients enough for both shapes (each shape runs on the first of them)."""
-    a, b = shapes(args.quick, args.seconds, args.shape_a, args.shape_b)
-    return Shape("setup", max(a.meetings, b.meetings), max(a.clients, b.clients), a.rate, a.seconds)
+    """Meetings and clients enough for every shape (each shape runs on the first of them)."""
+    every = shapes(args.quick, args.seconds, args.shape_a, args.shape_b, args.shape_c)
+    return Shape(
+        "setup", max(s.meetings for s in every), max(s.clients for s in every), every[0].rate, every[0].seconds
+    )
 
 
 MODE = re.compile(r"sqlite|pg(?P<processes>[1-8])")
@@ -674,10 +689,13 @@ def once_rows(result: dict[str, Any], shape_a: Shape, edits: int) -> list[Row]:
 
 
 def rows(result: dict[str, Any], results: dict[str, Any]) -> list[Row]:
-    shape_a, shape_b = shapes(results["quick"], results["seconds"], results["shape_a"], results["shape_b"])
+    shape_a, shape_b, shape_c = shapes(
+        results["quick"], results["seconds"], results["shape_a"], results["shape_b"], results.get("shape_c")
+    )
     return [
         *shape_rows(result["A"], shape_a),
         *shape_rows(result["B"], shape_b),
+        *(shape_rows(result["C"], shape_c) if "C" in result else []),
         *once_rows(result, shape_a, results["catchup_edits"]),
     ]
 
@@ -737,7 +755,9 @@ def section(results: dict[str, Any]) -> str:
             " has no answer, with the same op_id), and what it then receives still counts. Idle memory and"
             " the connect storm (at most"
             f" {results['connect_concurrency']} in flight) are measured on shape A's sockets before its load starts."
-            " Definitions: the docstring of bench/compare.py.",
+            " Shape C is twice A's rate, the issue's 10 edits/s a meeting (40,000 deliveries/s with the writers'"
+            " own): past one app process's capacity here, so it also shows the app's `busy` and the latency of the"
+            " edits it takes. Definitions: the docstring of bench/compare.py.",
             "",
             markdown(results),
             "",
@@ -797,7 +817,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="shrink every shape (A: 20 meetings x 10 clients, B: 10 x 10, 5 s each): the whole run in ~3 minutes",
+        help="shrink every shape (A: 20 meetings x 10 clients, B: 10 x 10, C: 20 x 10 at 10/s, 5 s each): the whole"
+        " run in ~4 minutes",
     )
     parser.add_argument(
         "--modes",
@@ -815,6 +836,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--shape-a", help="shape A as MEETINGSxCLIENTS@RATE (default 200x20@5; --quick 20x10@5)")
     parser.add_argument("--shape-b", help="shape B as MEETINGSxCLIENTS@RATE (default 50x20@10; --quick 10x10@10)")
+    parser.add_argument("--shape-c", help="shape C as MEETINGSxCLIENTS@RATE (default 200x20@10; --quick 20x10@10)")
+    parser.add_argument(
+        "--without-c", action="store_true", help="skip shape C (twice A's rate, past one app process's capacity)"
+    )
     parser.add_argument("--seconds", type=float, help="length of each shape's load (default 20, --quick 5)")
     parser.add_argument("--drain", type=float, default=30.0, help="how long to wait for late deliveries (default 30 s)")
     parser.add_argument("--connect-concurrency", type=int, default=500, help="sockets in flight in the connect storm")
@@ -852,6 +877,7 @@ def main(argv: list[str] | None = None) -> int:
         "seconds": args.seconds,
         "shape_a": args.shape_a,
         "shape_b": args.shape_b,
+        "shape_c": None if args.without_c else args.shape_c,
         "catchup_edits": args.catchup_edits,
         "loadgen_workers": args.loadgen_workers,
         "peer_client": args.peer_client,
