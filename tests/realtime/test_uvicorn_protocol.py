@@ -153,6 +153,58 @@ async def test_a_client_that_stops_reading_holds_the_sends_back_and_then_gets_ev
 
 
 @pytest.mark.asyncio
+async def test_frames_written_faster_than_the_client_reads_arrive_whole_and_in_order() -> None:
+    """The wire's frames go straight to the socket while nothing waits in the transport's buffer; what the socket
+    does not take, the rest of a frame included, goes to the transport, and so does every frame after it until the
+    buffer has drained. Frames of every size written faster than a client reads (both sockets' buffers small, the
+    transport's limit high so that nothing holds the writes back) all arrive, whole, in the order written, with
+    keepalive pings in among them."""
+    outcome: dict[str, Any] = {"buffered": 0}
+    sizes = itertools.cycle([10, 200, 70_000, 3, 30_000])  # frame headers of each length, and partial writes
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        websocket = WebSocket(scope, receive, send)
+        wire = wire_of(send)
+        await websocket.accept()
+        assert wire is not None
+        protocol = send.__self__
+        protocol.transport.set_write_buffer_limits(high=2**26)
+        protocol.transport.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 32 * 1024)
+        outcome["direct"] = protocol.direct_fd is not None
+        texts = [f"{index}:" + "y" * next(sizes) for index in range(300)]
+        for index, text in enumerate(texts):
+            if index % 7 == 0:
+                payload = b"p%d" % index
+                protocol.owed_ping = (payload, Frame(Opcode.PING, payload).serialize(mask=False, extensions=[]))
+            assert wire.write_now(text)
+            outcome["buffered"] = max(outcome["buffered"], protocol.transport.get_write_buffer_size())
+            await asyncio.sleep(0)  # a turn of the loop: the transport writes out what it holds when it can
+        outcome["texts"] = texts
+        assert wire.write_now("end")
+        with contextlib.suppress(WebSocketDisconnect):
+            while True:
+                await websocket.receive_text()
+
+    async with serving(app) as url, raw_client(url, receive_buffer=64 * 1024) as (reader, writer, client):
+        received: list[str] = []
+        pings = 0
+        while received[-1:] != ["end"]:
+            for event in await events_of(reader, client):
+                if isinstance(event, Frame) and event.opcode is Opcode.TEXT:
+                    received.append(event.data.decode())
+                elif isinstance(event, Frame) and event.opcode is Opcode.PING:
+                    pings += 1
+        client.send_close(1000)
+        writer.write(b"".join(client.data_to_send()))
+        await writer.drain()
+
+    assert outcome["direct"] is True
+    assert outcome["buffered"] > 0  # the socket did not take everything: the transport held some
+    assert received[:-1] == outcome["texts"]
+    assert pings == len(range(0, 300, 7))
+
+
+@pytest.mark.asyncio
 async def test_a_reader_waits_for_the_next_message_and_one_that_gives_up_loses_nothing() -> None:
     queue: ReceiveQueue[str] = ReceiveQueue()
     waiting = asyncio.create_task(queue.get())
