@@ -299,7 +299,7 @@ class BoardWebSocketProtocol(WebSocketsSansIOProtocol):
         """Write `data` to the socket now when nothing waits in the transport's buffer, and hand the transport what
         the socket did not take (or all of it, when something waits there: the order stays the bytes' order).
 
-        Why: uvloop writes what it is given at the end of the loop's turn, one system call a socket, holding the
+        Why: uvloop's write makes its system call (at once, when it holds nothing for the socket) holding the
         interpreter lock throughout; on loopback each such call also runs the receiver's side of TCP. At shape A
         (19,000 deliveries a second) those calls were 42% of the event loop's thread's time, time in which SQLite's
         writer thread could not run a line of Python. `os.write` gives the lock up for the call. One process on
