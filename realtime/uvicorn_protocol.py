@@ -11,6 +11,10 @@ uvicorn uses `queue` only through `put_nowait`, `get` and `empty`, and `writable
 `is_set` and `wait`; tests/realtime/test_uvicorn_protocol.py reads the pinned uvicorn's source and fails if an
 upgrade uses them otherwise. The keepalive sweep also reads uvicorn's `read_paused` (set while the app has not taken
 a frame); a test over a real socket fails if an upgrade changes what it means.
+
+What the app writes (its frames and the keepalive's pings) goes straight to the socket with the interpreter lock
+given up, while the transport holds nothing for it (`BoardWebSocketProtocol._send`); uvicorn's own writes (the
+handshake, pongs, the close) go through the transport, and a frame after them waits its turn there.
 """
 
 from __future__ import annotations
