@@ -125,8 +125,7 @@ class KeepaliveSweep:
     connection needs no ping from the server; a silent device is pinged an interval after its last pong, as
     before; a dead one is closed as soon as before, counted from the last thing it sent. With 4,000 screens in
     quiet meetings a process wrote some 2,700 pings a second and parsed as many pongs, each proving what the pages'
-    own pings already had (under bench.compare's A, whose clients are silent, writing the pings alone was 5.5% of
-    the event loop's work)."""
+    own pings already had."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
@@ -190,8 +189,9 @@ def keepalive_sweep(loop: asyncio.AbstractEventLoop) -> KeepaliveSweep:
 
 def _plain_socket_fd(transport: asyncio.BaseTransport) -> int | None:
     """The descriptor of the transport's socket when bytes written to it reach the client as they are: never under
-    TLS, whose records only the transport makes."""
-    if transport.get_extra_info("sslcontext") is not None or transport.get_extra_info("ssl_object") is not None:
+    TLS (asyncio's and uvloop's TLS transports both name their `ssl_object`), whose records only the transport
+    makes."""
+    if transport.get_extra_info("ssl_object") is not None:
         return None
     sock = transport.get_extra_info("socket")
     return None if sock is None else int(sock.fileno())
