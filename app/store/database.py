@@ -17,7 +17,7 @@ import functools
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -40,6 +40,8 @@ SQLITE_READER_THREADS = 2
 POOL_CONNECTIONS = 20
 """PostgreSQL connections a process keeps in its pool, and the most it opens: four processes stay under the
 server's default limit of 100."""
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+"""How long a SQLite write waits for the write lock another process holds, on the writer thread."""
 MAX_GROUPED_WRITES = 64
 """Small writes (`grouped`) committed in one transaction at most, as the op log's groups."""
 
@@ -50,6 +52,8 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         self._sqlite_writer_engine: Engine | None = None
         self._sqlite_writer_thread: ThreadPoolExecutor | None = None
+        self._sqlite_writer_last: Future[Any] | None = None
+        """The last job given to the writer thread: while it is not done, the writer's connection is its."""
         self._sqlite_reader_engine: Engine | None = None
         self._sqlite_reader_threads: ThreadPoolExecutor | None = None
         if self.is_sqlite:
@@ -112,11 +116,49 @@ class Database:
     async def transaction(self, work: Callable[[Session], T]) -> T:
         """Run `work` in one write transaction; `work` commits, and leaving without a commit rolls back."""
         if self._sqlite_writer_thread is not None:
-            return await asyncio.get_running_loop().run_in_executor(
-                self._sqlite_writer_thread, _in_session, self._sqlite_writer_engine, work
-            )
+            return await self._writer_job(_in_session, self._sqlite_writer_engine, work)
         async with self._sessions() as session:
             return await session.run_sync(work)
+
+    async def transaction_committed_apart(self, work: Callable[[Session], T]) -> T:
+        """Run `work`, which writes and does not commit, in one write transaction, and commit it. On SQLite, while
+        the writer thread has nothing to do, `work` runs here on the event loop's thread and only the COMMIT (the
+        fsync) on the writer thread; otherwise all of it there, after what it is doing, as `transaction`.
+
+        Why: the `sqlite3` module gives up the interpreter lock around each statement, and the writer thread must
+        get it back to go on, which takes up to a switch interval (5 ms) while the event loop's thread is busy.
+        Past a process's capacity a group of a few ops, a dozen such waits, took 150-760 ms on the writer thread
+        (a slow machine, bench.compare's A). The work between the statements is Python either way, so on the loop's
+        thread it costs the same CPU; only the COMMIT, which waits for the disk, is worth a thread of its own. The
+        statements touch pages SQLite holds in memory; the disk is written at COMMIT."""
+        writer = self._sqlite_writer_thread
+        last = self._sqlite_writer_last
+        if writer is None or (last is not None and not last.done()):
+            return await self.transaction(functools.partial(_commit_alone, work))
+        # The writer thread has finished every job it was given (one thread: the last done, all done), and none can
+        # be given it before this returns to the loop: the connection is this transaction's alone until then.
+        session = Session(self._sqlite_writer_engine, expire_on_commit=False)
+        try:
+            session.connection(execution_options={_WRITE_LOCK_AT_ONCE: True})
+        except WriteLockTaken:
+            # Another process writes: wait for it on the writer thread, never here.
+            session.close()
+            return await self.transaction(functools.partial(_commit_alone, work))
+        try:
+            result = work(session)
+        except BaseException:
+            session.close()
+            raise
+        # Given to the writer thread before anything else can be (a write given after it would wait on this
+        # transaction's lock), and shielded: cancelled before the thread took it, the COMMIT would never run.
+        await asyncio.shield(self._writer_job(_commit_and_close, session))
+        return result
+
+    def _writer_job(self, job: Callable[..., T], *args: Any) -> asyncio.Future[T]:
+        """`job` given to the writer thread now, after every job given before it."""
+        assert self._sqlite_writer_thread is not None
+        submitted = self._sqlite_writer_last = self._sqlite_writer_thread.submit(job, *args)
+        return asyncio.wrap_future(submitted)
 
     async def alone(self, work: Callable[[Connection], T]) -> T:
         """PostgreSQL only: run `work`, a single statement, on a connection in autocommit, so the statement is its
@@ -174,9 +216,7 @@ class Database:
 
     async def dispose(self) -> None:
         if self._sqlite_writer_thread is not None and self._sqlite_writer_engine is not None:
-            await asyncio.get_running_loop().run_in_executor(
-                self._sqlite_writer_thread, self._sqlite_writer_engine.dispose
-            )
+            await self._writer_job(self._sqlite_writer_engine.dispose)
             self._sqlite_writer_thread.shutdown()
         if self._sqlite_reader_threads is not None and self._sqlite_reader_engine is not None:
             self._sqlite_reader_threads.shutdown()
@@ -194,6 +234,13 @@ def _in_session(engine: Engine | None, work: Callable[[Session], T]) -> T:
     """`work` in a session of `engine`, on the thread that calls this (a SQLite reader or the writer)."""
     with Session(engine, expire_on_commit=False) as session:
         return work(session)
+
+
+def _commit_and_close(session: Session) -> None:
+    """On the writer thread: the COMMIT of a transaction written on the event loop's thread; the session closed
+    whatever happens (a refused COMMIT is rolled back as the connection goes back to the pool)."""
+    with session:
+        session.commit()
 
 
 def _commit_alone(work: Callable[[Session], T], session: Session) -> T:
@@ -271,11 +318,34 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
         # The sqlite3 module would otherwise run SELECTs outside any transaction, so a snapshot read as two
         # SELECTs could straddle a commit.
-        connection.exec_driver_sql("BEGIN")
+        if connection.get_execution_options().get(_WRITE_LOCK_AT_ONCE):
+            _begin_holding_the_write_lock(connection)
+        else:
+            connection.exec_driver_sql("BEGIN")
+
+
+_WRITE_LOCK_AT_ONCE = "sosboard_write_lock_at_once"
+"""An execution option: the transaction begins holding SQLite's write lock, or fails at once with WriteLockTaken."""
+
+
+class WriteLockTaken(Exception):
+    """SQLite's write lock is held by another connection (another process: `sosboard purge`, a backup...)."""
+
+
+def _begin_holding_the_write_lock(connection: Connection) -> None:
+    """BEGIN IMMEDIATE without waiting: where the event loop's thread writes, SQLite's busy handler would stop the
+    whole process for as long as another process holds the lock (up to the busy timeout, 30 s)."""
+    connection.exec_driver_sql("PRAGMA busy_timeout=0")
+    try:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    except OperationalError as failure:
+        raise WriteLockTaken from failure
+    finally:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")

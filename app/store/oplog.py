@@ -178,6 +178,16 @@ class _Waiting:
 _Outcome = CommittedOp | Exception
 
 
+@dataclass(frozen=True, slots=True)
+class _WrittenGroup:
+    """A group's writes before their commit: each op's outcome, in order, the boards its meetings are left at, and
+    how many of its ops `_write_together` wrote."""
+
+    outcomes: list[_Outcome]
+    boards: dict[str, tuple[MeetingState, str]]
+    together: int
+
+
 class _NotAsCached(Exception):
     """A meeting's stored seq or status is not what the board cache holds: the group goes one op at a time."""
 
@@ -430,7 +440,8 @@ class OpLog:
                     outcomes.append(committed)
             rest = group[len(outcomes) :]
             if rest:
-                outcomes += await self.db.transaction(functools.partial(self._commit_group, group=rest))
+                written = await self.db.transaction_committed_apart(functools.partial(self._write_group, group=rest))
+                outcomes += self._committed_group(written)
             self.groups_committed += 1
             self.ops_in_groups += len(group)
             return outcomes
@@ -468,11 +479,11 @@ class OpLog:
         self._cache.put(waiting.meeting_id, applied.state, link)
         return _committed(waiting, applied, seq, at)
 
-    def _commit_group(self, session: Session, *, group: Sequence[_Waiting]) -> list[_Outcome]:
-        """The group's transaction, then one commit. On SQLite (on its writer thread) the ops of meetings the cache
-        holds are applied in memory and written together (`_write_together`); the rest each in its own savepoint.
-        The cache learns the group's boards only after the commit, so a rolled-back op or a failed commit never
-        leaves it ahead of the database."""
+    def _write_group(self, session: Session, *, group: Sequence[_Waiting]) -> _WrittenGroup:
+        """The group's writes, to be committed in one commit (`Database.transaction_committed_apart`), then given
+        to `_committed_group`. On SQLite the ops of meetings the cache holds are applied in memory and written
+        together (`_write_together`); the rest each in its own savepoint. The cache learns the group's boards only
+        after the commit, so a rolled-back op or a failed commit never leaves it ahead of the database."""
         boards: dict[str, tuple[MeetingState, str]] = {}
         outcomes: list[_Outcome | None] = [None] * len(group)
         one_by_one: Sequence[int] = range(len(group))
@@ -502,17 +513,20 @@ class OpLog:
                     RELEASE.run(connection, {})
                 boards[waiting.meeting_id] = (board, link)
                 outcomes[index] = committed
-        session.commit()
-        self.ops_written_together += written_together
-        for meeting_id, (board, link) in boards.items():
+        # Every index was answered above, by `_write_together` or one at a time.
+        return _WrittenGroup(cast(list[_Outcome], outcomes), boards, written_together)
+
+    def _committed_group(self, written: _WrittenGroup) -> list[_Outcome]:
+        """After the commit of a group's writes: the cache learns its boards; each op's outcome, in order."""
+        self.ops_written_together += written.together
+        for meeting_id, (board, link) in written.boards.items():
             if board.read_only:
                 # A finalised meeting takes only the odd addendum: keeping its whole state in memory for every
                 # meeting finalised in a day would grow the process by the size of each record.
                 self._cache.drop(meeting_id)
             else:
                 self._cache.put(meeting_id, board, link)
-        # Every index was answered above, by `_write_together` or one at a time.
-        return cast(list[_Outcome], outcomes)
+        return written.outcomes
 
     def _write_together(
         self,

@@ -35,30 +35,56 @@ def settle(*commits: Awaitable[CommittedOp]) -> asyncio.Future[list[CommittedOp 
     return asyncio.gather(*commits, return_exceptions=True)
 
 
-async def test_a_refused_op_inside_a_group_leaves_the_others_committed(db: Database, oplog: OpLog, room: Room) -> None:
+WRITER = pytest.mark.parametrize("writer_busy", [True, False], ids=["writer-busy", "writer-free"])
+"""A group formed while the writer is busy (on SQLite the whole group then goes to the writer thread, after what
+it was doing), or while it is free (written on the event loop's thread, only its COMMIT on the writer thread:
+`Database.transaction_committed_apart`). On PostgreSQL, with the meeting's row locked by another transaction or not."""
+
+
+async def one_group(
+    db: Database,
+    oplog: OpLog,
+    meeting_id: str,
+    writer_busy: bool,
+    *commits: Awaitable[CommittedOp],
+) -> list[CommittedOp | BaseException]:
+    """The commits, started side by side in this order, taken into one group; each answered with its op or its
+    exception. Started together, they are all waiting before the group is taken, whether the writer is free or not."""
+    if not writer_busy:
+        return await settle(*commits)
+    async with writes_held(db, meeting_id):
+        pending = settle(*commits)
+        await until(lambda: oplog.waiting == len(commits), "the ops waiting for the writer")
+    return await pending
+
+
+@WRITER
+async def test_a_refused_op_inside_a_group_leaves_the_others_committed(
+    db: Database, oplog: OpLog, room: Room, writer_busy: bool
+) -> None:
     first = await oplog.commit(room.meeting_id, room.social_worker, op_id(), harm("Bruise on arm"))
     assert first.card is not None
     groups_before = oplog.groups_committed
 
     kept_id = op_id()
-    async with writes_held(db, room.meeting_id):
-        pending = asyncio.gather(
-            oplog.commit(room.meeting_id, room.chair, kept_id, harm("Missed school twice")),
-            # someone edits from an old version of the card: refused, stale
-            oplog.commit(
-                room.meeting_id,
-                room.teacher,
-                op_id(),
-                EditCard(card_id=first.card.id, base_version=first.card.version + 1, text="Rewritten"),
-            ),
-            oplog.commit(room.meeting_id, room.projector, op_id(), harm("The wall cannot write")),
-            oplog.commit(room.meeting_id, room.teacher, op_id(), harm("Tired in class")),
-            # the chair's laptop resends its op on a new connection while the first send still waits
-            oplog.commit(room.meeting_id, room.chair, kept_id, harm("Missed school twice")),
-            return_exceptions=True,
-        )
-        await until(lambda: oplog.waiting == 5, "five ops waiting for the writer")
-    kept, stale, forbidden, tired, resent = await pending
+    kept, stale, forbidden, tired, resent = await one_group(
+        db,
+        oplog,
+        room.meeting_id,
+        writer_busy,
+        oplog.commit(room.meeting_id, room.chair, kept_id, harm("Missed school twice")),
+        # someone edits from an old version of the card: refused, stale
+        oplog.commit(
+            room.meeting_id,
+            room.teacher,
+            op_id(),
+            EditCard(card_id=first.card.id, base_version=first.card.version + 1, text="Rewritten"),
+        ),
+        oplog.commit(room.meeting_id, room.projector, op_id(), harm("The wall cannot write")),
+        oplog.commit(room.meeting_id, room.teacher, op_id(), harm("Tired in class")),
+        # the chair's laptop resends its op on a new connection while the first send still waits
+        oplog.commit(room.meeting_id, room.chair, kept_id, harm("Missed school twice")),
+    )
 
     assert oplog.groups_committed == groups_before + 1, "the five ops were one transaction"
     assert isinstance(stale, StaleVersion) and isinstance(forbidden, PermissionDenied)
@@ -82,20 +108,22 @@ async def test_a_refused_op_inside_a_group_leaves_the_others_committed(db: Datab
     assert await oplog.board(room.meeting_id) == await OpLog(db).board(room.meeting_id)
 
 
+@WRITER
 async def test_an_op_the_database_refuses_takes_only_itself_out_of_its_group(
-    db: Database, oplog: OpLog, room: Room
+    db: Database, oplog: OpLog, room: Room, writer_busy: bool
 ) -> None:
     groups_before = oplog.groups_committed
     async with insert_refuser(db) as marker:
         refused_id = op_id()
-        async with writes_held(db, room.meeting_id):
-            pending = settle(
-                oplog.commit(room.meeting_id, room.chair, op_id(), harm("Missed school twice")),
-                oplog.commit(room.meeting_id, room.teacher, refused_id, harm(f"Refused by the database {marker}")),
-                oplog.commit(room.meeting_id, room.social_worker, op_id(), harm("Tired in class")),
-            )
-            await until(lambda: oplog.waiting == 3, "three ops waiting for the writer")
-        kept, refused, tired = await pending
+        kept, refused, tired = await one_group(
+            db,
+            oplog,
+            room.meeting_id,
+            writer_busy,
+            oplog.commit(room.meeting_id, room.chair, op_id(), harm("Missed school twice")),
+            oplog.commit(room.meeting_id, room.teacher, refused_id, harm(f"Refused by the database {marker}")),
+            oplog.commit(room.meeting_id, room.social_worker, op_id(), harm("Tired in class")),
+        )
 
     assert oplog.groups_committed == groups_before + 1, "the three ops were one transaction"
     assert isinstance(refused, IntegrityError)
@@ -110,8 +138,9 @@ async def test_an_op_the_database_refuses_takes_only_itself_out_of_its_group(
     assert await OpLog(db).board(room.meeting_id) == await oplog.board(room.meeting_id)
 
 
+@WRITER
 async def test_a_failed_commit_acks_none_of_its_group_and_leaves_no_trace(
-    db: Database, oplog: OpLog, room: Room
+    db: Database, oplog: OpLog, room: Room, writer_busy: bool
 ) -> None:
     before = await oplog.commit(room.meeting_id, room.social_worker, op_id(), harm("Bruise on arm"))
     rows_before = await op_rows(db, room.meeting_id)
@@ -119,15 +148,15 @@ async def test_a_failed_commit_acks_none_of_its_group_and_leaves_no_trace(
 
     async with commit_breaker(db) as marker:
         ids = [op_id(), op_id(), op_id()]
-        async with writes_held(db, room.meeting_id):
-            pending = asyncio.gather(
-                oplog.commit(room.meeting_id, room.chair, ids[0], harm("Missed school twice")),
-                oplog.commit(room.meeting_id, room.teacher, ids[1], harm(f"Breaks the commit {marker}")),
-                oplog.commit(room.meeting_id, room.social_worker, ids[2], harm("Tired in class")),
-                return_exceptions=True,
-            )
-            await until(lambda: oplog.waiting == 3, "three ops waiting for the writer")
-        outcomes = await pending
+        outcomes = await one_group(
+            db,
+            oplog,
+            room.meeting_id,
+            writer_busy,
+            oplog.commit(room.meeting_id, room.chair, ids[0], harm("Missed school twice")),
+            oplog.commit(room.meeting_id, room.teacher, ids[1], harm(f"Breaks the commit {marker}")),
+            oplog.commit(room.meeting_id, room.social_worker, ids[2], harm("Tired in class")),
+        )
 
         # SQLite: the group is one transaction, and every op of it is answered with the commit's failure, none with
         # an ack or a refusal of its own. PostgreSQL: each op of a group on a meeting the op log holds is a statement
