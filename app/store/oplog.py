@@ -53,6 +53,7 @@ from app.domain.errors import DomainError, MeetingNotFound
 from app.domain.operations import Actor, AnyOperation, Applied, apply_operation, operation_adapter, replay
 from app.domain.roles import Role
 from app.domain.state import CONFERENCE_FIELDS, MeetingState
+from app.store.answer_pace import AnswerPace
 from app.store.chain import GENESIS_FIELDS, Verification, chain_hash, genesis_hash, verify_chain
 from app.store.database import Database
 from app.store.group_commit import RELEASE, ROLLBACK_TO, SAVEPOINT, commit_in_groups, is_database_trouble
@@ -118,6 +119,14 @@ served (a mean stayed high while everything was refused, since nothing refused i
 many edits as at 100 ms (35,869 against 18,179 in 20 s, one run each), and its accepted edits were slower."""
 WAIT_REFUSE_ALL_SECONDS = 0.25
 """How long the op waiting longest has kept waiting past which no op is taken at all."""
+EXPECTED_WAIT_REFUSE_NEW_SECONDS = 0.1
+"""How long an op taken now would wait for its answer (app/store/answer_pace.py), past which only ops sent again
+after a `Busy` are taken. With only the waiting ops' count and standing wait as bounds, one process on SQLite past
+its capacity (bench.compare's A on a slow machine) answered the ops it took in 150-450 ms at the p99 while the load
+lasted; with this, 130-290 ms."""
+EXPECTED_WAIT_REFUSE_ALL_SECONDS = 0.15
+"""How long an op taken now would wait, past which no op is taken at all: with the time its event then takes to
+reach every screen, an accepted edit stays near a quarter of a second past the process's capacity."""
 WAIT_WINDOW_SECONDS = 0.25
 """`standing_wait` is the least wait seen over this window: a burst served within it never counts (a thousand edits
 at once on a slow disk), a queue that stays behind does (CoDel's standing queue; the loop's lag is read the same
@@ -265,6 +274,7 @@ class OpLog:
         max_waiting: int = MAX_WAITING_OPS,
         loop_lag: Callable[[], float] = lambda: 0.0,
         clock: Callable[[], float] = time.monotonic,
+        answer_pace: AnswerPace | None = None,
     ) -> None:
         self.db = db
         self.watcher_grace = watcher_grace
@@ -284,6 +294,8 @@ class OpLog:
         """Op ids refused with `Busy`, oldest first (a dict keeps its order): their resend is taken first."""
         self._seconds_per_op = 0.001
         """A running mean of a group's wall time per op: what a `Busy` refusal's wait is estimated from."""
+        self.answer_pace = answer_pace or AnswerPace()
+        """The pace at which ops are answered while they queue, from the groups' answers (by `clock`)."""
         self._submitted: dict[asyncio.Future[CommittedOp], float] = {}
         """When each op waiting (submitted and not yet answered) was submitted, oldest first (a dict keeps its
         order)."""
@@ -336,10 +348,12 @@ class OpLog:
 
     @property
     def pressed(self) -> bool:
-        """Whether new ops are being refused now (the queue past NEW_OPS_SHARE, the loop lagging, or ops kept
-        waiting): the moment for a caller to ask `refusal` before it spends any work on an op."""
+        """Whether new ops are being refused now (the queue past NEW_OPS_SHARE, an op taken now expected to wait
+        long, the loop lagging, or ops kept waiting): the moment for a caller to ask `refusal` before it spends any
+        work on an op."""
         return (
             self.waiting >= self.max_waiting * NEW_OPS_SHARE
+            or self.answer_pace.expected_wait(self.waiting) >= EXPECTED_WAIT_REFUSE_NEW_SECONDS
             or self.loop_lag() >= LAG_REFUSE_NEW_SECONDS
             or self.standing_wait >= WAIT_REFUSE_NEW_SECONDS
         )
@@ -368,14 +382,17 @@ class OpLog:
 
     def refusal(self, meeting_id: str, op_id: str) -> Busy | None:
         """The `Busy` that `commit` would raise for this op now (and it is remembered as refused, as there), or None
-        if the queue would take it. Any op below `NEW_OPS_SHARE` of the bound while the event loop keeps up and ops
-        wait little; past that share, LAG_REFUSE_NEW_SECONDS of lag or WAIT_REFUSE_NEW_SECONDS of waiting, only an op
-        refused before (see NEW_OPS_SHARE); none at the bound, past LAG_REFUSE_ALL_SECONDS or past
+        if the queue would take it. Any op below `NEW_OPS_SHARE` of the bound while the event loop keeps up, ops
+        wait little and an op taken now would too; past that share, EXPECTED_WAIT_REFUSE_NEW_SECONDS of expected wait,
+        LAG_REFUSE_NEW_SECONDS of lag or WAIT_REFUSE_NEW_SECONDS of waiting, only an op refused before (see
+        NEW_OPS_SHARE); none at the bound, past EXPECTED_WAIT_REFUSE_ALL_SECONDS, LAG_REFUSE_ALL_SECONDS or
         WAIT_REFUSE_ALL_SECONDS. A refused op is remembered so its resend comes first."""
         lag = self.loop_lag()
         wait = self.standing_wait
+        expected = self.answer_pace.expected_wait(self.waiting)
         if (
             self.waiting < self.max_waiting * NEW_OPS_SHARE
+            and expected < EXPECTED_WAIT_REFUSE_NEW_SECONDS
             and lag < LAG_REFUSE_NEW_SECONDS
             and wait < WAIT_REFUSE_NEW_SECONDS
         ):
@@ -383,6 +400,7 @@ class OpLog:
         key = (meeting_id, op_id)
         if (
             self.waiting < self.max_waiting
+            and expected < EXPECTED_WAIT_REFUSE_ALL_SECONDS
             and lag < LAG_REFUSE_ALL_SECONDS
             and wait < WAIT_REFUSE_ALL_SECONDS
             and key in self._refused
@@ -424,6 +442,7 @@ class OpLog:
         and as a transaction it held a pooled connection for a turn of the event loop per statement (0.5 s each,
         past capacity), where one statement an op holds it for one."""
         started = time.monotonic()
+        first_submitted = self._submitted.get(group[0].answer)
         try:
             outcomes: list[_Outcome] = []
             if not self.db.is_sqlite:
@@ -448,6 +467,8 @@ class OpLog:
         finally:
             per_op = (time.monotonic() - started) / len(group)
             self._seconds_per_op += (per_op - self._seconds_per_op) / 8
+            if first_submitted is not None:
+                self.answer_pace.answered(first_submitted, self.clock(), len(group))
 
     async def _commit_in_one_statement(self, waiting: _Waiting) -> CommittedOp | None:
         """PostgreSQL, an op on a meeting the cache holds: the op applied to the cached board and

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from app.domain.board import CardKind, Column
 from app.domain.errors import DomainError, PermissionDenied, StaleVersion
 from app.domain.operations import AddCard, EditCard
+from app.store.answer_pace import AnswerPace
 from app.store.database import Database
 from app.store.oplog import RETRY_AFTER_SECONDS, Busy, CommittedOp, OpLog
 from tests.support.writes import commit_breaker, insert_refuser, until, writes_held
@@ -352,5 +353,39 @@ async def test_once_ops_keep_waiting_long_only_resent_ops_are_taken_and_then_non
     # answered: nothing waits, so the process is not behind, and the resend is taken at once
     now[0] = 0.65
     assert oplog.waiting == 0 and not oplog.pressed
+    assert (await oplog.commit(room.meeting_id, room.teacher, "later", harm("Sent while far behind"))).seq == 4
+    assert [row.op_id for row in await op_rows(db, room.meeting_id)] == ["first", "second", "late", "later"]
+
+
+async def test_once_an_op_taken_now_would_wait_long_only_resent_ops_are_taken_and_then_none(
+    db: Database, room: Room
+) -> None:
+    # Past capacity refused edits come back faster than the op log answers them: a queue that fills up within the
+    # standing wait's window would hold more than a quarter of a second of work. The ops waiting, at the pace they
+    # have been answered, say how long the next one would wait, before it waits.
+    oplog = OpLog(db, answer_pace=AnswerPace(seconds_per_op=0.06))  # answered 60 ms an op while they queued
+    async with writes_held(db, room.meeting_id):
+        first = asyncio.ensure_future(oplog.commit(room.meeting_id, room.chair, "first", harm("Waits for the writer")))
+        await until(lambda: oplog.waiting == 1, "the first op waiting")
+        assert not oplog.pressed  # one op ahead: the next would wait about 60 ms
+        second = asyncio.ensure_future(oplog.commit(room.meeting_id, room.teacher, "second", harm("Next in line")))
+        await until(lambda: oplog.waiting == 2, "the second op waiting")
+
+        assert oplog.pressed  # two ahead: about 120 ms, more than a new op may be kept waiting
+        with pytest.raises(Busy):
+            await oplog.commit(room.meeting_id, room.teacher, "late", harm("Sent while they wait"))
+        resent = asyncio.ensure_future(
+            oplog.commit(room.meeting_id, room.teacher, "late", harm("Sent while they wait"))
+        )
+        await until(lambda: oplog.waiting == 3, "the resent op waiting too")
+
+        # three ahead: about 180 ms, more than any op may be kept waiting: not even a resend goes in
+        for _ in range(2):
+            with pytest.raises(Busy):
+                await oplog.commit(room.meeting_id, room.teacher, "later", harm("Sent while far behind"))
+    committed = await asyncio.gather(first, second, resent)
+    assert [(c.op_id, c.seq) for c in committed] == [("first", 1), ("second", 2), ("late", 3)]
+
+    assert oplog.waiting == 0 and not oplog.pressed  # nothing ahead: an op taken now waits for nobody
     assert (await oplog.commit(room.meeting_id, room.teacher, "later", harm("Sent while far behind"))).seq == 4
     assert [row.op_id for row in await op_rows(db, room.meeting_id)] == ["first", "second", "late", "later"]
