@@ -12,12 +12,19 @@ from __future__ import annotations
 
 SMOOTHING = 8
 """Each group answered moves the pace an eighth of the way to what it measured: a few groups' worth of memory."""
+FRESH_SECONDS = 1.0
+"""How long a pace measured says something of the queue: ops queue again and again while a process is past its
+capacity, so its pace is always fresh then. A burst after a quiet spell (a room all adding at once) is judged by the
+other bounds, not by how slowly a queue drained some time ago: the op log's 200 ops at once were refused halfway
+when the pace's first guess judged them."""
 
 
 class AnswerPace:
-    def __init__(self, seconds_per_op: float = 0.001) -> None:
+    def __init__(self, seconds_per_op: float = 0.001, measured_at: float | None = None) -> None:
         self.seconds_per_op = seconds_per_op
         """A running mean of the time between one group's answer and the next's, per op of the later group."""
+        self._measured_at = measured_at
+        """When a group that waited for the one before it was last answered: when the pace was last measured."""
         self._last_answered_at: float | None = None
 
     def answered(self, first_submitted: float, now: float, ops: int) -> None:
@@ -29,7 +36,11 @@ class AnswerPace:
         if last is None or first_submitted >= last or ops <= 0:
             return
         self.seconds_per_op += ((now - last) / ops - self.seconds_per_op) / SMOOTHING
+        self._measured_at = now
 
-    def expected_wait(self, waiting: int) -> float:
-        """How long an op taken now would wait for its answer, in seconds, behind `waiting` ops."""
+    def expected_wait(self, waiting: int, now: float) -> float:
+        """How long an op taken now would wait for its answer, in seconds, behind `waiting` ops; 0 when no queue
+        has been measured within FRESH_SECONDS."""
+        if self._measured_at is None or now - self._measured_at > FRESH_SECONDS:
+            return 0.0
         return waiting * self.seconds_per_op

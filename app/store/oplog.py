@@ -353,7 +353,7 @@ class OpLog:
         work on an op."""
         return (
             self.waiting >= self.max_waiting * NEW_OPS_SHARE
-            or self.answer_pace.expected_wait(self.waiting) >= EXPECTED_WAIT_REFUSE_NEW_SECONDS
+            or self.answer_pace.expected_wait(self.waiting, self.clock()) >= EXPECTED_WAIT_REFUSE_NEW_SECONDS
             or self.loop_lag() >= LAG_REFUSE_NEW_SECONDS
             or self.standing_wait >= WAIT_REFUSE_NEW_SECONDS
         )
@@ -389,7 +389,7 @@ class OpLog:
         WAIT_REFUSE_ALL_SECONDS. A refused op is remembered so its resend comes first."""
         lag = self.loop_lag()
         wait = self.standing_wait
-        expected = self.answer_pace.expected_wait(self.waiting)
+        expected = self.answer_pace.expected_wait(self.waiting, self.clock())
         if (
             self.waiting < self.max_waiting * NEW_OPS_SHARE
             and expected < EXPECTED_WAIT_REFUSE_NEW_SECONDS

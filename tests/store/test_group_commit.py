@@ -363,7 +363,9 @@ async def test_once_an_op_taken_now_would_wait_long_only_resent_ops_are_taken_an
     # Past capacity refused edits come back faster than the op log answers them: a queue that fills up within the
     # standing wait's window would hold more than a quarter of a second of work. The ops waiting, at the pace they
     # have been answered, say how long the next one would wait, before it waits.
-    oplog = OpLog(db, answer_pace=AnswerPace(seconds_per_op=0.06))  # answered 60 ms an op while they queued
+    now = [10.0]
+    # answered 60 ms an op while they queued, a moment ago
+    oplog = OpLog(db, clock=lambda: now[0], answer_pace=AnswerPace(seconds_per_op=0.06, measured_at=9.9))
     async with writes_held(db, room.meeting_id):
         first = asyncio.ensure_future(oplog.commit(room.meeting_id, room.chair, "first", harm("Waits for the writer")))
         await until(lambda: oplog.waiting == 1, "the first op waiting")
