@@ -59,6 +59,8 @@ from app.domain.statements import GENTLE_LIMIT, MAX_STATEMENTS
 from app.domain.visibility import Viewer, meeting_for
 from app.domain.voice import MAX_WORDS
 from app.store.oplog import (
+    EXPECTED_WAIT_REFUSE_ALL_SECONDS,
+    EXPECTED_WAIT_REFUSE_NEW_SECONDS,
     LAG_REFUSE_ALL_SECONDS,
     LAG_REFUSE_NEW_SECONDS,
     RETRY_AFTER_SECONDS,
@@ -643,6 +645,8 @@ def values() -> dict[str, str]:
         "retry_after_least_ms": f"{RETRY_AFTER_SECONDS[0] * 1000:g}",
         "retry_after_most_s": f"{RETRY_AFTER_SECONDS[1]:g}",
         "wait_refuse_all_ms": f"{WAIT_REFUSE_ALL_SECONDS * 1000:g}",
+        "expected_wait_refuse_new_ms": f"{EXPECTED_WAIT_REFUSE_NEW_SECONDS * 1000:g}",
+        "expected_wait_refuse_all_ms": f"{EXPECTED_WAIT_REFUSE_ALL_SECONDS * 1000:g}",
         "max_bad_frames": str(MAX_CONSECUTIVE_BAD_FRAMES),
         "control_frames_per_second": f"{SETTINGS['control_frames_per_second'].default:g}",
         "control_frames_burst": str(SETTINGS["control_frames_burst"].default),
