@@ -131,18 +131,8 @@ class Database:
         (a slow machine, bench.compare's A). The work between the statements is Python either way, so on the loop's
         thread it costs the same CPU; only the COMMIT, which waits for the disk, is worth a thread of its own. The
         statements touch pages SQLite holds in memory; the disk is written at COMMIT."""
-        writer = self._sqlite_writer_thread
-        last = self._sqlite_writer_last
-        if writer is None or (last is not None and not last.done()):
-            return await self.transaction(functools.partial(_commit_alone, work))
-        # The writer thread has finished every job it was given (one thread: the last done, all done), and none can
-        # be given it before this returns to the loop: the connection is this transaction's alone until then.
-        session = Session(self._sqlite_writer_engine, expire_on_commit=False)
-        try:
-            session.connection(execution_options={_WRITE_LOCK_AT_ONCE: True})
-        except WriteLockTaken:
-            # Another process writes: wait for it on the writer thread, never here.
-            session.close()
+        session = self._session_holding_the_write_lock()
+        if session is None:
             return await self.transaction(functools.partial(_commit_alone, work))
         try:
             result = work(session)
@@ -153,6 +143,23 @@ class Database:
         # transaction's lock), and shielded: cancelled before the thread took it, the COMMIT would never run.
         await asyncio.shield(self._writer_job(_commit_and_close, session))
         return result
+
+    def _session_holding_the_write_lock(self) -> Session | None:
+        """On SQLite, a session of the writer's engine for this thread, its transaction begun holding the write
+        lock; None while the writer thread has a job (the connection is its) or another process holds the lock
+        (wait for it on the writer thread, never here)."""
+        last = self._sqlite_writer_last
+        if self._sqlite_writer_thread is None or (last is not None and not last.done()):
+            return None
+        # The writer thread has finished every job it was given (one thread: the last done, all done), and none can
+        # be given it before this returns to the loop: the connection is this transaction's alone until then.
+        session = Session(self._sqlite_writer_engine, expire_on_commit=False)
+        try:
+            session.connection(execution_options={_WRITE_LOCK_AT_ONCE: True})
+        except WriteLockTaken:
+            session.close()
+            return None
+        return session
 
     def _writer_job(self, job: Callable[..., T], *args: Any) -> asyncio.Future[T]:
         """`job` given to the writer thread now, after every job given before it."""
