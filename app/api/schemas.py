@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.domain.agendas import MeetingKind, Phase
-from app.domain.items import Storable
+from app.domain.items import Storable, sent_at_most
 from app.domain.meeting import Meeting, Participant
 from app.domain.roles import OpType, Role, Scope
 
@@ -16,13 +16,22 @@ WORDS_PATTERN = r"^[^\x00]*[^\s\x00\x1c-\x1f][^\x00]*$"
 lone surrogates, which a JSON Schema pattern cannot name), and words of nothing but whitespace (stripped, they are
 empty; Python also strips the separators U+001C to U+001F, which a regex's whitespace class does not name)."""
 Title = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=WORDS_PATTERN), Storable
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=WORDS_PATTERN),
+    sent_at_most(200),
+    Storable,
 ]
 Name = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80, pattern=WORDS_PATTERN), Storable
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=80, pattern=WORDS_PATTERN),
+    sent_at_most(80),
+    Storable,
 ]
 Agency = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120, pattern=WORDS_PATTERN), Storable
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=120, pattern=WORDS_PATTERN),
+    sent_at_most(120),
+    Storable,
 ]
 
 

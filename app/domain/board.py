@@ -7,11 +7,16 @@ from typing import Annotated, Literal
 
 from pydantic import StringConstraints
 
-from app.domain.items import TEXT_MAX, AuthoredItem, ChildIds, ItemChange, ItemId, Storable
+from app.domain.items import TEXT_MAX, AuthoredItem, ChildIds, ItemChange, ItemId, Storable, sent_at_most
 
 CARD_TEXT_MAX = TEXT_MAX
 
-CardText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=CARD_TEXT_MAX), Storable]
+CardText = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=CARD_TEXT_MAX),
+    sent_at_most(CARD_TEXT_MAX),
+    Storable,
+]
 CardId = ItemId
 
 

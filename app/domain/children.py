@@ -20,6 +20,7 @@ from app.domain.items import (
     find,
     removed,
     replaced,
+    sent_at_most,
 )
 
 if TYPE_CHECKING:
@@ -27,7 +28,9 @@ if TYPE_CHECKING:
 
 MAX_CHILDREN = 12
 
-ChildName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40), Storable]
+ChildName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40), sent_at_most(40), Storable
+]
 Age = Annotated[int, Field(ge=0, le=25, description="Years; absent for an unborn child or when not known.")]
 
 

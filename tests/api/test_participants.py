@@ -110,12 +110,13 @@ async def test_every_added_person_gets_their_own_link(chair: Member) -> None:
     [
         {"display_name": "", "role": "family"},
         {"display_name": "x" * 81, "role": "family"},
+        {"display_name": "\f" + "x" * 80, "role": "family"},
         {"display_name": "Alex", "role": "headteacher"},
         {"display_name": "Alex"},
         {"display_name": "Alex", "role": "family", "agency": "x" * 121},
         {"display_name": "Alex", "role": "family", "meeting_id": "x"},
     ],
-    ids=["empty-name", "long-name", "unknown-role", "no-role", "long-agency", "extra-field"],
+    ids=["empty-name", "long-name", "long-name-as-sent", "unknown-role", "no-role", "long-agency", "extra-field"],
 )
 async def test_add_with_a_bad_body_is_422_invalid(chair: Member, body: dict[str, object]) -> None:
     assert_error(await chair.browser.post(chair.url("/participants"), json=body), 422, "invalid")

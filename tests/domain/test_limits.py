@@ -61,9 +61,13 @@ def test_a_full_thousand_characters_fit_on_a_card() -> None:
     assert room.texts(Column.worries) == [text]
 
 
-def test_surrounding_spaces_do_not_count_towards_the_limit() -> None:
-    op = operation_adapter.validate_python(_add("  " + "x" * 1000 + "  "))
-    assert isinstance(op, AddCard) and len(op.text) == 1000
+def test_surrounding_spaces_are_trimmed_and_counted_as_sent() -> None:
+    op = operation_adapter.validate_python(_add("  " + "x" * 996 + "  "))
+    assert isinstance(op, AddCard) and op.text == "x" * 996
+    # The JSON Schema's maxLength is what a client checks: text as sent over it is refused, spaces or not.
+    with pytest.raises(ValidationError) as refused:
+        operation_adapter.validate_python(_add(" " + "x" * 1000))
+    assert refused.value.errors()[0]["type"] == "string_too_long"
 
 
 @pytest.mark.parametrize("op_type", ["add_card", "edit_card"])
