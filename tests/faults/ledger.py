@@ -127,10 +127,14 @@ class Writer:
 
     async def send(self, sent: Sent) -> None:
         """Send one op and wait for its answer. `pending` stays set while the answer is unknown or says to resend
-        (not saved: `rate_limited`, `internal`), so a dropped connection leaves it to be resent."""
+        (not saved: `rate_limited`, `internal`, `busy`), so a dropped connection leaves it to be resent. After
+        `busy` it waits the time the server asks, as the board page does (a loaded machine's slow commits under
+        a fault are `busy`, not a lost edit)."""
         self.pending = sent
         reply = await self.client.request(sent.op, sent.op_id)
-        if reply["type"] == "error" and reply["code"] in ("rate_limited", "internal"):
+        if reply["type"] == "error" and reply["code"] in ("rate_limited", "internal", "busy"):
+            if reply["code"] == "busy":
+                await asyncio.sleep(int(reply["retry_after_ms"]) / 1000)  # the protocol's wait, as the server asks
             return
         self.pending = None
         if reply["type"] == "ack":

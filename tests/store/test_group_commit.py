@@ -357,6 +357,26 @@ async def test_once_ops_keep_waiting_long_only_resent_ops_are_taken_and_then_non
     assert [row.op_id for row in await op_rows(db, room.meeting_id)] == ["first", "second", "late", "later"]
 
 
+async def test_a_few_people_typing_on_a_slow_database_are_never_told_it_is_busy_for_its_pace(
+    db: Database, room: Room
+) -> None:
+    # Fewer ops than a group holds all go in the next group: however slowly groups have been answered, the next op
+    # waits about one group's time, whatever the count, and refusing it would only make it later.
+    now = [10.0]
+    oplog = OpLog(db, clock=lambda: now[0], max_group=4, answer_pace=AnswerPace(seconds_per_op=0.06, measured_at=9.9))
+    async with writes_held(db, room.meeting_id):
+        waiting = [
+            asyncio.ensure_future(oplog.commit(room.meeting_id, room.teacher, f"op-{n}", harm(f"Typed {n}")))
+            for n in range(3)
+        ]
+        await until(lambda: oplog.waiting == 3, "three ops waiting")
+        assert not oplog.pressed  # 3 x 60 ms by the pace, but all three go in the next group
+        waiting.append(asyncio.ensure_future(oplog.commit(room.meeting_id, room.chair, "fourth", harm("Typed 4"))))
+        await until(lambda: oplog.waiting == 4, "a group's worth waiting")
+        assert oplog.pressed  # a group's worth: the pace judges now
+    assert [c.seq for c in await asyncio.gather(*waiting)] == [1, 2, 3, 4]
+
+
 async def test_once_an_op_taken_now_would_wait_long_only_resent_ops_are_taken_and_then_none(
     db: Database, room: Room
 ) -> None:
@@ -364,8 +384,8 @@ async def test_once_an_op_taken_now_would_wait_long_only_resent_ops_are_taken_an
     # standing wait's window would hold more than a quarter of a second of work. The ops waiting, at the pace they
     # have been answered, say how long the next one would wait, before it waits.
     now = [10.0]
-    # answered 60 ms an op while they queued, a moment ago
-    oplog = OpLog(db, clock=lambda: now[0], answer_pace=AnswerPace(seconds_per_op=0.06, measured_at=9.9))
+    # answered 60 ms an op while they queued, a moment ago, in groups of one
+    oplog = OpLog(db, clock=lambda: now[0], max_group=1, answer_pace=AnswerPace(seconds_per_op=0.06, measured_at=9.9))
     async with writes_held(db, room.meeting_id):
         first = asyncio.ensure_future(oplog.commit(room.meeting_id, room.chair, "first", harm("Waits for the writer")))
         await until(lambda: oplog.waiting == 1, "the first op waiting")
