@@ -27,6 +27,7 @@ lint: $(STAMP)
 audit-dependencies: $(STAMP)
 	scripts/audit-dependencies
 
+# pytest in two workers (pytest-xdist): most of a test's time is spent waiting on a server, a browser or a socket.
 test: $(STAMP)
 	scripts/ensure-system-libs
 	scripts/ensure-test-services
@@ -34,7 +35,7 @@ test: $(STAMP)
 	$(MAKE) audit-dependencies
 	$(BIN)/python -m realtime.protocol_doc --check
 	$(BIN)/python -m app.exports.schema --check
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist worksteal
 
 # The app (SQLite; two processes on PostgreSQL + Redis) side by side with Hocuspocus, one node load generator
 # (bench/peer/, installed by npm ci on first use): about 10 minutes; results into BENCHMARKS.md.

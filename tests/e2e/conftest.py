@@ -6,6 +6,7 @@ like separate laptops and the family tablet in the room.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import subprocess
 from collections.abc import Callable, Iterator
@@ -97,21 +98,28 @@ AXE_FILE = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
 def axe_source() -> str:
     """axe-core (npm, AXE_VERSION), installed on first use into tests/e2e/.axe (git-ignored), as in CI."""
     installed = AXE_DIR / "node_modules" / "axe-core" / "package.json"
-    if not installed.exists() or json.loads(installed.read_text(encoding="utf-8"))["version"] != AXE_VERSION:
-        AXE_DIR.mkdir(exist_ok=True)
-        subprocess.run(
-            [
-                "npm",
-                "install",
-                "--prefix",
-                str(AXE_DIR),
-                "--no-save",
-                "--no-package-lock",
-                "--no-audit",
-                "--no-fund",
-                f"axe-core@{AXE_VERSION}",
-            ],
-            check=True,
-            timeout=300,
-        )
+    AXE_DIR.mkdir(exist_ok=True)
+    # `make test` runs two workers: the first to need axe installs it while the other waits here for it.
+    with (AXE_DIR / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not installed.exists() or json.loads(installed.read_text(encoding="utf-8"))["version"] != AXE_VERSION:
+            _install_axe()
     return AXE_FILE.read_text(encoding="utf-8")
+
+
+def _install_axe() -> None:
+    subprocess.run(
+        [
+            "npm",
+            "install",
+            "--prefix",
+            str(AXE_DIR),
+            "--no-save",
+            "--no-package-lock",
+            "--no-audit",
+            "--no-fund",
+            f"axe-core@{AXE_VERSION}",
+        ],
+        check=True,
+        timeout=300,
+    )
