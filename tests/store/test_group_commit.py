@@ -357,13 +357,19 @@ async def test_once_ops_keep_waiting_long_only_resent_ops_are_taken_and_then_non
     assert [row.op_id for row in await op_rows(db, room.meeting_id)] == ["first", "second", "late", "later"]
 
 
+def paced_op_log(db: Database, max_group: int) -> OpLog:
+    """An op log that answered ops 60 ms apart while they queued, a moment ago (its clock stands still)."""
+    return OpLog(
+        db, clock=lambda: 10.0, max_group=max_group, answer_pace=AnswerPace(seconds_per_op=0.06, measured_at=9.9)
+    )
+
+
 async def test_a_few_people_typing_on_a_slow_database_are_never_told_it_is_busy_for_its_pace(
     db: Database, room: Room
 ) -> None:
     # Fewer ops than a group holds all go in the next group: however slowly groups have been answered, the next op
     # waits about one group's time, whatever the count, and refusing it would only make it later.
-    now = [10.0]
-    oplog = OpLog(db, clock=lambda: now[0], max_group=4, answer_pace=AnswerPace(seconds_per_op=0.06, measured_at=9.9))
+    oplog = paced_op_log(db, max_group=4)
     async with writes_held(db, room.meeting_id):
         waiting = [
             asyncio.ensure_future(oplog.commit(room.meeting_id, room.teacher, f"op-{n}", harm(f"Typed {n}")))
@@ -383,9 +389,7 @@ async def test_once_an_op_taken_now_would_wait_long_only_resent_ops_are_taken_an
     # Past capacity refused edits come back faster than the op log answers them: a queue that fills up within the
     # standing wait's window would hold more than a quarter of a second of work. The ops waiting, at the pace they
     # have been answered, say how long the next one would wait, before it waits.
-    now = [10.0]
-    # answered 60 ms an op while they queued, a moment ago, in groups of one
-    oplog = OpLog(db, clock=lambda: now[0], max_group=1, answer_pace=AnswerPace(seconds_per_op=0.06, measured_at=9.9))
+    oplog = paced_op_log(db, max_group=1)  # in groups of one
     async with writes_held(db, room.meeting_id):
         first = asyncio.ensure_future(oplog.commit(room.meeting_id, room.chair, "first", harm("Waits for the writer")))
         await until(lambda: oplog.waiting == 1, "the first op waiting")
