@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlmodel import col
 
-from app.domain.operations import Actor, replay
+from app.domain.operations import Actor, AnyOperation, replay
 from app.domain.roles import Role
 from app.domain.state import BoardState
 from app.store.database import Database
 from app.store.meetings import Meetings
-from app.store.oplog import CommittedOp, OpLog
+from app.store.oplog import Busy, CommittedOp, OpLog
 from app.store.tables import CardRow, OpRow
 
 
@@ -60,6 +61,19 @@ _op_ids = itertools.count(1)
 def op_id() -> str:
     """A client-generated op id, unique within the test session."""
     return f"op-{next(_op_ids)}"
+
+
+async def commit_as_a_client(
+    oplog: OpLog, meeting_id: str, actor: Actor, client_op_id: str, op: AnyOperation
+) -> CommittedOp:
+    """Commit as the board page does: told `busy`, wait the `retry_after` given and send the same op again. A burst
+    of hundreds of ops at once on a loaded machine may be refused in part (that is the op log's push-back); what the
+    log must keep then is every op, taken once, in gap-free seqs."""
+    while True:
+        try:
+            return await oplog.commit(meeting_id, actor, client_op_id, op)
+        except Busy as refused:
+            await asyncio.sleep(refused.retry_after)
 
 
 async def whole_log(oplog: OpLog, meeting_id: str) -> list[CommittedOp]:

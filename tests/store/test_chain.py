@@ -33,7 +33,7 @@ from app.store.oplog import OpLog, log_payload
 from app.store.tables import CardRow, MeetingRow, MeetingStateRow, OpRow, ParticipantRow, SessionRow, as_utc
 from tests.conftest import ROOT, postgres_admin
 
-from ._support import Room, op_id, op_rows
+from ._support import Room, commit_as_a_client, op_id, op_rows
 
 pytestmark = pytest.mark.asyncio
 
@@ -346,7 +346,8 @@ async def test_the_chain_holds_when_two_processes_commit_to_one_meeting_at_once(
         writers = [room.chair, room.social_worker, room.teacher, room.mum]
         await asyncio.gather(
             *(
-                (first if n % 2 else second).commit(
+                commit_as_a_client(
+                    first if n % 2 else second,
                     room.meeting_id,
                     writers[n % 4],
                     op_id(),

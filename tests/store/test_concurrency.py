@@ -17,7 +17,7 @@ from app.domain.operations import Actor, AddCard, EditCard, MoveCard
 from app.store.database import Database
 from app.store.oplog import CommittedOp, OpLog
 
-from ._support import Room, card_rows, new_room, op_id, op_rows, replayed, whole_log
+from ._support import Room, card_rows, commit_as_a_client, new_room, op_id, op_rows, replayed, whole_log
 
 pytestmark = pytest.mark.asyncio
 
@@ -94,7 +94,7 @@ async def _commit_through_both(
     """Commit every op at once, alternating between the two processes."""
     return await asyncio.gather(
         *(
-            (log_a if n % 2 else log_b).commit(room.meeting_id, actor, client_id, op)
+            commit_as_a_client(log_a if n % 2 else log_b, room.meeting_id, actor, client_id, op)
             for n, (actor, client_id, op) in enumerate(ops)
         ),
         return_exceptions=True,
@@ -127,7 +127,8 @@ async def test_200_concurrent_adds_get_seqs_1_to_200(db: Database, oplog: OpLog,
     started = time.monotonic()
     results = await asyncio.gather(
         *(
-            oplog.commit(
+            commit_as_a_client(
+                oplog,
                 room.meeting_id,
                 writers[n % 4],
                 op_id(),
@@ -152,7 +153,8 @@ async def test_concurrent_mixed_ops_keep_the_log_gap_free(db: Database, oplog: O
     await _seed(oplog, room)
     ops = _mixed_ops(room, 200, seed=1)
     results = await asyncio.gather(
-        *(oplog.commit(room.meeting_id, actor, client_id, op) for actor, client_id, op in ops), return_exceptions=True
+        *(commit_as_a_client(oplog, room.meeting_id, actor, client_id, op) for actor, client_id, op in ops),
+        return_exceptions=True,
     )
     accepted = _accepted(results)
     assert len(accepted) > 100
@@ -161,7 +163,9 @@ async def test_concurrent_mixed_ops_keep_the_log_gap_free(db: Database, oplog: O
 
 async def test_a_resend_racing_the_original_creates_one_card(db: Database, oplog: OpLog, room: Room) -> None:
     op = AddCard(column=Column.worries, kind=CardKind.harm, text="Sent on a flaky network")
-    results = await asyncio.gather(*(oplog.commit(room.meeting_id, room.mum, "flaky", op) for _ in range(10)))
+    results = await asyncio.gather(
+        *(commit_as_a_client(oplog, room.meeting_id, room.mum, "flaky", op) for _ in range(10))
+    )
     assert sum(not result.duplicate for result in results) == 1
     assert {(result.seq, result.card_id) for result in results} == {(1, results[0].card_id)}
     assert len(await op_rows(db, room.meeting_id)) == 1
