@@ -136,6 +136,10 @@ WAIT_SAMPLE_SECONDS = 0.01
 REMEMBERED_REFUSALS = 16384
 """The op ids refused with `Busy` that the op log remembers, to put their resend first (the oldest forgotten). At
 4,096, a process past its capacity for twenty seconds forgot ops still to be resent, and refused them again as new."""
+REFUSAL_REMEMBERED_SECONDS = 2 * RETRY_AFTER_SECONDS[1]
+"""How long a refusal is remembered after it was told: a client comes back within the most it is asked to wait (and a
+reconnect's few seconds). One that has not by then is gone (a closed tab, a lost tablet), and its op no longer waits
+to be resent: counted in `_retry_after` for ever, a busy hour's leftovers told every later refusal to wait 15 s."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,8 +294,9 @@ class OpLog:
         # drained by one task while it has ops.
         self._queues: dict[str, deque[_Waiting]] = {}
         self._committers: set[asyncio.Task[None]] = set()
-        self._refused: dict[tuple[str, str], bool] = {}
-        """Op ids refused with `Busy`, oldest first (a dict keeps its order): their resend is taken first."""
+        self._refused: dict[tuple[str, str], float] = {}
+        """Op ids refused with `Busy` within REFUSAL_REMEMBERED_SECONDS, and when (by `clock`), the least recently
+        refused first (a dict keeps its order): their resend is taken first."""
         self._seconds_per_op = 0.001
         """A running mean of a group's wall time per op: what a `Busy` refusal's wait is estimated from."""
         self.answer_pace = answer_pace or AnswerPace()
@@ -406,10 +411,21 @@ class OpLog:
             and key in self._refused
         ):
             return None
-        self._refused[key] = True
-        if len(self._refused) > REMEMBERED_REFUSALS:
-            del self._refused[next(iter(self._refused))]
+        self._remember_refusal(key)
         return Busy(min(RETRY_AFTER_SECONDS[1], max(self._retry_after(), lag * 2)))
+
+    def _remember_refusal(self, key: tuple[str, str]) -> None:
+        """Remember `key` as refused now, and forget the refusals told longer ago than REFUSAL_REMEMBERED_SECONDS or
+        past REMEMBERED_REFUSALS (the least recently refused first)."""
+        now = self.clock()
+        self._refused.pop(key, None)
+        self._refused[key] = now
+        forget_before = now - REFUSAL_REMEMBERED_SECONDS
+        while len(self._refused) > 1:
+            oldest = next(iter(self._refused))
+            if self._refused[oldest] >= forget_before and len(self._refused) <= REMEMBERED_REFUSALS:
+                return
+            del self._refused[oldest]
 
     def _expected_wait(self) -> float:
         """How long an op taken now would wait (app/store/answer_pace.py), judged only once a group's worth of ops

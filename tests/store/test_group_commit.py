@@ -19,7 +19,7 @@ from app.domain.errors import DomainError, PermissionDenied, StaleVersion
 from app.domain.operations import AddCard, EditCard
 from app.store.answer_pace import AnswerPace
 from app.store.database import Database
-from app.store.oplog import RETRY_AFTER_SECONDS, Busy, CommittedOp, OpLog
+from app.store.oplog import REFUSAL_REMEMBERED_SECONDS, RETRY_AFTER_SECONDS, Busy, CommittedOp, OpLog
 from tests.support.writes import commit_breaker, insert_refuser, until, writes_held
 
 from ._support import Room, card_rows, op_id, op_rows, replayed, whole_log
@@ -242,6 +242,31 @@ async def test_behind_a_long_backlog_a_client_is_told_to_wait_longer_than_a_few_
     least, most = RETRY_AFTER_SECONDS
     assert most >= 15 and all(least <= wait <= most for wait in waits)
     assert min(waits[-100:]) > 10 and max(waits) == most
+
+
+async def test_refused_clients_that_never_came_back_stop_lengthening_the_wait_asked(db: Database, room: Room) -> None:
+    # Every refused op counts in the wait the next is asked, as its resend will come first. A client that never
+    # resends (a closed tab, a lost tablet) was counted for ever: a busy hour's leftovers told every later refusal,
+    # hours on, to wait 15 s.
+    now = 0.0
+    oplog = OpLog(db, max_waiting=2, clock=lambda: now)
+    async with a_full_queue(db, room, oplog) as accepted:
+        for n in range(3000):
+            with pytest.raises(Busy):
+                await oplog.commit(room.meeting_id, room.teacher, f"gone-{n}", harm(f"Never sent again {n}"))
+        with pytest.raises(Busy) as behind_them:
+            await oplog.commit(room.meeting_id, room.chair, "while-they-may-come-back", harm("Soon after"))
+        now += REFUSAL_REMEMBERED_SECONDS - 1
+        with pytest.raises(Busy) as still_behind_them:
+            await oplog.commit(room.meeting_id, room.chair, "before-they-are-forgotten", harm("A little later"))
+        now += 2
+        with pytest.raises(Busy) as later:
+            await oplog.commit(room.meeting_id, room.chair, "once-they-are-gone", harm("Much later"))
+    await accepted
+    least, _ = RETRY_AFTER_SECONDS
+    assert behind_them.value.retry_after > 8 * least and still_behind_them.value.retry_after > 8 * least
+    # the ones refused within the last REFUSAL_REMEMBERED_SECONDS are still counted: the two just before
+    assert later.value.retry_after < 2 * least
 
 
 async def test_past_its_bound_the_queue_refuses_at_once_and_saves_nothing(db: Database, room: Room) -> None:
