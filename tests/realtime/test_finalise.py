@@ -30,9 +30,12 @@ from tests.support.conference_ops import MeetingFixture, case_for, setup_steps, 
 pytestmark = pytest.mark.asyncio
 
 FIXTURE = MeetingFixture()
-GRACE_SECONDS = 1.0
-CLOSED_WITHIN_SECONDS = 2.5
-"""The grace, and some room for a busy machine: "within about 2 s"."""
+GRACE_SECONDS = 3.0
+"""Long enough for the test to read and write as the family and the wall within it on a loaded machine: at 1 s, with
+the suite's other worker and another process on the two cores, the family's screen was closed before its writes had
+been refused."""
+CLOSED_WITHIN_SECONDS = GRACE_SECONDS + 1.5
+"""The grace, and some room for a busy machine."""
 WATCHERS = ("family", "projector")
 STAYING = ("chair", "professional", "observer")
 CANARY = "Canary: the police told us of a new report"
