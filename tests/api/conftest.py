@@ -25,9 +25,15 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "t.db"
 
 
+@pytest.fixture
+def app_settings(db_path: Path) -> Settings:
+    """The app's settings: a test module overrides this fixture for a setting of its own."""
+    return Settings(database_url=f"sqlite+aiosqlite:///{db_path}")
+
+
 @pytest_asyncio.fixture
-async def app(db_path: Path) -> AsyncIterator[FastAPI]:
-    app = create_app(Settings(database_url=f"sqlite+aiosqlite:///{db_path}"))
+async def app(app_settings: Settings) -> AsyncIterator[FastAPI]:
+    app = create_app(app_settings)
     await app.state.services.start()
     try:
         yield app
