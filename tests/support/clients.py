@@ -146,6 +146,9 @@ class BoardClient:
             f"{ws_url}/ws/meetings/{member.meeting_id}{query}",
             additional_headers={"Cookie": member.cookie, "Origin": origin or ws_url.replace("ws://", "http://")},
             max_size=2**22,
+            # The server's keepalive is what is under test; this client's own (websockets' default, 20 s) closed
+            # connections that a module's tests share while they sat unserviced between tests on a loaded machine.
+            ping_interval=None,
         )
         async with asyncio.timeout(RECEIVE_TIMEOUT):
             raw = await socket.recv()
