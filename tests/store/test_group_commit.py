@@ -265,7 +265,7 @@ async def test_refused_clients_that_never_came_back_stop_lengthening_the_wait_as
     await accepted
     least, _ = RETRY_AFTER_SECONDS
     assert behind_them.value.retry_after > 8 * least and still_behind_them.value.retry_after > 8 * least
-    # the ones refused within the last REFUSAL_REMEMBERED_SECONDS are still counted: the two just before
+    # only the refusals of the last REFUSAL_REMEMBERED_SECONDS are counted now: the one 2 s before, and this one
     assert later.value.retry_after < 2 * least
 
 
