@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-import time
 from collections.abc import AsyncIterator
 
 import pytest
@@ -124,7 +123,6 @@ async def _check_log_and_board(
 
 async def test_200_concurrent_adds_get_seqs_1_to_200(db: Database, oplog: OpLog, room: Room) -> None:
     writers = [room.chair, room.social_worker, room.teacher, room.mum]
-    started = time.monotonic()
     results = await asyncio.gather(
         *(
             commit_as_a_client(
@@ -137,7 +135,6 @@ async def test_200_concurrent_adds_get_seqs_1_to_200(db: Database, oplog: OpLog,
             for n in range(200)
         )
     )
-    elapsed = time.monotonic() - started
 
     assert sorted(result.seq for result in results) == list(range(1, 201))
     assert not any(result.duplicate for result in results)
@@ -146,7 +143,6 @@ async def test_200_concurrent_adds_get_seqs_1_to_200(db: Database, oplog: OpLog,
     assert len(board.cards()) == 200
     assert sorted(c.text for c in board.cards()) == sorted(f"Card {n}" for n in range(200))
     assert board == await replayed(oplog, room.meeting_id)
-    assert elapsed < 30, f"200 commits took {elapsed:.1f}s"
 
 
 async def test_concurrent_mixed_ops_keep_the_log_gap_free(db: Database, oplog: OpLog, room: Room) -> None:
