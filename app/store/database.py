@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import sqlite3
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable
@@ -56,6 +57,8 @@ class Database:
         """The last job given to the writer thread: while it is not done, the writer's connection is its."""
         self._sqlite_reader_engine: Engine | None = None
         self._sqlite_reader_threads: ThreadPoolExecutor | None = None
+        self._sqlite_reader_here: Engine | None = None
+        """For `read_alone` on the event loop's thread: its connections never wait for a lock."""
         if self.is_sqlite:
             self.engine: AsyncEngine = create_async_engine(url, connect_args={"timeout": 30})
             _configure_sqlite(self.engine.sync_engine)
@@ -73,6 +76,10 @@ class Database:
             self._sqlite_reader_threads = ThreadPoolExecutor(
                 max_workers=SQLITE_READER_THREADS, thread_name_prefix="sqlite-reader"
             )
+            self._sqlite_reader_here = create_engine(
+                url.replace("+aiosqlite", "+pysqlite"), connect_args={"timeout": 0, "check_same_thread": False}
+            )
+            _configure_sqlite(self._sqlite_reader_here, busy_timeout_ms=0)
         else:
             # Whatever the server's default, an acknowledged op must have reached the disk (and any sync replica).
             # Twenty connections kept, none made past them: with an overflow (10 kept, 10 more made when needed) a
@@ -177,10 +184,23 @@ class Database:
             return await connection.run_sync(work)
 
     async def read_alone(self, work: Callable[[Connection], T]) -> T:
-        """Run `work`, a read of one statement (which sees one consistent snapshot by itself): on SQLite on a reader
-        thread, as `snapshot`; on PostgreSQL in autocommit, one round trip where a REPEATABLE READ transaction
-        around it would add three."""
-        if self.is_sqlite:
+        """Run `work`, a read of one statement (which sees one consistent snapshot by itself) run through
+        app/store/prepared.py: on SQLite on the event loop's thread, in autocommit; on PostgreSQL in autocommit,
+        one round trip where a REPEATABLE READ transaction around it would add three.
+
+        Why on the loop's thread: such a read (a session by its token's hash, at every connect and every request
+        signed in) takes SQLite about 50 us; handed to a reader thread in a session of its own it cost the process
+        600-750 us of CPU (the hop there and back, the session, BEGIN and ROLLBACK, the interpreter lock passed
+        between threads). A WAL reader never waits for the writer, and this one never waits at all: in the rare
+        moments SQLite cannot give a reader a snapshot at once (another process opening the database after a crash,
+        or holding it in exclusive mode) the read goes to a reader thread, which waits there."""
+        if self._sqlite_reader_here is not None:
+            try:
+                with self._sqlite_reader_here.connect() as connection:
+                    return work(connection)
+            except (OperationalError, sqlite3.OperationalError) as failure:
+                if not _is_sqlite_busy(failure):
+                    raise
             return await self.snapshot(lambda session: work(session.connection()))
         return await self.alone(work)
 
@@ -228,6 +248,8 @@ class Database:
         if self._sqlite_reader_threads is not None and self._sqlite_reader_engine is not None:
             self._sqlite_reader_threads.shutdown()
             self._sqlite_reader_engine.dispose()
+        if self._sqlite_reader_here is not None:
+            self._sqlite_reader_here.dispose()
         await self.engine.dispose()
 
 
@@ -316,7 +338,14 @@ def _ping_after_idle(engine: Engine) -> None:
             raise DisconnectionError("a pooled connection went away while idle") from failure
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _is_sqlite_busy(failure: Exception) -> bool:
+    """Whether SQLite refused for a lock another connection holds (SQLITE_BUSY or SQLITE_LOCKED), not for a fault."""
+    driver_error = failure.orig if isinstance(failure, OperationalError) else failure
+    code = getattr(driver_error, "sqlite_errorcode", None)
+    return isinstance(code, int) and code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin (see _on_begin).
@@ -325,7 +354,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
