@@ -62,24 +62,15 @@ class Database:
         if self.is_sqlite:
             self.engine: AsyncEngine = create_async_engine(url, connect_args={"timeout": 30})
             _configure_sqlite(self.engine.sync_engine)
-            self._sqlite_writer_engine = create_engine(
-                url.replace("+aiosqlite", "+pysqlite"), connect_args={"timeout": 30, "check_same_thread": False}
-            )
-            _configure_sqlite(self._sqlite_writer_engine)
+            self._sqlite_writer_engine = _sqlite_engine(url)
             event.listen(self._sqlite_writer_engine, "reset", _end_a_refused_commit)
             self._sqlite_writer_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
             # WAL readers never wait for the writer, nor it for them.
-            self._sqlite_reader_engine = create_engine(
-                url.replace("+aiosqlite", "+pysqlite"), connect_args={"timeout": 30, "check_same_thread": False}
-            )
-            _configure_sqlite(self._sqlite_reader_engine)
+            self._sqlite_reader_engine = _sqlite_engine(url)
             self._sqlite_reader_threads = ThreadPoolExecutor(
                 max_workers=SQLITE_READER_THREADS, thread_name_prefix="sqlite-reader"
             )
-            self._sqlite_reader_here = create_engine(
-                url.replace("+aiosqlite", "+pysqlite"), connect_args={"timeout": 0, "check_same_thread": False}
-            )
-            _configure_sqlite(self._sqlite_reader_here, busy_timeout_ms=0)
+            self._sqlite_reader_here = _sqlite_engine(url, busy_timeout_ms=0)
         else:
             # Whatever the server's default, an acknowledged op must have reached the disk (and any sync replica).
             # Twenty connections kept, none made past them: with an overflow (10 kept, 10 more made when needed) a
@@ -343,6 +334,17 @@ def _is_sqlite_busy(failure: Exception) -> bool:
     driver_error = failure.orig if isinstance(failure, OperationalError) else failure
     code = getattr(driver_error, "sqlite_errorcode", None)
     return isinstance(code, int) and code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
+def _sqlite_engine(url: str, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> Engine:
+    """A synchronous engine (the sqlite3 module's) on the SQLite file of `url`, usable from any of the process's
+    threads, its connections waiting at most `busy_timeout_ms` for a lock another connection holds."""
+    engine = create_engine(
+        url.replace("+aiosqlite", "+pysqlite"),
+        connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False},
+    )
+    _configure_sqlite(engine, busy_timeout_ms)
+    return engine
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> None:
