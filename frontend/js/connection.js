@@ -144,7 +144,11 @@ export class BoardConnection {
     }
     this.pending.set(opId, { opId, op, frame, sent: false });
     this._emitPending();
-    if (this.ready) this._transmit(this.pending.get(opId));
+    // While an earlier op waits to be sent again (the server said busy, rate_limited or internal), this one waits
+    // behind it and goes with it, in order: sent now, it could be taken first, and the person's own earlier change
+    // would then meet it as someone else's (a conflict with themselves); and a server past its capacity would only
+    // be sent more to refuse.
+    if (this.ready && !this.timers.retry) this._transmit(this.pending.get(opId));
     return opId;
   }
 

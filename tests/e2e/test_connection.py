@@ -301,3 +301,52 @@ def test_an_acknowledged_card_stays_on_screen_until_its_event_arrives(live_serve
     server.links[0].send(added(4, "c4", "Acked first, shown throughout.", op_id=op_id, position=0))
     expect(cards(page, "worries").first).to_have_attribute("data-card-id", "c4")
     expect(cards(page, "worries")).to_have_count(1)
+
+
+def test_a_change_made_while_an_earlier_one_waits_to_be_sent_again_goes_after_it(live_server, screens: Screens) -> None:
+    """A busy server refuses the first card; the person adds a second at once. The second waits behind the first,
+    which is sent again when the server asked, so the meeting gets the person's cards in the order they wrote
+    them (sent at once, the second was taken first) and a server past its capacity is not sent more to refuse."""
+    refused: set[str] = set()
+    seq = 0
+
+    def on_frame(_index: int, link: Link, frame: dict[str, Any]) -> None:
+        nonlocal seq
+        if frame["type"] != "op":
+            return
+        text = frame["op"]["text"]
+        if text == "First, written first." and text not in refused:
+            refused.add(text)
+            link.send(
+                {
+                    "type": "error",
+                    "code": "busy",
+                    "message": "The board is very busy. This change was not saved yet; it will be sent again.",
+                    "op_id": frame["op_id"],
+                    "retry_after_ms": 600,
+                }
+            )
+            seq += 1  # someone else's card, after the refusal: once it shows, the page has had the refusal
+            link.send(added(seq, "c-other", "Someone else's card.", op_id="other", position=0))
+            return
+        seq += 1
+        link.send({"type": "ack", "op_id": frame["op_id"], "seq": seq, "card_id": f"c{seq}", "duplicate": False})
+        link.send(added(seq, f"c{seq}", text, op_id=frame["op_id"], position=seq - 1))
+
+    server = ScriptedServer(lambda _index, link: link.send(hello(0)), on_frame)
+    page = screens.open()
+    server.install(page)
+    start_meeting(page, live_server.url)
+
+    page.get_by_test_id("add-text-worries").fill("First, written first.")
+    page.get_by_test_id("add-submit-worries").click()
+    expect(page.get_by_test_id("card-text").get_by_text("Someone else's card.", exact=True)).to_be_visible()
+    page.get_by_test_id("add-text-worries").fill("Second, written after.")
+    page.get_by_test_id("add-submit-worries").click()
+
+    expect(texts(page, "worries")).to_have_text(
+        ["Someone else's card.", "First, written first.", "Second, written after."]
+    )
+    expect(page.get_by_test_id("pending-count")).to_be_hidden()
+    sent = [f["op"]["text"] for f in server.links[0].received if f["type"] == "op"]
+    assert sent == ["First, written first.", "First, written first.", "Second, written after."]
