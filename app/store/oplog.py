@@ -91,13 +91,18 @@ whenever writers' sends bunched up, and the refused came back as resends that ke
 runs alternating, 6,998 and 3,056 `busy` (p99 2.6 s and 0.56 s) against 568 and 249 (p99 0.63 s and 0.33 s) at
 256, accepted p99 about the same (174-234 ms). At twice its capacity, 256 left 5,789 of 40,000 edits unacked by the
 drain's end against 13,400, with the same accepted p99 (0.62 s) and a higher accepted p50 (211 ms against 157)."""
-RETRY_AFTER_SECONDS = (0.25, 15.0)
-"""The least and the most a `Busy` refusal asks the client to wait. The most is what a person may be asked to wait
-before their change is tried again, not a bound on the backlog: one process on SQLite at three times its capacity
-(20 s at 1,000 edits/s) had a backlog of about 40 s of refused edits. At 5 s every one of them came back within 5 s,
-most to be refused again, and their resends took the work the commits needed: 114,000-119,000 `busy` and 5,100-6,800
-of the 20,000 edits taken within 30 s of the load's end. At 15 s: 44,000 `busy`, 8,000 taken, their p99 2.5 s
-against 3.5-6.5 s; at 30 s no better than 15 (7,400-7,500 taken)."""
+RETRY_AFTER_SECONDS = (0.25, 18.0)
+"""The least and the most a `Busy` refusal asks the client to wait: 15 s at most on average, spread a fifth either
+way (RETRY_AFTER_SPREAD). The most is what a person may be asked to wait before their change is tried again, not a
+bound on the backlog: one process on SQLite at three times its capacity (20 s at 1,000 edits/s) had a backlog of
+about 40 s of refused edits. Asked to come back within 5 s, every one of them came back within 5 s, most to be
+refused again, and their resends took the work the commits needed: 114,000-119,000 `busy` and 5,100-6,800 of the
+20,000 edits taken within 30 s of the load's end. At 15 s: 44,000 `busy`, 8,000 taken, their p99 2.5 s against
+3.5-6.5 s; at 30 s no better than 15 (7,400-7,500 taken). Those waits were exact, unspread (see `_retry_after`);
+spread from 10 to 15 s (a mean of 12.5), two runs of C (2,000 edits/s) in three drew 119,000-121,000 `busy`,
+against 91,000-99,000 in seven runs told exactly 15 s: the mean stays at 15 s."""
+RETRY_AFTER_SPREAD = 0.2
+"""How far either way a `Busy`'s retry_after is spread at random around the estimate (see `_retry_after`)."""
 NEW_OPS_SHARE = 0.75
 """Past this share of `max_waiting`, only ops sent again after a `Busy` are taken, up to `max_waiting`: a client
 already told to wait comes before one whose op is new, so under sustained overload every client gets its turn
@@ -414,7 +419,7 @@ class OpLog:
         ):
             return None
         self._remember_refusal(key)
-        return Busy(min(RETRY_AFTER_SECONDS[1], max(self._retry_after(), lag * 2)))
+        return Busy(self._retry_after(lag))
 
     def _remember_refusal(self, key: tuple[str, str]) -> None:
         """Remember `key` as refused now, and forget the refusals told longer ago than REFUSAL_REMEMBERED_SECONDS or
@@ -439,17 +444,24 @@ class OpLog:
     def _answered(self, answer: asyncio.Future[CommittedOp]) -> None:
         del self._submitted[answer]
 
-    def _retry_after(self) -> float:
+    def _retry_after(self, lag: float) -> float:
         """About the time it takes to commit the ops now waiting and the ops refused and not taken yet (their
-        resends come first), spread by a fifth either way so that the clients refused together do not all come back
-        in the same instant. Counting only the waiting ones told thousands of refused clients to come back in a
-        quarter of a second: A past capacity drew 598,000 resends refused again in 50 s, which took the CPU the
-        commits needed (a third of the edits taken, their p99 15-41 s). Counted this way the resends arrive about
-        as fast as the op log commits."""
-        spread = random.uniform(0.8, 1.2)  # noqa: S311 - jitter for load, not a secret
-        estimate = (self.waiting + len(self._refused)) * self._seconds_per_op * spread
+        resends come first), and never less than twice the event loop's lag, spread by a fifth either way so that the
+        clients refused together do not all come back in the same instant. Counting only the waiting ones told
+        thousands of refused clients to come back in a quarter of a second: A past capacity drew 598,000 resends
+        refused again in 50 s, which took the CPU the commits needed (a third of the edits taken, their p99
+        15-41 s). Counted this way the resends arrive about as fast as the op log commits.
+
+        The spread is applied after the bounds, within them: spread first and then cut at the most, a process past
+        its capacity for long (C, 2,000 edits/s on one SQLite process) told 90,299 of 93,420 refusals exactly
+        15.000 s, so the clients refused in one slow turn of the event loop all came back in one."""
         least, most = RETRY_AFTER_SECONDS
-        return min(most, max(least, estimate))
+        low, high = 1 - RETRY_AFTER_SPREAD, 1 + RETRY_AFTER_SPREAD
+        floor = min(most, max(least, lag * 2))
+        estimate = (self.waiting + len(self._refused)) * self._seconds_per_op
+        centre = min(most / high, max(floor / low, estimate))
+        spread = centre * random.uniform(low, high)  # noqa: S311 - jitter for load, not a secret
+        return min(most, max(floor, spread))  # within the bounds whatever the rounding
 
     async def _commit_waiting(self, key: str, queue: deque[_Waiting]) -> None:
         """Commit what waits in `queue`, a group at a time, until it is empty; answer each op only after the
