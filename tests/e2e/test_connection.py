@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, WebSocketRoute, expect
 
-from tests.e2e.board_pages import cards, start_meeting, texts, wait_connected
+from tests.e2e.board_pages import add_card, card, cards, start_meeting, texts, wait_connected
 from tests.e2e.conftest import Screens
 
 pytestmark = pytest.mark.browser
@@ -338,11 +338,9 @@ def test_a_change_made_while_an_earlier_one_waits_to_be_sent_again_goes_after_it
     server.install(page)
     start_meeting(page, live_server.url)
 
-    page.get_by_test_id("add-text-worries").fill("First, written first.")
-    page.get_by_test_id("add-submit-worries").click()
-    expect(page.get_by_test_id("card-text").get_by_text("Someone else's card.", exact=True)).to_be_visible()
-    page.get_by_test_id("add-text-worries").fill("Second, written after.")
-    page.get_by_test_id("add-submit-worries").click()
+    add_card(page, "worries", "First, written first.", wait_sent=False)
+    expect(card(page, "Someone else's card.")).to_be_visible()
+    add_card(page, "worries", "Second, written after.", wait_sent=False)
 
     expect(texts(page, "worries")).to_have_text(
         ["Someone else's card.", "First, written first.", "Second, written after."]
