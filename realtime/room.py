@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import re
@@ -158,6 +159,8 @@ class Peer:
         """Ops read and not yet answered, in the order sent, each already queued in the op log (its future the
         commit's answer); `committer` answers them one after the other."""
         self.committer: asyncio.Task[None] | None = None
+        self.answering = False
+        """Whether `committer` is in the middle of answering an op (waiting to fan it out or to publish it)."""
         self._gathered: list[str] | None = None
         """Frames held by `gather` until `send_gathered`; None while none are."""
 
@@ -564,7 +567,9 @@ class Room:
             )
             return
         try:
-            answer = self.oplog.submit(self.meeting_id, peer.actor, request.op_id, request.op)
+            answer = self.oplog.submit(
+                self.meeting_id, peer.actor, request.op_id, request.op, then=functools.partial(self._committed, peer)
+            )
         except Busy as busy:
             self._send_busy(peer, request.op_id, busy.retry_after)
             return
@@ -575,12 +580,20 @@ class Room:
             peer.committer = asyncio.create_task(self._commit_pending(peer), name="peer-committer")
 
     async def _commit_pending(self, peer: Peer) -> None:
-        """Answer the peer's ops one after the other, in the order sent, then end (an idle peer has no task).
-        Stopped (the peer gone), the ops not taken into a group yet are not written."""
+        """Answer the peer's ops one after the other, in the order sent, then end (an idle peer has no task): those
+        the op log's call (`_committed`) did not answer at once. Stopped (the peer gone), the ops not taken into a
+        group yet are not written."""
         try:
             while peer.pending:  # created by _submit before this task
                 request, answer = peer.pending[0]
-                await self._answer(peer, request, answer)
+                if not answer.done():
+                    await asyncio.wait({answer})
+                    continue  # the op log's call may have answered it (and those after it) meanwhile
+                peer.answering = True
+                try:
+                    await self._answer(peer, request, answer)
+                finally:
+                    peer.answering = False
                 peer.pending.popleft()
         finally:
             peer.committer = None
@@ -588,6 +601,21 @@ class Room:
                 _, answer = peer.pending.popleft()
                 if not answer.cancel() and not answer.cancelled():
                     answer.exception()  # answered after all: nobody is left to tell, and nothing is lost
+
+    def _committed(self, peer: Peer) -> None:
+        """Called by the op log in the turn of the event loop it answers one of this peer's ops: the peer's ops
+        answered so far are answered to it now, in order, where its committer would wake a turn later (past a
+        process's capacity a turn takes 25-35 ms, bench.compare's C). Not while the committer is in the middle of an
+        answer, nor past an op that must wait for something (an earlier op to read, other processes to tell): the
+        committer goes on from there, in order."""
+        if peer.answering:
+            return
+        pending = peer.pending
+        try:
+            while pending and pending[0][1].done() and self._answer_at_once(peer, *pending[0]):
+                pending.popleft()
+        except Exception:
+            log.exception("answering at once failed in meeting %s", self.meeting_id)
 
     def _send_busy(self, peer: Peer, op_id: str, retry_after: float) -> None:
         peer.send_frame(
@@ -599,43 +627,42 @@ class Room:
             )
         )
 
-    async def _answer(self, peer: Peer, request: OpRequest, answer: asyncio.Future[CommittedOp]) -> None:
-        try:
-            committed = await answer
-        except DomainError as refusal:
-            peer.send_frame(
-                ErrorFrame(
-                    code=refusal.code,
-                    message=refusal.message,
-                    op_id=request.op_id,
-                    current=refusal.current if isinstance(refusal, StaleVersion) else None,  # type: ignore[arg-type]
-                )
-            )
-            return
-        except Exception as failure:
-            log.error("commit failed in meeting %s: %s", self.meeting_id, type(failure).__name__)
-            peer.send_frame(
-                ErrorFrame(
-                    code=ErrorCode.internal,
-                    message="This change could not be saved. Nothing was lost; it will be sent again.",
-                    op_id=request.op_id,
-                )
-            )
-            return
+    def _answer_at_once(self, peer: Peer, request: OpRequest, answer: asyncio.Future[CommittedOp]) -> bool:
+        """Answer the peer for an op whose commit is done (its refusal, or its ack and the event to everyone) if
+        that needs no wait; False, having sent nothing, for an op whose event must wait for the ops before it to be
+        read from the log, or be told to other processes."""
+        if answer.cancelled():
+            return True  # the op log stopped before its group (the server shutting down): nothing was saved
+        failure = answer.exception()
+        if failure is not None:
+            self._refuse(peer, request, failure)
+            return True
+        committed = answer.result()
+        if not committed.duplicate and (
+            self._accept_lock.locked()
+            or committed.seq > self.last_seq + 1
+            or self.broker.reaches_other_rooms(self.meeting_id, self._subscription)
+        ):
+            return False
         # Durable before acknowledged: we only get here after the commit. The ack and the writer's own event go in
         # one write (a system call each, on the busiest thread: a thousand a second at bench.compare's A).
         peer.gather()
         try:
-            peer.send_frame(
-                Ack(
-                    op_id=request.op_id,
-                    seq=committed.seq,
-                    card_id=committed.card_id,
-                    duplicate=committed.duplicate,
-                )
-            )
-            if committed.duplicate:
-                return
+            peer.send_frame(_ack(request, committed))
+            if not committed.duplicate and committed.seq > self.last_seq:
+                self._fan_out(committed)
+        finally:
+            peer.send_gathered()
+        return True
+
+    async def _answer(self, peer: Peer, request: OpRequest, answer: asyncio.Future[CommittedOp]) -> None:
+        """Answer the peer for an op whose commit is done, waiting for what `_answer_at_once` would not."""
+        if self._answer_at_once(peer, request, answer):
+            return
+        committed = answer.result()
+        peer.gather()
+        try:
+            peer.send_frame(_ack(request, committed))
             await self._accept(committed)
         finally:
             peer.send_gathered()
@@ -648,6 +675,27 @@ class Room:
             )
         except Exception as failure:  # other processes catch up from the op log on their next ping
             log.warning("publish failed in meeting %s: %s", self.meeting_id, type(failure).__name__)
+
+    def _refuse(self, peer: Peer, request: OpRequest, failure: BaseException) -> None:
+        """Tell the peer its op was not saved: the rules' refusal, or a failure of ours (to be sent again)."""
+        if isinstance(failure, DomainError):
+            peer.send_frame(
+                ErrorFrame(
+                    code=failure.code,
+                    message=failure.message,
+                    op_id=request.op_id,
+                    current=failure.current if isinstance(failure, StaleVersion) else None,  # type: ignore[arg-type]
+                )
+            )
+            return
+        log.error("commit failed in meeting %s: %s", self.meeting_id, type(failure).__name__)
+        peer.send_frame(
+            ErrorFrame(
+                code=ErrorCode.internal,
+                message="This change could not be saved. Nothing was lost; it will be sent again.",
+                op_id=request.op_id,
+            )
+        )
 
     # ---- events --------------------------------------------------------------------------------------------
 
@@ -831,6 +879,10 @@ def _editing_of(entry: dict[str, Any]) -> EditingTarget | None:
     with contextlib.suppress(ValidationError, TypeError):
         return EditingTarget.model_validate(editing)
     return None
+
+
+def _ack(request: OpRequest, committed: CommittedOp) -> Ack:
+    return Ack(op_id=request.op_id, seq=committed.seq, card_id=committed.card_id, duplicate=committed.duplicate)
 
 
 def _op_id_of(text: str) -> str | None:

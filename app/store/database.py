@@ -119,29 +119,69 @@ class Database:
             return await session.run_sync(work)
 
     async def transaction_committed_apart(self, work: Callable[[Session], T]) -> T:
-        """Run `work`, which writes and does not commit, in one write transaction, and commit it. On SQLite, while
-        the writer thread has nothing to do, `work` runs here on the event loop's thread and only the COMMIT (the
-        fsync) on the writer thread; otherwise all of it there, after what it is doing, as `transaction`.
+        """Run `work`, which writes and does not commit, in one write transaction, and commit it: on SQLite as
+        `commit_apart_then` does; elsewhere in a transaction of its own. Cancelling the caller leaves the commit to
+        run once the statements have: cancelled before the thread took it, the COMMIT would never run and the
+        transaction would keep SQLite's one write lock."""
+        if self._sqlite_writer_thread is None:
+            return await self.transaction(functools.partial(_commit_alone, work))
+        answer: asyncio.Future[T] = asyncio.get_running_loop().create_future()
 
-        Why: the `sqlite3` module gives up the interpreter lock around each statement, and the writer thread must
-        get it back to go on, which takes up to a switch interval (5 ms) while the event loop's thread is busy.
-        Past a process's capacity a group of a few ops, a dozen such waits, took 150-760 ms on the writer thread
-        (a slow machine, bench.compare's A). The work between the statements is Python either way, so on the loop's
-        thread it costs the same CPU; only the COMMIT, which waits for the disk, is worth a thread of its own. The
-        statements touch pages SQLite holds in memory; the disk is written at COMMIT."""
+        def settle(outcome: Callable[[], T]) -> None:
+            if answer.done():  # the caller went away: nobody is left to tell
+                return
+            try:
+                answer.set_result(outcome())
+            except Exception as failure:
+                answer.set_exception(failure)
+
+        self.commit_apart_then(work, settle)
+        return await answer
+
+    def commit_apart_then(self, work: Callable[[Session], T], then: Callable[[Callable[[], T]], None]) -> None:
+        """SQLite: run `work`, which writes and does not commit, in one write transaction, commit it, and call `then`
+        on the event loop's thread with its outcome (a function that returns what `work` returned, or raises what
+        failed). While the writer thread has nothing to do, `work` runs here on the event loop's thread and only the
+        COMMIT (the fsync) on the writer thread; otherwise all of it there, after what it is doing, as `transaction`.
+
+        Why the event loop's thread: the `sqlite3` module gives up the interpreter lock around each statement, and
+        the writer thread must get it back to go on, which takes up to a switch interval (5 ms) while the event
+        loop's thread is busy. Past a process's capacity a group of a few ops, a dozen such waits, took 150-760 ms
+        on the writer thread (a slow machine, bench.compare's A). The work between the statements is Python either
+        way, so on the loop's thread it costs the same CPU; only the COMMIT, which waits for the disk, is worth a
+        thread of its own. The statements touch pages SQLite holds in memory; the disk is written at COMMIT.
+
+        Why a callback and not an awaited future: `then` runs in the very turn of the event loop that learns the
+        COMMIT's end, where an awaiting task resumes a turn later (two, through `asyncio.wrap_future`); past a
+        process's capacity a turn of its loop takes 25-35 ms (bench.compare's C), and every group of ops waits for
+        its COMMIT this way."""
+        assert self._sqlite_writer_thread is not None
+        loop = asyncio.get_running_loop()
         session = self._session_holding_the_write_lock()
         if session is None:
-            return await self.transaction(functools.partial(_commit_alone, work))
+            whole = self._submit_to_writer(
+                _in_session, self._sqlite_writer_engine, functools.partial(_commit_alone, work)
+            )
+            _when_done_on_the_loop(loop, whole, lambda: then(whole.result))
+            return
         try:
             result = work(session)
+        except Exception as failure:
+            session.close()
+            loop.call_soon(then, failed(failure))
+            return
         except BaseException:
             session.close()
             raise
         # Given to the writer thread before anything else can be (a write given after it would wait on this
-        # transaction's lock), and awaited without cancelling it: cancelled before the thread took it, the COMMIT
-        # would never run.
-        await _outcome_uncancelled(self._submit_to_writer(_commit_and_close, session))
-        return result
+        # transaction's lock), and never cancelled: once the statements have run, the COMMIT must.
+        committing = self._submit_to_writer(_commit_and_close, session)
+
+        def committed() -> T:
+            committing.result()
+            return result
+
+        _when_done_on_the_loop(loop, committing, lambda: then(committed))
 
     def _session_holding_the_write_lock(self) -> Session | None:
         """On SQLite, a session of the writer's engine for this thread, its transaction begun holding the write
@@ -253,6 +293,7 @@ class Database:
 class _GroupedWrite:
     work: Callable[[Session], Any]
     answer: asyncio.Future[Any]
+    then: None = None
 
 
 def _in_session(engine: Engine | None, work: Callable[[Session], T]) -> T:
@@ -334,31 +375,23 @@ def _ping_after_idle(engine: Engine) -> None:
             raise DisconnectionError("a pooled connection went away while idle") from failure
 
 
-def _outcome_uncancelled(job: Future[T]) -> asyncio.Future[T]:
-    """A future of this event loop answered with `job`'s outcome, whose cancelling leaves `job` to run: what
-    `asyncio.shield(asyncio.wrap_future(job))` does, with one turn of the loop less. After the job ends, the shield's
-    awaiter wakes in the third turn (the wrapped future answered in the first, the shield's own in the second); this
-    one's in the second, as a plain `await` of the wrapped future's. Past a process's capacity a turn of its loop
-    takes tens to hundreds of milliseconds, and every group of ops waits for its COMMIT this way."""
-    loop = asyncio.get_running_loop()
-    outcome: asyncio.Future[T] = loop.create_future()
+def _when_done_on_the_loop(loop: asyncio.AbstractEventLoop, job: Future[Any], callback: Callable[[], None]) -> None:
+    """Call `callback` on `loop` once `job` (a job of a thread) is done, in the turn of the loop that learns it."""
 
-    def settle() -> None:
-        if outcome.done():  # cancelled meanwhile: nobody is left to answer
-            return
-        if job.cancelled():
-            outcome.cancel()
-        elif (failure := job.exception()) is not None:
-            outcome.set_exception(failure)
-        else:
-            outcome.set_result(job.result())
-
-    def settle_on_the_loop(_: Future[T]) -> None:
-        # Called on the writer thread (or here, if the job is already done).
+    def on_the_loop(_: Future[Any]) -> None:
+        # Called on the thread that ran the job (or here, if it is already done).
         with contextlib.suppress(RuntimeError):  # the loop closed first (the process stopping): nobody waits
-            loop.call_soon_threadsafe(settle)
+            loop.call_soon_threadsafe(callback)
 
-    job.add_done_callback(settle_on_the_loop)
+    job.add_done_callback(on_the_loop)
+
+
+def failed(failure: Exception) -> Callable[[], Any]:
+    """An outcome, as `Database.commit_apart_then` gives one to its `then`, that raises `failure`."""
+
+    def outcome() -> Any:
+        raise failure
+
     return outcome
 
 

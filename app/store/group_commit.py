@@ -29,10 +29,14 @@ SAVEPOINT, RELEASE, ROLLBACK_TO = (
 
 
 class Waiting(Protocol):
-    """A write given to a group commit, with the future its caller awaits."""
+    """A write given to a group commit, with the future its caller awaits, and what to call in the very turn of the
+    event loop it is answered in, if anything (a future's own callbacks and awaiters run a turn later)."""
 
     @property
     def answer(self) -> asyncio.Future[Any]: ...
+
+    @property
+    def then(self) -> Callable[[], None] | None: ...
 
 
 W = TypeVar("W", bound=Waiting)
@@ -57,26 +61,41 @@ async def commit_in_groups(
     group: list[W] = []
     try:
         while queue:
-            group = []
-            while queue and len(group) < max_group:
-                waiting = queue.popleft()
-                if not waiting.answer.done():
-                    group.append(waiting)
+            group = take_group(queue, max_group)
             if not group:
                 continue
             try:
                 outcomes: Sequence[object] = await commit(group)
             except Exception as failure:
                 outcomes = [failure] * len(group)
-            for waiting, outcome in zip(group, outcomes, strict=True):
-                if waiting.answer.done():
-                    continue
-                if isinstance(outcome, Exception):
-                    waiting.answer.set_exception(outcome)
-                else:
-                    waiting.answer.set_result(outcome)
+            answer_group(group, outcomes)
             group = []
     finally:
         for waiting in [*group, *queue]:
             waiting.answer.cancel()
         queue.clear()
+
+
+def take_group(queue: deque[W], max_group: int) -> list[W]:
+    """The next group: up to `max_group` writes from the front of `queue`, leaving out those whose caller went away
+    (an empty group when every write left was such)."""
+    group: list[W] = []
+    while queue and len(group) < max_group:
+        waiting = queue.popleft()
+        if not waiting.answer.done():
+            group.append(waiting)
+    return group
+
+
+def answer_group(group: Sequence[W], outcomes: Sequence[object]) -> None:
+    """Answer each write of a committed (or failed) group with its outcome, in order (an exception as a failure),
+    and call its `then` as soon as it is answered."""
+    for waiting, outcome in zip(group, outcomes, strict=True):
+        if waiting.answer.done():
+            continue
+        if isinstance(outcome, Exception):
+            waiting.answer.set_exception(outcome)
+        else:
+            waiting.answer.set_result(outcome)
+        if waiting.then is not None:
+            waiting.then()

@@ -55,8 +55,16 @@ from app.domain.roles import Role
 from app.domain.state import CONFERENCE_FIELDS, MeetingState
 from app.store.answer_pace import AnswerPace
 from app.store.chain import GENESIS_FIELDS, Verification, chain_hash, genesis_hash, verify_chain
-from app.store.database import Database
-from app.store.group_commit import RELEASE, ROLLBACK_TO, SAVEPOINT, commit_in_groups, is_database_trouble
+from app.store.database import Database, failed
+from app.store.group_commit import (
+    RELEASE,
+    ROLLBACK_TO,
+    SAVEPOINT,
+    answer_group,
+    commit_in_groups,
+    is_database_trouble,
+    take_group,
+)
 from app.store.op_batch import CARD_VALUES, INSERT_OP, bump_seqs, insert_ops, upsert_cards
 from app.store.op_statement import (
     ProjectionWrite,
@@ -191,6 +199,7 @@ class _Waiting:
     op_id: str
     op: AnyOperation
     answer: asyncio.Future[CommittedOp]
+    then: Callable[[], None] | None
 
 
 _Outcome = CommittedOp | Exception
@@ -336,25 +345,38 @@ class OpLog:
         order."""
         return await self.submit(meeting_id, actor, op_id, op)
 
-    def submit(self, meeting_id: str, actor: Actor, op_id: str, op: AnyOperation) -> asyncio.Future[CommittedOp]:
+    def submit(
+        self,
+        meeting_id: str,
+        actor: Actor,
+        op_id: str,
+        op: AnyOperation,
+        then: Callable[[], None] | None = None,
+    ) -> asyncio.Future[CommittedOp]:
         """`commit` without waiting: the op is queued now (or Busy raised now) and the future is answered as
         `commit` would return or raise. A caller with several ops queues them all before waiting for the first,
-        so they share a group; cancelling the future before its group is taken leaves the op unwritten."""
+        so they share a group; cancelling the future before its group is taken leaves the op unwritten. `then`,
+        if given, is called in the turn of the event loop the future is answered in, a turn before its awaiter
+        would resume (it must not raise)."""
         refused = self.refusal(meeting_id, op_id)
         if refused is not None:
             raise refused
         self._refused.pop((meeting_id, op_id), None)
         loop = asyncio.get_running_loop()
-        waiting = _Waiting(meeting_id, actor, op_id, op, loop.create_future())
+        waiting = _Waiting(meeting_id, actor, op_id, op, loop.create_future(), then)
         self._submitted[waiting.answer] = self.clock()
         waiting.answer.add_done_callback(self._answered)
         key = "" if self.db.is_sqlite else meeting_id
         queue = self._queues.get(key)
         if queue is None:
             queue = self._queues[key] = deque()
-            committer = loop.create_task(self._commit_waiting(key, queue), name="oplog-group-commit")
-            self._committers.add(committer)
-            committer.add_done_callback(self._committers.discard)
+            # From the next turn of the event loop, so that the ops read in this one go in the same group.
+            if self.db.is_sqlite:
+                loop.call_soon(self._commit_next_group, key, queue)
+            else:
+                committer = loop.create_task(self._commit_waiting(key, queue), name="oplog-group-commit")
+                self._committers.add(committer)
+                committer.add_done_callback(self._committers.discard)
         queue.append(waiting)
         return waiting.answer
 
@@ -463,9 +485,41 @@ class OpLog:
         spread = centre * random.uniform(low, high)  # noqa: S311 - jitter for load, not a secret
         return min(most, max(floor, spread))  # within the bounds whatever the rounding
 
+    def _commit_next_group(self, key: str, queue: deque[_Waiting]) -> None:
+        """SQLite: commit the next group of what waits in `queue`, answer its ops in the turn of the event loop that
+        learns its COMMIT's end, and go on from there with the next, until the queue is empty. Driven by the
+        COMMIT's end (`Database.commit_apart_then`) rather than by a task awaiting it, which resumed two turns of
+        the loop later: past a process's capacity a turn takes 25-35 ms (bench.compare's C), and every op waited
+        for its group and the group before it. Each op is answered only after the commit that holds it."""
+        group = take_group(queue, self.max_group)
+        if not group:
+            if self._queues.get(key) is queue:
+                del self._queues[key]
+            return
+        started = time.monotonic()
+        first_submitted = self._submitted.get(group[0].answer)
+
+        def committed(written: Callable[[], _WrittenGroup]) -> None:
+            try:
+                outcomes: Sequence[object] = self._committed_group(written())
+                self.groups_committed += 1
+                self.ops_in_groups += len(group)
+            except Exception as failure:
+                outcomes = [failure] * len(group)
+            try:
+                self._timed(started, first_submitted, len(group))
+                answer_group(group, outcomes)
+            finally:
+                self._commit_next_group(key, queue)
+
+        try:
+            self.db.commit_apart_then(functools.partial(self._write_group, group=group), committed)
+        except Exception as failure:  # the write lock not to be had (a failed disk): this group fails, not the next
+            committed(failed(failure))
+
     async def _commit_waiting(self, key: str, queue: deque[_Waiting]) -> None:
-        """Commit what waits in `queue`, a group at a time, until it is empty; answer each op only after the
-        commit of its group (or with its own refusal)."""
+        """PostgreSQL: commit what waits in `queue`, a group at a time, until it is empty; answer each op only after
+        the commit of its group (or with its own refusal)."""
         try:
             await commit_in_groups(queue, self.max_group, self._commit_timed)
         finally:
@@ -473,27 +527,26 @@ class OpLog:
                 del self._queues[key]
 
     async def _commit_timed(self, group: list[_Waiting]) -> list[_Outcome]:
-        """One group's transaction, timed for `_retry_after`'s estimate. On PostgreSQL each op of the group in order
-        as one statement while it can be (see `_commit_in_one_statement`), and the rest from the first that cannot
-        in one transaction: a group there is one meeting's, often one writer's ops resent together after a `Busy`,
-        and as a transaction it held a pooled connection for a turn of the event loop per statement (0.5 s each,
-        past capacity), where one statement an op holds it for one."""
+        """PostgreSQL: one group, timed for `_retry_after`'s estimate, each op of it in order as one statement
+        while it can be (see `_commit_in_one_statement`), and the rest from the first that cannot in one
+        transaction: a group there is one meeting's, often one writer's ops resent together after a `Busy`, and as
+        a transaction it held a pooled connection for a turn of the event loop per statement (0.5 s each, past
+        capacity), where one statement an op holds it for one."""
         started = time.monotonic()
         first_submitted = self._submitted.get(group[0].answer)
         try:
             outcomes: list[_Outcome] = []
-            if not self.db.is_sqlite:
-                for waiting in group:
-                    try:
-                        committed = await self._commit_in_one_statement(waiting)
-                    except Exception as failure:
-                        if not outcomes:
-                            raise
-                        # Those before it are committed and answered as such; the rest fail with it, as a group does.
-                        return outcomes + [failure] * (len(group) - len(outcomes))
-                    if committed is None:
-                        break
-                    outcomes.append(committed)
+            for waiting in group:
+                try:
+                    committed = await self._commit_in_one_statement(waiting)
+                except Exception as failure:
+                    if not outcomes:
+                        raise
+                    # Those before it are committed and answered as such; the rest fail with it, as a group does.
+                    return outcomes + [failure] * (len(group) - len(outcomes))
+                if committed is None:
+                    break
+                outcomes.append(committed)
             rest = group[len(outcomes) :]
             if rest:
                 written = await self.db.transaction_committed_apart(functools.partial(self._write_group, group=rest))
@@ -502,10 +555,15 @@ class OpLog:
             self.ops_in_groups += len(group)
             return outcomes
         finally:
-            per_op = (time.monotonic() - started) / len(group)
-            self._seconds_per_op += (per_op - self._seconds_per_op) / 8
-            if first_submitted is not None:
-                self.answer_pace.answered(first_submitted, self.clock(), len(group))
+            self._timed(started, first_submitted, len(group))
+
+    def _timed(self, started: float, first_submitted: float | None, ops: int) -> None:
+        """A group of `ops` ops, begun at `started` (time.monotonic), answered now: for `_retry_after`'s estimate
+        and the answer pace."""
+        per_op = (time.monotonic() - started) / ops
+        self._seconds_per_op += (per_op - self._seconds_per_op) / 8
+        if first_submitted is not None:
+            self.answer_pace.answered(first_submitted, self.clock(), ops)
 
     async def _commit_in_one_statement(self, waiting: _Waiting) -> CommittedOp | None:
         """PostgreSQL, an op on a meeting the cache holds: the op applied to the cached board and

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import AsyncIterator, Awaitable
 
 import pytest
@@ -20,6 +21,7 @@ from app.domain.operations import AddCard, EditCard
 from app.store.answer_pace import AnswerPace
 from app.store.database import Database
 from app.store.oplog import REFUSAL_REMEMBERED_SECONDS, RETRY_AFTER_SECONDS, Busy, CommittedOp, OpLog
+from app.store.tokens import new_id
 from tests.support.writes import commit_breaker, insert_refuser, until, writes_held
 
 from ._support import Room, card_rows, op_id, op_rows, replayed, whole_log
@@ -334,6 +336,41 @@ async def test_a_group_holds_at_most_max_group_ops(db: Database, room: Room) -> 
     # all ten were waiting when the writer became free: groups of four, four and two
     assert oplog.groups_committed == 3
     assert await oplog.board(room.meeting_id) == await replayed(oplog, room.meeting_id)
+
+
+async def test_each_ops_then_is_called_as_it_is_answered_before_anyone_awaiting_it_resumes(
+    oplog: OpLog, room: Room
+) -> None:
+    """`then` is how a room tells the writer and everyone else in the very turn of the event loop that learns the
+    commit's end (realtime/room.py), where a task awaiting the answer resumes a turn later: called for each op of
+    the group in order, once its answer is set, refusals included."""
+    heard: list[str] = []
+
+    def then(n: int) -> None:
+        heard.append(f"then {n}, {'answered' if answers[n].done() else 'not answered'}")
+
+    async def awaiting(n: int) -> None:
+        with contextlib.suppress(DomainError):
+            await answers[n]
+        heard.append(f"awaiter {n}")
+
+    ops = [harm("Bruise on arm"), EditCard(card_id=new_id(), base_version=1, text="Refused"), harm("Missed school")]
+    answers = [
+        oplog.submit(room.meeting_id, room.chair, op_id(), op, then=functools.partial(then, n))
+        for n, op in enumerate(ops)
+    ]
+    await asyncio.gather(*(awaiting(n) for n in range(len(ops))))
+
+    assert heard == [
+        "then 0, answered",
+        "then 1, answered",
+        "then 2, answered",
+        "awaiter 0",
+        "awaiter 1",
+        "awaiter 2",
+    ]
+    assert isinstance(answers[1].exception(), DomainError)
+    assert [c.text for c in (await oplog.board(room.meeting_id)).cards()] == ["Bruise on arm", "Missed school"]
 
 
 async def test_a_process_whose_event_loop_lags_takes_only_resent_ops_and_then_none(db: Database, room: Room) -> None:
