@@ -313,10 +313,9 @@ class OpLog:
         refused first: their resend is taken first. An OrderedDict, not a dict: a dict's first entry is found by
         stepping over every entry deleted before it, and refusals are forgotten from the front, so past capacity
         that step took a tenth of the server's CPU."""
-        self._seconds_per_op = 0.001
-        """A running mean of a group's wall time per op: what a `Busy` refusal's wait is estimated from."""
         self.answer_pace = answer_pace or AnswerPace()
-        """The pace at which ops are answered while they queue, from the groups' answers (by `clock`)."""
+        """The pace at which ops are answered while they queue, from the groups' answers (by `clock`): what an op
+        taken now would wait, and what a `Busy` refusal's wait is estimated from."""
         self._submitted: dict[asyncio.Future[CommittedOp], float] = {}
         """When each op waiting (submitted and not yet answered) was submitted, oldest first (a dict keeps its
         order)."""
@@ -476,11 +475,16 @@ class OpLog:
 
         The spread is applied after the bounds, within them: spread first and then cut at the most, a process past
         its capacity for long (C, 2,000 edits/s on one SQLite process) told 90,299 of 93,420 refusals exactly
-        15.000 s, so the clients refused in one slow turn of the event loop all came back in one."""
+        15.000 s, so the clients refused in one slow turn of the event loop all came back in one.
+
+        The time an op takes is the pace at which queued ops are answered (app/store/answer_pace.py), not a group's
+        own time per op: a group's time leaves out the rest of the process's work between groups, and once a group
+        was answered in the turn of the event loop its COMMIT ended, it fell by half at C, the refused came back
+        sooner, and `busy` rose from 36,000-44,000 to 54,000 in three pairs of runs."""
         least, most = RETRY_AFTER_SECONDS
         low, high = 1 - RETRY_AFTER_SPREAD, 1 + RETRY_AFTER_SPREAD
         floor = min(most, max(least, lag * 2))
-        estimate = (self.waiting + len(self._refused)) * self._seconds_per_op
+        estimate = (self.waiting + len(self._refused)) * self.answer_pace.seconds_per_op
         centre = min(most / high, max(floor / low, estimate))
         spread = centre * random.uniform(low, high)  # noqa: S311 - jitter for load, not a secret
         return min(most, max(floor, spread))  # within the bounds whatever the rounding
@@ -496,7 +500,6 @@ class OpLog:
             if self._queues.get(key) is queue:
                 del self._queues[key]
             return
-        started = time.monotonic()
         first_submitted = self._submitted.get(group[0].answer)
 
         def committed(written: Callable[[], _WrittenGroup]) -> None:
@@ -507,7 +510,7 @@ class OpLog:
             except Exception as failure:
                 outcomes = [failure] * len(group)
             try:
-                self._timed(started, first_submitted, len(group))
+                self._paced(first_submitted, len(group))
                 answer_group(group, outcomes)
             finally:
                 self._commit_next_group(key, queue)
@@ -521,18 +524,17 @@ class OpLog:
         """PostgreSQL: commit what waits in `queue`, a group at a time, until it is empty; answer each op only after
         the commit of its group (or with its own refusal)."""
         try:
-            await commit_in_groups(queue, self.max_group, self._commit_timed)
+            await commit_in_groups(queue, self.max_group, self._commit_paced)
         finally:
             if self._queues.get(key) is queue:
                 del self._queues[key]
 
-    async def _commit_timed(self, group: list[_Waiting]) -> list[_Outcome]:
-        """PostgreSQL: one group, timed for `_retry_after`'s estimate, each op of it in order as one statement
+    async def _commit_paced(self, group: list[_Waiting]) -> list[_Outcome]:
+        """PostgreSQL: one group, for the answer pace, each op of it in order as one statement
         while it can be (see `_commit_in_one_statement`), and the rest from the first that cannot in one
         transaction: a group there is one meeting's, often one writer's ops resent together after a `Busy`, and as
         a transaction it held a pooled connection for a turn of the event loop per statement (0.5 s each, past
         capacity), where one statement an op holds it for one."""
-        started = time.monotonic()
         first_submitted = self._submitted.get(group[0].answer)
         try:
             outcomes: list[_Outcome] = []
@@ -555,13 +557,10 @@ class OpLog:
             self.ops_in_groups += len(group)
             return outcomes
         finally:
-            self._timed(started, first_submitted, len(group))
+            self._paced(first_submitted, len(group))
 
-    def _timed(self, started: float, first_submitted: float | None, ops: int) -> None:
-        """A group of `ops` ops, begun at `started` (time.monotonic), answered now: for `_retry_after`'s estimate
-        and the answer pace."""
-        per_op = (time.monotonic() - started) / ops
-        self._seconds_per_op += (per_op - self._seconds_per_op) / 8
+    def _paced(self, first_submitted: float | None, ops: int) -> None:
+        """A group of `ops` ops, the first submitted at `first_submitted` (by `clock`), answered now."""
         if first_submitted is not None:
             self.answer_pace.answered(first_submitted, self.clock(), ops)
 
