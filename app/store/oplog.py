@@ -313,9 +313,12 @@ class OpLog:
         refused first: their resend is taken first. An OrderedDict, not a dict: a dict's first entry is found by
         stepping over every entry deleted before it, and refusals are forgotten from the front, so past capacity
         that step took a tenth of the server's CPU."""
+        self._seconds_per_op = 0.001
+        """A running mean of a group's own time per op, from its start to its answer: with the answer pace, what a
+        `Busy` refusal's wait is estimated from."""
         self.answer_pace = answer_pace or AnswerPace()
         """The pace at which ops are answered while they queue, from the groups' answers (by `clock`): what an op
-        taken now would wait, and what a `Busy` refusal's wait is estimated from."""
+        taken now would wait, and with a group's own time, what a `Busy` refusal's wait is estimated from."""
         self._submitted: dict[asyncio.Future[CommittedOp], float] = {}
         """When each op waiting (submitted and not yet answered) was submitted, oldest first (a dict keeps its
         order)."""
@@ -477,14 +480,19 @@ class OpLog:
         its capacity for long (C, 2,000 edits/s on one SQLite process) told 90,299 of 93,420 refusals exactly
         15.000 s, so the clients refused in one slow turn of the event loop all came back in one.
 
-        The time an op takes is the pace at which queued ops are answered (app/store/answer_pace.py), not a group's
-        own time per op: a group's time leaves out the rest of the process's work between groups, and once a group
-        was answered in the turn of the event loop its COMMIT ended, it fell by half at C, the refused came back
-        sooner, and `busy` rose from 36,000-44,000 to 54,000 in three pairs of runs."""
+        The time an op takes is the longer of two measures, each short in one case. A group's own time per op
+        leaves out the process's other work between groups: on SQLite (one queue), once a group was answered in the
+        turn of the event loop its COMMIT ended, it fell by half at C, the refused came back sooner, and `busy` rose
+        from 36,000-44,000 to 54,000 in three pairs of runs. The pace at which queued ops are answered
+        (app/store/answer_pace.py) is the whole process's, while on PostgreSQL a resend waits in its meeting's own
+        queue, behind that meeting's groups, many of which commit side by side: told from the pace alone, two
+        processes past their capacity (A) drew 17,494 `busy` against 8,403, their accepted p99 2.5 s against
+        0.65 s."""
         least, most = RETRY_AFTER_SECONDS
         low, high = 1 - RETRY_AFTER_SPREAD, 1 + RETRY_AFTER_SPREAD
         floor = min(most, max(least, lag * 2))
-        estimate = (self.waiting + len(self._refused)) * self.answer_pace.seconds_per_op
+        per_op = max(self._seconds_per_op, self.answer_pace.seconds_per_op)
+        estimate = (self.waiting + len(self._refused)) * per_op
         centre = min(most / high, max(floor / low, estimate))
         spread = centre * random.uniform(low, high)  # noqa: S311 - jitter for load, not a secret
         return min(most, max(floor, spread))  # within the bounds whatever the rounding
@@ -500,6 +508,7 @@ class OpLog:
             if self._queues.get(key) is queue:
                 del self._queues[key]
             return
+        started = time.monotonic()
         first_submitted = self._submitted.get(group[0].answer)
 
         def committed(written: Callable[[], _WrittenGroup]) -> None:
@@ -510,7 +519,7 @@ class OpLog:
             except Exception as failure:
                 outcomes = [failure] * len(group)
             try:
-                self._paced(first_submitted, len(group))
+                self._timed(started, first_submitted, len(group))
                 answer_group(group, outcomes)
             finally:
                 self._commit_next_group(key, queue)
@@ -524,17 +533,18 @@ class OpLog:
         """PostgreSQL: commit what waits in `queue`, a group at a time, until it is empty; answer each op only after
         the commit of its group (or with its own refusal)."""
         try:
-            await commit_in_groups(queue, self.max_group, self._commit_paced)
+            await commit_in_groups(queue, self.max_group, self._commit_timed)
         finally:
             if self._queues.get(key) is queue:
                 del self._queues[key]
 
-    async def _commit_paced(self, group: list[_Waiting]) -> list[_Outcome]:
-        """PostgreSQL: one group, for the answer pace, each op of it in order as one statement
+    async def _commit_timed(self, group: list[_Waiting]) -> list[_Outcome]:
+        """PostgreSQL: one group, timed for `_retry_after`'s estimate, each op of it in order as one statement
         while it can be (see `_commit_in_one_statement`), and the rest from the first that cannot in one
         transaction: a group there is one meeting's, often one writer's ops resent together after a `Busy`, and as
         a transaction it held a pooled connection for a turn of the event loop per statement (0.5 s each, past
         capacity), where one statement an op holds it for one."""
+        started = time.monotonic()
         first_submitted = self._submitted.get(group[0].answer)
         try:
             outcomes: list[_Outcome] = []
@@ -557,10 +567,13 @@ class OpLog:
             self.ops_in_groups += len(group)
             return outcomes
         finally:
-            self._paced(first_submitted, len(group))
+            self._timed(started, first_submitted, len(group))
 
-    def _paced(self, first_submitted: float | None, ops: int) -> None:
-        """A group of `ops` ops, the first submitted at `first_submitted` (by `clock`), answered now."""
+    def _timed(self, started: float, first_submitted: float | None, ops: int) -> None:
+        """A group of `ops` ops, begun at `started` (time.monotonic), its first op submitted at `first_submitted`
+        (by `clock`), answered now: for `_retry_after`'s estimate and the answer pace."""
+        per_op = (time.monotonic() - started) / ops
+        self._seconds_per_op += (per_op - self._seconds_per_op) / 8
         if first_submitted is not None:
             self.answer_pace.answered(first_submitted, self.clock(), ops)
 
