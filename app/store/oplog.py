@@ -3,7 +3,9 @@ when the writer becomes free committed together in one transaction (group commit
 
 Why group: a durable commit costs little (~0.2 ms for a bare synchronous=FULL commit here), but the work around
 each transaction, done one op at a time, cost ten times that, so one process saturated at ~450 edits a second
-and then fell behind. An op still gets its ack and its broadcast only after the commit that holds it.
+and then fell behind. An op still gets its ack and its broadcast only after the commit that holds it. On SQLite
+a group is answered, and the next one written, in the turn of the event loop that learns its COMMIT ended (each
+op's `then` called there, for the room to send the ack and the event at once), not by a task resuming turns later.
 
 Order of work inside an op matters: the first statement bumps the meeting's `last_seq`, which takes the meeting's
 row lock (PostgreSQL) or the write lock (SQLite). Everything after it, the duplicate check included, sees every op
