@@ -117,11 +117,15 @@ NEW_OPS_SHARE = 0.75
 """Past this share of `max_waiting`, only ops sent again after a `Busy` are taken, up to `max_waiting`: a client
 already told to wait comes before one whose op is new, so under sustained overload every client gets its turn
 (without it, the clients answered first came straight back and kept the queue full for the others)."""
-LAG_REFUSE_NEW_SECONDS = 0.1
+LAG_REFUSE_NEW_SECONDS = 0.05
 """Event-loop lag (realtime/loop_lag.py) past which the process takes only ops sent again after a `Busy`: past it,
 everything the process does (fan-out, reads, handshakes) waits its turn that long, so more new edits would only
-make every accepted one later."""
-LAG_REFUSE_ALL_SECONDS = 0.25
+make every accepted one later. An op taken waits its group's COMMIT and about two turns of the loop besides (its
+frame read, then its group answered), so the lag counts twice in its latency. At 100 ms (and 250 ms for
+LAG_REFUSE_ALL_SECONDS), one SQLite process at C with another process spinning on one of the two cores (a slower
+machine, roughly) kept its accepted p99 at 364-374 ms; at 50 (and 150), 277-312 ms, with as many edits taken; on
+the quiet machine, C and A as before (C 199 ms, A 58 ms and 46 `busy`, 0 lost)."""
+LAG_REFUSE_ALL_SECONDS = 0.15
 """Event-loop lag past which no op is taken at all, until the process catches up."""
 WAIT_REFUSE_NEW_SECONDS = 0.1
 """How long the op waiting longest has kept waiting for its answer (`standing_wait`), past which the process takes

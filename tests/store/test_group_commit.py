@@ -20,7 +20,15 @@ from app.domain.errors import DomainError, PermissionDenied, StaleVersion
 from app.domain.operations import AddCard, EditCard
 from app.store.answer_pace import AnswerPace
 from app.store.database import Database
-from app.store.oplog import REFUSAL_REMEMBERED_SECONDS, RETRY_AFTER_SECONDS, Busy, CommittedOp, OpLog
+from app.store.oplog import (
+    LAG_REFUSE_ALL_SECONDS,
+    LAG_REFUSE_NEW_SECONDS,
+    REFUSAL_REMEMBERED_SECONDS,
+    RETRY_AFTER_SECONDS,
+    Busy,
+    CommittedOp,
+    OpLog,
+)
 from app.store.tokens import new_id
 from tests.support.writes import commit_breaker, insert_refuser, until, writes_held
 
@@ -378,13 +386,13 @@ async def test_a_process_whose_event_loop_lags_takes_only_resent_ops_and_then_no
     oplog = OpLog(db, loop_lag=lambda: lag[0])
     assert (await oplog.commit(room.meeting_id, room.chair, "calm", harm("While the loop keeps up"))).seq == 1
 
-    lag[0] = 0.15  # behind: new ops wait, one already told to wait goes in
+    lag[0] = (LAG_REFUSE_NEW_SECONDS + LAG_REFUSE_ALL_SECONDS) / 2  # behind: new ops wait, one told to wait goes in
     with pytest.raises(Busy) as refused:
         await oplog.commit(room.meeting_id, room.chair, "late", harm("While the loop lags"))
-    assert refused.value.retry_after >= 0.3  # at least twice the lag
+    assert refused.value.retry_after >= 2 * lag[0]
     assert (await oplog.commit(room.meeting_id, room.chair, "late", harm("While the loop lags"))).seq == 2
 
-    lag[0] = 0.3  # far behind: nothing goes in, not even a resend
+    lag[0] = 2 * LAG_REFUSE_ALL_SECONDS  # far behind: nothing goes in, not even a resend
     for _ in range(2):
         with pytest.raises(Busy):
             await oplog.commit(room.meeting_id, room.chair, "later", harm("While the loop is far behind"))
