@@ -604,23 +604,24 @@ class Child {
     const missing = () => {
       let lost = 0;
       let unacked = 0;
+      const waiting = new Set(); // the meetings whose listeners still miss an edit
       for (const meeting of this.meetings) {
         for (const edit of meeting.edits.values()) {
           lost += edit.remaining;
+          if (edit.remaining > 0) waiting.add(meeting);
           if (!edit.acked) unacked += 1;
         }
       }
-      return { lost, unacked: this.config.adapter === "app" ? unacked : 0 };
+      return { lost, unacked: this.config.adapter === "app" ? unacked : 0, waiting };
     };
     for (;;) {
-      const { lost, unacked } = missing();
+      const { lost, unacked, waiting } = missing();
       const now = nowNs();
       if ((lost === 0 && unacked === 0) || now >= drainUntil) break;
       let index = 0;
       for (const meeting of this.meetings) {
-        const waiting = [...meeting.edits.values()].some((edit) => edit.remaining > 0);
         for (const listener of meeting.listeners) {
-          if (waiting && pingsBy(now, index) > pingsBy(lastTick, index)) listener.ping();
+          if (waiting.has(meeting) && pingsBy(now, index) > pingsBy(lastTick, index)) listener.ping();
           index += 1;
         }
       }
