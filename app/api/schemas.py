@@ -11,10 +11,14 @@ from app.domain.items import Storable, sent_at_most
 from app.domain.meeting import Meeting, Participant
 from app.domain.roles import OpType, Role, Scope
 
-WORDS_PATTERN = r"^[^\x00]*[^\s\x00\x1c-\x1f][^\x00]*$"
+WHITESPACE_CLASS = r"\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+"""Every character Python's `str.isspace` names, which is what stripping removes, written out: a regex's `\\s` names
+another set in each dialect (ECMAScript's, which a JSON Schema's pattern uses, has U+FEFF and lacks U+0085 and
+U+001C to U+001F), so a client reading the schema took a name of one U+0085 for words, and the server refused it."""
+WORDS_PATTERN = rf"^[^\x00]*[^\x00{WHITESPACE_CLASS}][^\x00]*$"
 """In the schema too, so that a client (and the API fuzzer) knows what is refused: a NUL (Storable refuses it, and
 lone surrogates, which a JSON Schema pattern cannot name), and words of nothing but whitespace (stripped, they are
-empty; Python also strips the separators U+001C to U+001F, which a regex's whitespace class does not name)."""
+empty)."""
 Title = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=WORDS_PATTERN),
