@@ -22,7 +22,7 @@ from typing import Any
 
 from app.domain.changes import AnyChange
 from app.domain.items import ItemChange, kept_from_family
-from app.domain.roles import Role
+from app.domain.roles import SEES_KEPT_FROM_FAMILY, Role
 from app.domain.scaling import Answer, AnswerChange
 from app.domain.state import MeetingState
 
@@ -45,7 +45,7 @@ VIEW_OF_ROLE: dict[Role, View] = {
 
 
 def view_sees_restricted(role: Role) -> bool:
-    return VIEW_OF_ROLE[role] is View.full
+    return role in SEES_KEPT_FROM_FAMILY
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +79,8 @@ def change_for(change: AnyChange, viewer: Viewer) -> tuple[AnyChange | None, boo
     value and reason withheld from everyone but whose device gave it."""
     value = change.value
     public = not viewer.sees_restricted
+    if public and value is None and not change.was_public:
+        return None, False  # the removal of an item they never had: not even its id reaches them
     if public and value is not None and kept_from_family(value):
         if not change.was_public:
             return None, False

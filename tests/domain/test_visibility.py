@@ -16,6 +16,7 @@ import pytest
 
 from app.domain.board import CardChange
 from app.domain.changes import AnyChange
+from app.domain.errors import CardAlreadyExists
 from app.domain.roles import Role
 from app.domain.scaling import Answer, AnswerChange
 from app.domain.state import MeetingState
@@ -400,3 +401,49 @@ def test_changes_that_hide_nothing_reach_everyone_whole() -> None:
     assert everyone
     for applied, viewer in itertools.product(everyone, VIEWERS.values()):
         assert changes_for(applied.changes, viewer) == (applied.changes, True)
+
+
+def test_deleting_an_item_the_family_never_had_tells_them_nothing_of_it() -> None:
+    """Not even its id: a removal goes only to screens that had the item."""
+    room = _conference()
+    note = next(n for n in room.state.decision_notes if n.restricted)
+    hidden = {
+        "closed-card": {"type": "delete_card", "card_id": "closed-card", "base_version": 1},
+        "closed-statement": {"type": "delete_statement", "statement_id": "closed-statement", "base_version": 1},
+        "closed-member": {"type": "remove_network_member", "member_id": "closed-member", "base_version": 1},
+        "closed-step": {"type": "delete_step", "step_id": "closed-step", "base_version": 1},
+        "closed-words": {"type": "delete_child_words", "voice_id": "closed-words", "base_version": 1},
+        "unshared": {"type": "delete_child_words", "voice_id": "unshared", "base_version": 1},
+        note.id: {"type": "remove_decision_note", "note_id": note.id},
+        "marked": {"type": "delete_card", "card_id": "marked", "base_version": 1},
+    }
+    for item_id, op in hidden.items():
+        deleted = room.do(SOCIAL_WORKER if item_id != note.id else CHAIR, op)
+        for name in FAMILY_SCREENS:
+            assert changes_for(deleted.changes, VIEWERS[name]) == ((), False), item_id
+        assert changes_for(deleted.changes, VIEWERS["teacher"]) == (deleted.changes, True)
+
+
+def test_deleting_an_item_the_family_had_takes_it_off_their_screen() -> None:
+    room = fixture_room(F)
+    room.do(SOCIAL_WORKER, {"type": "add_card", "card_id": "seen", "column": "worries", "kind": "harm", "text": "x"})
+    deleted = room.do(SOCIAL_WORKER, {"type": "delete_card", "card_id": "seen", "base_version": 1})
+    for name in FAMILY_SCREENS:
+        assert changes_for(deleted.changes, VIEWERS[name]) == (deleted.changes, True)
+
+
+def test_a_card_the_family_adds_with_the_id_of_one_kept_from_them_gets_a_new_id() -> None:
+    """Refused as taken, the family would learn that a card they may not see exists."""
+    room = _conference()
+    added = room.do(
+        MUM, {"type": "add_card", "card_id": "closed-card", "column": "worries", "kind": "harm", "text": "x"}
+    )
+    assert added.target_id != "closed-card" and added.op.card_id == added.target_id  # type: ignore[union-attr]
+    assert room.state.find("closed-card") is not None and room.state.find(added.target_id) is not None
+    with pytest.raises(CardAlreadyExists):  # a card they can see: taken, as for anyone
+        room.do(MUM, {"type": "add_card", "card_id": added.target_id, "column": "worries", "kind": "harm", "text": "y"})
+    with pytest.raises(CardAlreadyExists):  # a professional sees the hidden card: told it is taken
+        room.do(
+            SOCIAL_WORKER,
+            {"type": "add_card", "card_id": "closed-card", "column": "worries", "kind": "harm", "text": "y"},
+        )
