@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
@@ -10,7 +11,7 @@ from app.domain.board import KINDS_BY_COLUMN, Card, CardChange, CardId, CardKind
 from app.domain.children import check_children
 from app.domain.context import Handler, OpContext, Outcome
 from app.domain.errors import CardAlreadyExists, CardNotFound, InvalidOperation, StaleVersion
-from app.domain.items import ChildIds, Model, last_editor
+from app.domain.items import ChildIds, Model, last_editor, new_item_id
 
 if TYPE_CHECKING:
     from app.domain.state import MeetingState
@@ -86,7 +87,7 @@ def _located(state: MeetingState, card_id: str) -> tuple[Column, int, Card]:
 def add_card(state: MeetingState, op: AddCard, ctx: OpContext) -> Outcome:
     _check_kind(op.column, op.kind)
     check_children(state, op.child_ids)
-    card_id = op.card_id or ctx.new_id
+    card_id = new_item_id(op.card_id, ctx, functools.partial(state.item, "card"))
     if state.find(card_id) is not None:
         raise CardAlreadyExists("A card with that id is already on the board.")
     card = Card(

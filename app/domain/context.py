@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from app.domain.errors import PermissionDenied
-from app.domain.roles import Role, Scope
+from app.domain.roles import SEES_KEPT_FROM_FAMILY, Role, Scope
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -35,6 +35,10 @@ class OpContext:
     new_id: str
     """The id a new item gets when the operation names none."""
     scope: Scope
+
+    @property
+    def sees_kept_from_family(self) -> bool:
+        return self.actor.role in SEES_KEPT_FROM_FAMILY
 
     def check_owner(self, author_id: str, doing: str) -> None:
         if self.scope is Scope.own and author_id != self.actor.participant_id:

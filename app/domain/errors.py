@@ -20,6 +20,11 @@ class InvalidOperation(DomainError):
     code = "invalid_operation"
 
 
+# An op whose op id another participant's op already has: not answered with that op's ack, which is theirs.
+class OpIdTaken(InvalidOperation):
+    pass
+
+
 class PermissionDenied(DomainError):
     code = "forbidden"
 

@@ -3,6 +3,7 @@ small collection functions the concept modules use to change a tuple of items wi
 
 from __future__ import annotations
 
+import functools
 import operator
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -164,6 +165,17 @@ def removed(items: tuple[ItemT, ...], item_id: str) -> tuple[ItemT, ...]:
     return tuple(item for item in items if item.id != item_id)
 
 
+def new_item_id(named: str | None, ctx: OpContext, taken_by: Callable[[str], object | None]) -> str:
+    """The id a new item gets: the one the op names, else a fresh one. Also a fresh one when the family named the id
+    of an item kept from them: refused as taken, they would learn that the item exists; the ack and the event name
+    the id the new item got, as for any add."""
+    if not named:
+        return ctx.new_id
+    if not ctx.sees_kept_from_family and kept_from_family(taken_by(named)):
+        return ctx.new_id
+    return named
+
+
 def check_new_id(items: Iterable[HasId], item_id: str, limit: int, what: str) -> None:
     if find(items, item_id) is not None:
         raise InvalidOperation(f"A {what} with that id is already in this meeting.")
@@ -224,8 +236,9 @@ class AuthoredCollection(Generic[AuthoredT]):
         return Outcome(after, (self.change(id=item.id, value=item),), item.id, logged)
 
     def add(self, state: MeetingState, op: BaseModel, ctx: OpContext, **more: Any) -> Outcome:
-        item_id = getattr(op, self.id_field) or ctx.new_id
-        check_new_id(self.all(state), item_id, self.limit, self.what)
+        items = self.all(state)
+        item_id = new_item_id(getattr(op, self.id_field), ctx, functools.partial(find, items))
+        check_new_id(items, item_id, self.limit, self.what)
         item = self.item(
             id=item_id,
             author_id=ctx.actor.participant_id,

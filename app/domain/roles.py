@@ -14,6 +14,11 @@ class Role(StrEnum):
     observer = "observer"
 
 
+SEES_KEPT_FROM_FAMILY = frozenset({Role.chair, Role.professional, Role.observer})
+"""The roles that see the items kept from the family (app/domain/visibility.py); the family and the room screen
+do not."""
+
+
 class Scope(StrEnum):
     """How far a permission reaches: anything, only what the actor wrote, or nothing."""
 

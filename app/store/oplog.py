@@ -51,7 +51,7 @@ from sqlalchemy.orm import Session
 from app.domain.agendas import MeetingKind, Phase
 from app.domain.board import Card, CardChange, CardKind, Column
 from app.domain.changes import AnyChange, change_as_stored, changes_adapter
-from app.domain.errors import DomainError, MeetingNotFound
+from app.domain.errors import DomainError, MeetingNotFound, OpIdTaken
 from app.domain.operations import Actor, AnyOperation, Applied, apply_operation, operation_adapter, replay
 from app.domain.roles import Role
 from app.domain.state import CONFERENCE_FIELDS, MeetingState
@@ -232,6 +232,16 @@ class _Duplicate(Exception):
     def __init__(self, first: CommittedOp) -> None:
         super().__init__("duplicate op id")
         self.first = first
+
+
+def _resent_by_its_author(first: CommittedOp, actor: Actor) -> _Outcome:
+    """The answer to an op whose op id is in the log already: its first result when its author sends it again (on
+    any of their devices), else a refusal. Every connection is sent every event's op id, also of ops about items
+    kept from it; the first ack would tell anyone who sent such an op id what the op was about (the item's id, a
+    private answer's author)."""
+    if first.actor.participant_id == actor.participant_id:
+        return first
+    return OpIdTaken("This change was sent with the id of someone else's change, so it was not saved.")
 
 
 def _undo(session: Session, connection: Connection, alone: bool) -> None:
@@ -636,7 +646,7 @@ class OpLog:
                 committed, board, link = self._apply(session, waiting, boards)
             except _Duplicate as duplicate:
                 _undo(session, connection, alone)
-                outcomes[index] = duplicate.first
+                outcomes[index] = _resent_by_its_author(duplicate.first, waiting.actor)
             except Exception as refusal:
                 if is_database_trouble(refusal):
                     raise

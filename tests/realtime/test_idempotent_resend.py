@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import ServerProcess
-from tests.support.clients import BoardClient, board_over_http, create_meeting
+from tests.support.clients import BoardClient, add_member, board_over_http, create_meeting
 
 ADD = {"type": "add_card", "column": "working_well", "kind": "strength", "text": "Gran takes them to school"}
 
@@ -40,3 +40,40 @@ async def test_a_resend_on_a_new_connection_is_still_recognised(server: ServerPr
     board = await board_over_http(server.url, chair)
     assert len(board["columns"]["working_well"]) == 1
     await reconnected.close()
+
+
+@pytest.mark.asyncio
+async def test_an_op_id_sent_by_someone_else_is_refused_and_tells_them_nothing_of_the_first_op(
+    server: ServerProcess,
+) -> None:
+    """Every event carries its op id, also to the family's tablet when it is about a card kept from them. Answered
+    with the first ack, the tablet would learn that card's id."""
+    chair = await create_meeting(server.url)
+    mum = await add_member(server.url, chair, "family", "Mum")
+    c = await BoardClient.connect(server.ws_url, chair)
+    tablet = await BoardClient.connect(server.ws_url, mum)
+    assert (await c.request({"type": "start_closed_part"}))["type"] == "ack"
+    said = await c.request(
+        {"type": "add_card", "card_id": "said-in-private", "column": "worries", "kind": "harm", "text": "Police"},
+        op_id="private-op",
+    )
+    await tablet.sync_to(said["seq"])
+    assert "private-op" in tablet.received_text() and "said-in-private" not in tablet.received_text()
+    assert (await c.request({"type": "end_closed_part"}))["type"] == "ack"
+
+    refused = await tablet.request(ADD, op_id="private-op")
+
+    assert refused["type"] == "error" and refused["code"] == "invalid_operation", refused
+    assert "said-in-private" not in tablet.received_text()
+    again = await c.request({"type": "end_closed_part"}, op_id="private-op")  # its author still gets the first ack
+    assert again == {
+        "type": "ack",
+        "op_id": "private-op",
+        "seq": said["seq"],
+        "card_id": "said-in-private",
+        "duplicate": True,
+    }
+    board = await board_over_http(server.url, chair)
+    assert [card["text"] for card in board["columns"]["working_well"]] == []
+    await tablet.close()
+    await c.close()
