@@ -80,6 +80,7 @@ _SESSION_OF = Prepared(
     )
     .where(_SESSIONS.c.token_hash == bindparam("b_token_hash"))
 )  # fmt: skip
+_MEETING_EXISTS = Prepared(select(_MEETINGS.c.id).where(_MEETINGS.c.id == bindparam("b_meeting")))
 _INVITE_OF = Prepared(
     select(_INVITES.c.revoked_at, _INVITES.c.used_at, *_PERSON, *_ITS_MEETING)
     .select_from(
@@ -259,21 +260,13 @@ class Meetings:
 
     async def signed_in(self, meeting_id: str, session_token: str | None) -> Participant:
         """The participant behind a session cookie, if the session is alive and belongs to this meeting."""
-        if not session_token:
-            raise NotSignedIn("You are not signed in to this meeting.")
-        token_hash = hash_token(session_token)
-        return await self.db.read_alone(
-            lambda db: _alive_session(_SESSION_OF.row(db, {"b_token_hash": token_hash}), meeting_id)
-        )
+        return await self.db.read_alone(lambda db: _signed_in(db, meeting_id, session_token)[1])
 
     async def signed_in_meeting(self, meeting_id: str, session_token: str | None) -> tuple[Meeting, Participant]:
         """`signed_in`, and the meeting as it stands (its status), read in the same snapshot."""
-        if not session_token:
-            raise NotSignedIn("You are not signed in to this meeting.")
 
         def work(db: Connection) -> tuple[Meeting, Participant]:
-            row = _SESSION_OF.row(db, {"b_token_hash": hash_token(session_token)})
-            participant = _alive_session(row, meeting_id)
+            row, participant = _signed_in(db, meeting_id, session_token)
             if row.m_id is None:
                 raise MeetingNotFound("There is no such meeting.")
             return _its_meeting(row), participant
@@ -330,6 +323,20 @@ def _revoke_invites(session: Session, participant_id: str) -> None:
         .where(col(InviteRow.participant_id) == participant_id, col(InviteRow.revoked_at).is_(None))
         .values(revoked_at=utcnow())
     )
+
+
+def _signed_in(db: Connection, meeting_id: str, session_token: str | None) -> tuple[Any, Participant]:
+    """The session row behind a cookie and its participant. A refused session is told apart from a meeting that is
+    not there (never was, or purged): a client stops asking for a new link to a meeting that is gone."""
+    try:
+        if not session_token:
+            raise NotSignedIn("You are not signed in to this meeting.")
+        row = _SESSION_OF.row(db, {"b_token_hash": hash_token(session_token)})
+        return row, _alive_session(row, meeting_id)
+    except NotSignedIn:
+        if _MEETING_EXISTS.row(db, {"b_meeting": meeting_id}) is None:
+            raise MeetingNotFound("There is no such meeting.") from None
+        raise
 
 
 def _alive_session(row: Any, meeting_id: str) -> Participant:

@@ -79,9 +79,12 @@ async def test_being_signed_in_to_another_meeting_is_not_enough(chair: Member, o
 
 
 @pytest.mark.asyncio
-async def test_an_unknown_meeting_is_401_not_signed_in(chair: Member, open_browser: OpenBrowser) -> None:
-    """The session is checked first, so a guesser learns nothing about which meeting ids exist."""
+async def test_an_unknown_meeting_is_404_meeting_not_found(chair: Member, open_browser: OpenBrowser) -> None:
+    """docs/protocol.md: after a failed connect, 404 from /me tells the page the meeting is gone (stop
+    reconnecting), where 401 would send the family to ask the chair for a new link."""
     unknown = "0" * 32
     copied = await browser_with_cookie(open_browser, f"sos_{unknown}", chair.session_token)
 
-    assert_error(await copied.get(f"/api/meetings/{unknown}/me"), 401, "not_signed_in")
+    assert_error(await copied.get(f"/api/meetings/{unknown}/me"), 404, "meeting_not_found")
+    without_cookie = await open_browser()
+    assert_error(await without_cookie.get(f"/api/meetings/{unknown}/me"), 404, "meeting_not_found")

@@ -248,11 +248,11 @@ async def test_without_a_cookie_is_401_not_signed_in(
 
 @pytest.mark.asyncio
 @pytest.mark.parametrize(("method", "path", "body"), ROUTES, ids=ROUTE_IDS)
-async def test_an_unknown_meeting_is_401_because_the_session_is_checked_first(
+async def test_an_unknown_meeting_is_404_meeting_not_found(
     chair: Member, open_browser: OpenBrowser, method: str, path: str, body: dict[str, str] | None
 ) -> None:
-    """No session can belong to a meeting that does not exist, so the answer is 401, never meeting_not_found:
-    a guesser cannot tell a real meeting id from a made-up one."""
+    """Not 401 and "ask the chair for a new link": there is no meeting to ask about (a made-up id, or a meeting
+    purged since). A meeting id is 128 random bits: telling that one does not exist helps no guesser."""
     unknown = "0" * 32
     copied = await browser_with_cookie(open_browser, f"sos_{unknown}", chair.session_token)
 
@@ -260,7 +260,7 @@ async def test_an_unknown_meeting_is_401_because_the_session_is_checked_first(
         method, f"/api/meetings/{unknown}{path.format(pid=chair.participant_id)}", json=body
     )
 
-    assert_error(response, 401, "not_signed_in")
+    assert_error(response, 404, "meeting_not_found")
 
 
 @pytest.mark.asyncio

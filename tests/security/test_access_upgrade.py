@@ -182,3 +182,15 @@ async def test_an_upgrade_with_a_since_that_is_not_one_integer_is_refused_with_n
         world.server, f"{world.meeting.meeting_id}?since=0", world.meeting.chair.cookie, own_origin(world.server)
     )
     assert resumed.status == 101
+
+
+@pytest.mark.parametrize("credential", ["none", "a forged token"])
+async def test_an_upgrade_to_a_meeting_that_does_not_exist_is_404_meeting_not_found(
+    world: World, credential: str
+) -> None:
+    """docs/protocol.md's handshake table: the client stops, where a 401 would send the user for a new link."""
+    unknown = "0" * 32
+    cookie = None if credential == "none" else f"sos_{unknown}={forged_token()}"
+    answer = await raw_upgrade(world.server, unknown, cookie, own_origin(world.server))
+    assert answer.status == 404, answer.raw[:200]
+    assert b"meeting_not_found" in answer.raw
