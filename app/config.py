@@ -109,7 +109,8 @@ class Settings(BaseSettings):
     retention_days: int | None = Field(
         default=None,
         ge=1,
-        description="Days a meeting is kept after it was created before `sosboard purge` deletes it; none: forever.",
+        description="Days a meeting is kept, counted from when it was finalised (or created, if it never was), "
+        "before `sosboard purge` deletes it; none: forever.",
     )
     purge_every_hours: float | None = Field(
         default=None, gt=0, description="Run the purge inside the server this often; none (the default): never."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -39,6 +40,14 @@ class TooManyRequests(Exception):
         self.retry_after = retry_after
 
 
+PLAIN_HTTP_ERRORS: dict[int, tuple[str, str]] = {
+    404: ("not_found", "There is nothing at this address."),
+    405: ("method_not_allowed", "This address does not take that kind of request."),
+    413: ("too_large", "This request is larger than the board takes."),
+}
+"""The refusals of the HTTP layer itself, before any route: their codes and plain words."""
+
+
 def error_response(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
 
@@ -68,11 +77,25 @@ def add_exception_handlers(app: FastAPI) -> None:
         if error.status_code == 400 and error.detail == "There was an error parsing the body":
             # FastAPI's answer to a JSON body that is not UTF-8: a validation error like any other bad body (422,
             # documented on every route that takes one), not a 400 no route documents.
-            return error_response(422, "invalid", "Some fields are not valid: body (not UTF-8 JSON).")
-        return await http_exception_handler(request, error)
+            return error_response(422, "invalid", "The body could not be read as UTF-8 JSON.")
+        plain = PLAIN_HTTP_ERRORS.get(error.status_code)
+        if plain is None:
+            return await http_exception_handler(request, error)
+        # Every refusal in the one documented shape, also those of the routing (no such address, no such method).
+        response = error_response(error.status_code, *plain)
+        response.headers.update(error.headers or {})
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, RequestValidationError)
-        fields = ", ".join(sorted({".".join(str(p) for p in e["loc"][1:]) or "body" for e in error.errors()}))
+        errors = error.errors()
+        if any(e["type"] == "json_invalid" for e in errors):
+            return error_response(422, "invalid", "The body is not valid JSON.")
+        fields = ", ".join(sorted({_field_name(e["loc"]) for e in errors}))
         return error_response(422, "invalid", f"Some fields are not valid: {fields}.")
+
+
+def _field_name(location: Sequence[int | str]) -> str:
+    """`title`, `body` for the body as a whole: the location without its `body` root and list indexes."""
+    return ".".join(str(part) for part in location[1:] if isinstance(part, str)) or "body"
