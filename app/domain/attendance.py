@@ -189,15 +189,16 @@ def check_in(state: MeetingState, op: CheckIn, ctx: OpContext) -> Outcome:
     # Like every add, the logged op names the new line's id, so replaying the log gives it the same id.
     attendee_id = op.attendee_id or ctx.new_id
     check_new_id(state.attendees, attendee_id, MAX_ATTENDEES, "person")
+    chair = ctx.actor.role is Role.chair
     attendee = Attendee(
         id=attendee_id,
         name=name,
-        role_label="",
+        role_label="Chair" if chair else "",
         agency=agency or "",
         group=Group.family if ctx.actor.role is Role.family else Group.professional,
         status=Presence.present,
         participant_id=me,
-        confirmed=False,
+        confirmed=chair,  # the chair confirms the others' check-ins: theirs needs nobody's
         history=(AttendanceMark(at=ctx.at, status=Presence.present),),
     )
     return _save(state, attendee, logged.model_copy(update={"attendee_id": attendee_id}))

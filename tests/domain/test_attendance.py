@@ -120,6 +120,19 @@ def test_the_chair_confirms_a_check_in() -> None:
     assert room.state.attendees[0].confirmed
 
 
+def test_the_chair_checking_in_is_there_as_the_chair_and_needs_no_confirmation() -> None:
+    """The record's "Who was there" lists the chair as the chair, not as a professional awaiting their own OK."""
+    room = ConferenceRoom()
+    room.do(Actor("chair-1", Role.chair, display_name="Sam Chair", agency="Children's Services"), CheckIn())
+    (chair,) = room.state.attendees
+    assert (chair.name, chair.role_label, chair.group, chair.confirmed) == (
+        "Sam Chair",
+        "Chair",
+        Group.professional,
+        True,
+    )
+
+
 def test_checking_in_twice_is_refused_and_after_leaving_it_marks_the_same_person_back() -> None:
     room = ConferenceRoom()
     room.do(MUM_ON_TABLET, CheckIn())
