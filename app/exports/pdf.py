@@ -33,7 +33,9 @@ def css_string(text: str) -> str:
 
 def footer(record: Record) -> str:
     """The @page rules that put the record's state, its hash and the page number on every page."""
-    if record.integrity.hash:
+    if not record.integrity.record_matches_log:
+        chain = "Warning: what is stored differs from its history of changes. Do not rely on this copy."
+    elif record.integrity.hash:
         chain = f"Record hash {record.integrity.hash} ({record.integrity.ops} changes)"
     elif record.integrity.chain_holds:
         chain = "No record hash: nothing recorded yet"

@@ -10,6 +10,7 @@ from pypdf import PdfReader
 
 from app.domain.state import MeetingState
 from app.exports.formatting import zone_named
+from app.exports.markdown import render_markdown
 from app.exports.pdf import css_string, footer, pdf_of_html, render_html, render_pdf
 from app.exports.record import Record
 from app.store.chain import Verification
@@ -129,3 +130,13 @@ def test_a_pdf_fetches_nothing() -> None:
 
     with pytest.raises(FatalURLFetchingError):
         pdf_of_html('<html lang="en"><title>t</title><img src="file:///etc/passwd" alt="x"></html>')
+
+
+def test_a_board_changed_behind_its_log_is_said_on_every_page_and_in_every_format(full: Record) -> None:
+    """The chain can hold while the stored board was edited in the database: the copy must not look sound."""
+    changed = full.model_copy(update={"integrity": full.integrity.model_copy(update={"record_matches_log": False})})
+    pages = pages_text(render_pdf(changed, LONDON))
+    assert all("differs from its history of changes" in page for page in pages), pages[-1]
+    assert all("differs from its history of changes" not in page for page in pages_text(render_pdf(full, LONDON)))
+    assert "Do not rely on this copy" in render_markdown(changed, LONDON)
+    assert "Do not rely on this copy" not in render_markdown(full, LONDON)
