@@ -24,6 +24,7 @@ from app.domain.statements import StatementChange
 from app.domain.voice import ChildWordsChange
 
 if TYPE_CHECKING:
+    from app.domain.changes import AnyChange
     from app.domain.state import MeetingState
 
 RestrictableEntity = Literal[
@@ -103,7 +104,15 @@ def set_restricted(state: MeetingState, op: SetRestricted, ctx: OpContext) -> Ou
     items = getattr(state, field)
     item: BaseModel = require(items, op.item_id, what).model_copy(update={"restricted": op.restricted})
     after = state.model_copy(update={field: replaced(items, item)})
-    return Outcome(after, (change_type(id=op.item_id, value=item),), op.item_id)
+    changes: tuple[AnyChange, ...] = (change_type(id=op.item_id, value=item),)
+    if op.entity == "statement" and op.restricted:
+        # Its rounds name it: kept from the family with it. Lifting it leaves them as they are (a round may have
+        # been restricted on its own); the chair lifts each.
+        for scale in after.rounds:
+            if scale.statement_id == op.item_id and not scale.restricted:
+                after, round_changes = restrict_round(after, scale.id, True)
+                changes += round_changes
+    return Outcome(after, changes, op.item_id)
 
 
 HANDLERS: dict[type[BaseModel], Handler] = {

@@ -131,8 +131,7 @@ def _open_round(state: MeetingState, round_id: str) -> Round:
 def open_round(state: MeetingState, op: OpenRound, ctx: OpContext) -> Outcome:
     round_id = op.round_id or ctx.new_id
     check_new_id(state.rounds, round_id, MAX_ROUNDS, "scaling round")
-    if op.statement_id is not None:
-        require(state.statements, op.statement_id, "danger statement")
+    scaled = None if op.statement_id is None else require(state.statements, op.statement_id, "danger statement")
     opened = Round(
         id=round_id,
         statement_id=op.statement_id,
@@ -140,7 +139,8 @@ def open_round(state: MeetingState, op: OpenRound, ctx: OpContext) -> Outcome:
         question=op.question,
         opened_by=ctx.actor.participant_id,
         opened_at=ctx.at,
-        restricted=state.closed_part.active,
+        # A round on a statement kept from the family is kept from them too: it would name the statement.
+        restricted=state.closed_part.active or (scaled is not None and scaled.restricted),
     )
     after = state.model_copy(update={"rounds": (*state.rounds, opened)})
     return Outcome(

@@ -188,6 +188,26 @@ def test_restricting_a_round_restricts_its_answers_and_lifting_shows_them_again(
     assert [a.restricted for a in room.state.answers] == [False, False]
 
 
+def test_a_round_on_a_statement_kept_from_the_family_is_kept_from_them_with_it() -> None:
+    """A round names its statement: shown to the family, it would tell them of a statement they may not see."""
+    room = fixture_room(F)
+    statement = F.statements["professional"]
+    room.do(MUM, {"type": "answer_round", "round_id": F.round, "value": 8})
+    room.do(CHAIR, {"type": "open_round", "round_id": "on-it", "statement_id": statement})
+    room.do(MUM, {"type": "answer_round", "round_id": "on-it", "value": 5})
+    restrict = room.do(CHAIR, SetRestricted(entity="statement", item_id=statement, restricted=True))
+    assert [(s.id, s.restricted) for s in room.state.rounds] == [(F.round, False), ("on-it", True)]
+    assert [a.restricted for a in room.state.answers if a.round_id == "on-it"] == [True]
+    assert {(c.entity, c.id) for c in restrict.changes} >= {("statement", statement), ("round", "on-it")}
+
+    room.do(CHAIR, {"type": "open_round", "round_id": "later", "statement_id": statement})
+    assert room.state.rounds[-1].restricted, "opened on a hidden statement"
+    room.do(CHAIR, SetRestricted(entity="statement", item_id=statement, restricted=False))
+    assert [s.restricted for s in room.state.rounds] == [False, True, True], "each round is lifted by the chair"
+    room.do(CHAIR, {"type": "open_round", "round_id": "after", "statement_id": statement})
+    assert not room.state.rounds[-1].restricted
+
+
 # What a family member may do to an item, and the same operation on an item that is not there at all.
 HIDDEN: list[tuple[str, str, OpDict, OpDict]] = [
     (
