@@ -18,7 +18,7 @@ from app.domain.context import Handler, OpContext, Outcome
 from app.domain.decision import DecisionChange, DecisionNoteChange
 from app.domain.errors import ClosedPartRunning, NoClosedPart
 from app.domain.items import Change, ItemId, Model, replaced, require
-from app.domain.plan import NetworkChange, StepChange
+from app.domain.plan import NetworkChange, StepChange, names_hidden_member
 from app.domain.scaling import restrict_round
 from app.domain.statements import StatementChange
 from app.domain.voice import ChildWordsChange
@@ -105,13 +105,19 @@ def set_restricted(state: MeetingState, op: SetRestricted, ctx: OpContext) -> Ou
     item: BaseModel = require(items, op.item_id, what).model_copy(update={"restricted": op.restricted})
     after = state.model_copy(update={field: replaced(items, item)})
     changes: tuple[AnyChange, ...] = (change_type(id=op.item_id, value=item),)
+    # What names the item (a statement's rounds, a member's next steps) is kept from the family with it. Lifting it
+    # leaves them as they are (one may have been restricted on its own); the chair lifts each.
     if op.entity == "statement" and op.restricted:
-        # Its rounds name it: kept from the family with it. Lifting it leaves them as they are (a round may have
-        # been restricted on its own); the chair lifts each.
         for scale in after.rounds:
             if scale.statement_id == op.item_id and not scale.restricted:
                 after, round_changes = restrict_round(after, scale.id, True)
                 changes += round_changes
+    if op.entity == "network_member" and op.restricted:
+        for step in after.steps:
+            if not step.restricted and names_hidden_member(after, step):
+                kept = step.model_copy(update={"restricted": True})
+                after = after.model_copy(update={"steps": replaced(after.steps, kept)})
+                changes += (StepChange(id=kept.id, value=kept),)
     return Outcome(after, changes, op.item_id)
 
 

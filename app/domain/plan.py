@@ -3,6 +3,7 @@ has agreed to do), the next steps (what, who, by when, how we will know), and th
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Literal
 
@@ -23,6 +24,8 @@ from app.domain.items import (
     OptionalText,
     ShortText,
     Text,
+    find,
+    replaced,
     require,
 )
 
@@ -187,13 +190,30 @@ def _check_owner_exists(state: MeetingState, who: AttendeeOwner | NetworkOwner |
 def add_step(state: MeetingState, op: AddStep, ctx: OpContext) -> Outcome:
     _check_owner_exists(state, op.who)
     check_children(state, op.child_ids)
-    return STEPS.add(state, op, ctx)
+    return _kept_with_a_hidden_owner(STEPS.add(state, op, ctx))
 
 
 def edit_step(state: MeetingState, op: EditStep, ctx: OpContext) -> Outcome:
     _check_owner_exists(state, op.who)
     check_children(state, op.child_ids)
-    return STEPS.edit(state, op, ctx, "change next steps")
+    return _kept_with_a_hidden_owner(STEPS.edit(state, op, ctx, "change next steps"))
+
+
+def names_hidden_member(state: MeetingState, step: NextStep) -> bool:
+    """Whether the step names a safety network member kept from the family: shown to them, it would name them."""
+    if not isinstance(step.who, NetworkOwner):
+        return False
+    member = find(state.network, step.who.member_id)
+    return member is not None and member.restricted
+
+
+def _kept_with_a_hidden_owner(outcome: Outcome) -> Outcome:
+    step = find(outcome.state.steps, outcome.target_id)
+    if step is None or step.restricted or not names_hidden_member(outcome.state, step):
+        return outcome
+    kept = step.model_copy(update={"restricted": True})
+    after = outcome.state.model_copy(update={"steps": replaced(outcome.state.steps, kept)})
+    return dataclasses.replace(outcome, state=after, changes=(StepChange(id=kept.id, value=kept),))
 
 
 def delete_step(state: MeetingState, op: DeleteStep, ctx: OpContext) -> Outcome:

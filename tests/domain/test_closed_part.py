@@ -208,6 +208,39 @@ def test_a_round_on_a_statement_kept_from_the_family_is_kept_from_them_with_it()
     assert not room.state.rounds[-1].restricted
 
 
+def test_a_next_step_naming_a_network_member_kept_from_the_family_is_kept_from_them_with_them() -> None:
+    """A step's `who` names the member: shown to the family, it would tell them of someone they may not see."""
+    room = fixture_room(F)
+    member = F.network["professional"]
+    room.do(SOCIAL_WORKER, {"type": "add_step", "step_id": "walk", "what": "Walk A. to school"})
+    room.do(
+        SOCIAL_WORKER,
+        {"type": "add_step", "step_id": "visit", "what": "Visit", "who": {"kind": "network", "member_id": member}},
+    )
+    restrict = room.do(CHAIR, SetRestricted(entity="network_member", item_id=member, restricted=True))
+    steps = {s.id: s.restricted for s in room.state.steps}
+    assert (steps["walk"], steps["visit"]) == (False, True)
+    assert ("step", "visit") in {(c.entity, c.id) for c in restrict.changes}
+
+    edited = room.do(
+        SOCIAL_WORKER,
+        {
+            "type": "edit_step",
+            "step_id": "walk",
+            "base_version": 1,
+            "what": "Walk A. to school",
+            "who": {"kind": "network", "member_id": member},
+        },
+    )
+    assert next(s for s in room.state.steps if s.id == "walk").restricted
+    assert edited.changes[0].value.restricted  # type: ignore[union-attr]
+    room.do(
+        SOCIAL_WORKER,
+        {"type": "add_step", "step_id": "call", "what": "Call", "who": {"kind": "network", "member_id": member}},
+    )
+    assert next(s for s in room.state.steps if s.id == "call").restricted
+
+
 # What a family member may do to an item, and the same operation on an item that is not there at all.
 HIDDEN: list[tuple[str, str, OpDict, OpDict]] = [
     (
