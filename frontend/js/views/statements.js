@@ -72,10 +72,11 @@ function Statement({ ctx, statement, number }) {
   const canDelete = ctx.canOn("delete_statement", s);
   const canGoal = ctx.can("set_safety_goal");
   const canView = ctx.can("set_family_view");
+  const name = `${ctx.family ? "Worry" : "Danger statement"} ${number}`;
   return html`<li ...${itemAttrs(ctx, "statement", s.id, `statement${s.restricted ? " is-restricted" : ""}`)} data-testid="statement">
     <article aria-labelledby=${headingId}>
       <${FocusNote} ctx=${ctx} entity="statement" id=${s.id} />
-      <h3 id=${headingId}>${ctx.family ? "Worry" : "Danger statement"} ${number}</h3>
+      <h3 id=${headingId}>${name}</h3>
       <${RestrictedBadge} item=${s} entity="statement" />
       ${editor
         ? html`<${StatementForm} ctx=${ctx} form=${`statement:${s.id}`} editing=${true} />`
@@ -95,7 +96,7 @@ function Statement({ ctx, statement, number }) {
         : null}
       <${ItemTools} ctx=${ctx} entity="statement" id=${s.id} item=${s} describedBy=${headingId} />
 
-      <section class="family-view" aria-label="The family's view" data-testid="family-view">
+      <section class="family-view" aria-label=${`${name}: the family's view`} data-testid="family-view">
         <h4>${ctx.family ? "What you think" : "The family's view"}</h4>
         ${s.family_view && !viewEditor
           ? html`<p data-testid="family-view-words"><strong>${AGREEMENT[s.family_view.agreement]}</strong>${s.family_view.words ? html`: “${s.family_view.words}”` : null}</p>
@@ -110,7 +111,7 @@ function Statement({ ctx, statement, number }) {
           : null}
       </section>
 
-      <section class="goal" aria-label="Safety goal" data-testid="safety-goal">
+      <section class="goal" aria-label=${`${name}: safety goal`} data-testid="safety-goal">
         <h4>${ctx.family ? "What needs to be different" : "Safety goal"}</h4>
         ${s.goal && !goalEditor
           ? html`<dl class="fields" data-testid="goal-words">
