@@ -126,6 +126,25 @@ def attendee_row(page: Page, name: str) -> Locator:
     return page.get_by_test_id("attendee").filter(has=page.get_by_role("rowheader", name=re.compile(re.escape(name))))
 
 
+# ---- the children's words ----------------------------------------------------------------------------------
+
+
+def add_child_words(page: Page, child: str, house: str, words: str, *, shared: bool) -> None:
+    form = page.get_by_test_id("add-child-words-form")
+    form.get_by_label("Which child").select_option(label=child)
+    form.get_by_label("Which house").select_option(house)
+    form.get_by_label("The child's own words").fill(words)
+    form.get_by_label("Told to whom, and when").fill("Jo Patel, at school on 20 November")
+    if shared:
+        form.get_by_label("The child agreed that the family may see these words").check()
+    form.get_by_role("button", name="Add the child's words").click()
+    expect(words_item(page, words)).to_have_count(1)
+
+
+def words_item(page: Page, words: str) -> Locator:
+    return page.get_by_test_id("child-words").filter(has_text=words)
+
+
 # ---- statements ---------------------------------------------------------------------------------------------
 
 

@@ -2,11 +2,34 @@
 line to the 300 characters of a long card, and the quick way to put them on a board (over the page's own
 connection, as the chair's, the professional's and the family's screens would send them).
 
-The fictional family: Sam Lee (Mum), Mia (7) and Leo (4), Grandma Rose; Jo Patel is Mia's teacher."""
+The fictional family: Sam Lee (Mum), Mia (7) and Leo (4), Grandma Rose; Jo Patel is Mia's teacher.
+`hold_conference` fills every other part of the agenda the same way."""
 
 from __future__ import annotations
 
 from playwright.sync_api import Page, expect
+
+from tests.e2e.conference_pages import (
+    Room,
+    add_child,
+    add_child_words,
+    add_decision_note,
+    add_network_member,
+    add_statement,
+    add_step,
+    answer,
+    answer_for,
+    attendee_row,
+    give_view,
+    jump_to,
+    next_phase,
+    open_round,
+    record_attendee,
+    record_decision,
+    round_item,
+    statement,
+    write_goal,
+)
 
 # (column, kind, who writes it: chair | professional | family, text)
 CARDS: list[tuple[str, str, str, str]] = [
@@ -262,3 +285,172 @@ def fill_board(pages: dict[str, Page], cards: list[tuple[str, str, str, str]], w
         send_cards(page, [c for c in cards if c[2] == who])
     expect(watcher.get_by_test_id("card")).to_have_count(len(cards), timeout=20_000)
     expect(watcher.locator("[data-testid=card][data-pending]")).to_have_count(0)
+
+
+# ---- the rest of a realistic initial conference: every part of the agenda with what it usually holds ----------
+
+ATTENDEES: list[tuple[str, str, str, str, bool]] = [  # name, their part, organisation, here?, sent a report
+    ("Kim Novak", "Social worker", "Children's services", "present", True),
+    ("Dr Priya Shah", "Health visitor", "Northfield Health", "present", True),
+    ("Rose Lee", "Grandma", "Family", "present", False),
+    ("Dan Lee", "Dad", "Family", "present", False),
+    ("Lucy Ford", "Nursery manager", "Little Acorns Nursery", "present", True),
+    ("PC Tom Reed", "Police officer", "Police", "apologies", True),
+]
+
+# child, house, the child's own words (shared with the child's agreement)
+CHILD_WORDS: list[tuple[str, str, str]] = [
+    ("Mia", "worries", "When Mum and Dad shout I take Leo under my bed and put my hands on his ears."),
+    ("Mia", "good_things", "Grandma Rose makes pancakes on Saturdays and we watch a film in her big bed."),
+    ("Mia", "dreams", "I want Dad to stop drinking and for us all to go to the seaside in the summer."),
+    ("Leo", "worries", "I don't like it when it is dark and nobody comes."),
+    ("Leo", "good_things", "My nursery has a sand pit and a big red bike."),
+    ("Leo", "dreams", "A dog called Biscuit."),
+]
+
+# who is worried, what the adults did or may do, the impact on the child, what could happen if nothing changes;
+# then the safety goal: the adults will, the child will experience, professionals will see, for how long
+STATEMENTS: list[tuple[tuple[str, str, str, str], tuple[str, str, str, str]]] = [
+    (
+        (
+            "Kim Novak (social worker), Jo Patel (school) and the police",
+            "Mia and Leo were left alone overnight on 14 October while Mum went out, and Mum has said she sometimes"
+            " goes out at night to get her medicine.",
+            "Leo was found crying at 2am by a neighbour; Mia says she is scared to go to sleep in case Mum goes out.",
+            "The children could be hurt, or start a fire, with no grown-up there to help them at night.",
+        ),
+        (
+            "Mum will always have a grown-up she trusts with the children at night, and will ring Rose or Pat"
+            " if she needs to go out.",
+            "Mia and Leo will always have a grown-up they know at home at night, and will know who to call.",
+            "Jo will hear from Mia that someone was at home every night, and Rose will say she was called.",
+            "Six months",
+        ),
+    ),
+    (
+        (
+            "Kim Novak (social worker) and Lucy Ford (nursery)",
+            "Mum and Dad shout and throw things when they argue, while the children are in the house and awake.",
+            "Mia cannot sleep and has stopped eating lunch; Leo had a cut on his foot from a broken glass.",
+            "The children could be badly hurt by something thrown, and will keep living in fear at home.",
+        ),
+        (
+            "Mum and Dad will talk about hard things away from the children, and Dad will not come to the flat"
+            " after 8pm.",
+            "The children will live in a calm home where nobody shouts or throws things.",
+            "School and nursery will see Mia and Leo rested, eating, and not worried about going home.",
+            "Until the review, and then six months",
+        ),
+    ),
+    (
+        (
+            "Dr Priya Shah (health visitor)",
+            "Dad drinks most evenings and has missed his appointments with the alcohol service.",
+            "Leo said 'Daddy grabbed me' about the bruise on his arm; Mia says Dad is scary when he has been drinking.",
+            "Leo or Mia could be hurt again when Dad has been drinking and looks after them.",
+        ),
+        (
+            "Dad will go to every alcohol service appointment, and will only see the children at Rose's house.",
+            "The children will feel safe when they see Dad, and will not see him drunk.",
+            "The alcohol service will confirm he comes every week; Rose will be there at every visit.",
+            "Six months",
+        ),
+    ),
+]
+
+# person (the chair enters the answers of people without a device), value, reason
+END_ROUND: list[tuple[str, int, str]] = [
+    ("Kim Novak", 4, "Mum has a plan for the nights, but it is new and Dad's drinking has not changed yet."),
+    ("Dr Priya Shah", 5, "Mum is getting help for her depression, and Rose is there two nights a week."),
+    ("Lucy Ford", 5, "Leo comes to nursery every day now, clean and fed, and is much happier."),
+    ("Rose Lee", 7, "I am there now, and I will not let the children be left alone again."),
+]
+
+NETWORK: list[tuple[str, str, str]] = [
+    ("Rose Lee", "Grandma", "Stays at the flat on Tuesday and Wednesday nights, and is on call every other night."),
+    ("Pat Green", "Neighbour", "Helps with the school run on bad mornings, and is on call if Mum needs to go out."),
+]
+
+STEPS: list[tuple[str, str, str, str]] = [  # what, who, by when, how we will know
+    (
+        "Visit every Tuesday after school and see the children on their own",
+        "Kim Novak",
+        "From 3 December",
+        "Kim's notes",
+    ),
+    ("Keep the counselling appointment and see the GP about sleep", "Sam Lee", "3 December", "Mum tells Kim"),
+    ("Stay at the flat on Tuesday and Wednesday nights", "Rose Lee", "Until the review", "Rose and Mia tell Kim"),
+    ("Go back to the alcohol service every week", "Dan Lee", "From next week", "The service writes to Kim"),
+    ("Breakfast club for Mia every morning, free", "Jo Patel", "From Monday", "School's register"),
+    ("Ask again about the flat near Rose", "Kim Novak", "24 February", "A letter from housing"),
+]
+
+DECISIONS: list[tuple[str, tuple[str, ...], str]] = [
+    (
+        "Mia",
+        ("Neglect", "Emotional abuse"),
+        "Mia was left alone at night with her brother, and lives with shouting and fear at home. The plan is new"
+        " and needs time to show it keeps her safe.",
+    ),
+    (
+        "Leo",
+        ("Neglect", "Physical abuse"),
+        "Leo was left alone at night, had a cut from a broken glass and a bruise nobody can yet explain. He is four"
+        " and cannot ask for help himself.",
+    ),
+]
+
+
+def hold_conference(room: Room) -> None:
+    """Every part of an initial conference filled as a realistic meeting fills it, from each person's own screen:
+    the children and who is here, the 40 cards, the children's words, three danger statements with their safety
+    goals, a revealed scaling round, the plan and a decision for each child. Ends on the decision."""
+    chair, professional, family = room.chair, room.professional, room.family
+    add_child(chair, "Mia", 7)
+    add_child(chair, "Leo", 4)
+    for name, role, agency, status, report in ATTENDEES:
+        record_attendee(chair, name, role, agency, status=status, report_sent=report)
+    professional.get_by_test_id("check-in").click()
+    family.get_by_role("button", name="Tell the chair you are here").click()
+    for name in ("Jo Patel", "Sam Lee"):
+        attendee_row(chair, name).get_by_role("button", name="Confirm").click()
+        expect(attendee_row(chair, name)).to_have_attribute("data-confirmed", "true")
+    next_phase(chair, "What are we worried about?")
+    fill_board({"chair": chair, "professional": professional, "family": family}, CARDS, watcher=chair)
+    jump_to(chair, "What the children say")
+    for child, house, words in CHILD_WORDS:
+        add_child_words(professional, child, house, words, shared=True)
+    jump_to(chair, "Danger statements and safety goals")
+    for (who, behaviour, impact, if_nothing), goal in STATEMENTS:
+        add_statement(professional, who, behaviour, impact, if_nothing, ("Mia", "Leo"))
+        write_goal(professional, behaviour, *goal)
+    first = statement(family, STATEMENTS[0][0][1])
+    first.get_by_test_id("family-view-open").click()
+    give_view(family, first, "I partly agree", "I was only gone for an hour, but never again.")
+    jump_to(chair, "Safety scale")
+    open_round(chair, "end")
+    answer(family, "End", 8, "We have Gran now, and I am getting help.")
+    answer(professional, "End", 4, "Still early days: Mia is still tired and worried on Mondays.")
+    for person, value, reason in END_ROUND:
+        answer_for(chair, "End", person, value, reason)
+    round_item(chair, "End").get_by_test_id("round-reveal").click()
+    expect(chair.get_by_test_id("chart-row")).to_have_count(len(END_ROUND) + 2)
+    jump_to(chair, "What needs to happen: the plan")
+    for name, relationship, agreed in NETWORK:
+        add_network_member(professional, name, relationship, agreed)
+    for what, who, by_when, how in STEPS:
+        add_step(professional, what, who, by_when, how)
+    chair.get_by_label("Review conference date").fill("2027-02-24")
+    chair.get_by_label("Core group date").fill("2026-12-09")
+    chair.get_by_test_id("dates-save").click()
+    jump_to(chair, "Decision")
+    for child, categories, reasons in DECISIONS:
+        record_decision(chair, child, categories, reasons)
+        add_decision_note(
+            chair,
+            child,
+            "recommendation",
+            "Police",
+            "Agrees with a plan while the police look into the bruise.",
+            categories,
+        )

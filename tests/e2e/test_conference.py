@@ -7,13 +7,14 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import expect
 
 from tests.e2e.board_pages import add_card, card, edit_card, texts
 from tests.e2e.conference_pages import (
     PRIVATE_MESSAGE,
     Room,
     add_child,
+    add_child_words,
     add_decision_note,
     add_network_member,
     add_statement,
@@ -36,6 +37,7 @@ from tests.e2e.conference_pages import (
     round_item,
     statement,
     step,
+    words_item,
     write_goal,
 )
 from tests.e2e.conftest import Screens
@@ -373,22 +375,6 @@ def test_a_whole_conference_on_four_screens(live_server, screens: Screens) -> No
     expect(card(wall, "Grandma Rose collects Mia and Leo every Friday.").get_by_test_id("card-author")).to_have_text(
         "Sam Lee, changed by Alex Morgan"
     )
-
-
-def add_child_words(page: Page, child: str, house: str, words: str, *, shared: bool) -> None:
-    form = page.get_by_test_id("add-child-words-form")
-    form.get_by_label("Which child").select_option(label=child)
-    form.get_by_label("Which house").select_option(house)
-    form.get_by_label("The child's own words").fill(words)
-    form.get_by_label("Told to whom, and when").fill("Jo Patel, at school on 20 November")
-    if shared:
-        form.get_by_label("The child agreed that the family may see these words").check()
-    form.get_by_role("button", name="Add the child's words").click()
-    expect(words_item(page, words)).to_have_count(1)
-
-
-def words_item(page: Page, words: str) -> Locator:
-    return page.get_by_test_id("child-words").filter(has_text=words)
 
 
 def expect_same_chart(room: Room, rows: int, rounds: list[str]) -> str:

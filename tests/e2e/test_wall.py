@@ -1,6 +1,7 @@
 """The room screen (the projector, 1920x1080): 40 cards of realistic length all on screen at once, with no
-scrollbar and no text under 16 px; it follows the chair's phase and focus, keeps the closed part private, respects
-reduced motion, and offers a discreet way to end it."""
+scrollbar and no text under 16 px; every other part of a realistic conference on screen the same way, the map
+summarised or left out under it when it does not fit; it follows the chair's phase and focus, keeps the closed part
+private, respects reduced motion, and offers a discreet way to end it."""
 
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.axe import check_accessibility
 from tests.e2e.board_pages import card, close_people, invite_person, join_by_link, start_meeting
-from tests.e2e.conference_pages import PRIVATE_MESSAGE
+from tests.e2e.conference_pages import PRIVATE_MESSAGE, jump_to, open_conference
 from tests.e2e.conftest import Screens
-from tests.e2e.realistic import CARDS, fill_board
+from tests.e2e.realistic import CARDS, fill_board, hold_conference
+from tests.e2e.test_room_code import make_room_code
 
 pytestmark = pytest.mark.browser
 
@@ -35,6 +37,8 @@ MEASURE = """() => {
     }
   }
   const small = [];
+  const cut = [];
+  const shown = main.getBoundingClientRect();
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   while (walker.nextNode()) {
     const node = walker.currentNode;
@@ -45,6 +49,16 @@ MEASURE = """() => {
     if (box.width <= 1 || box.height <= 1 || style.visibility === "hidden" || style.opacity === "0") continue;
     const size = parseFloat(style.fontSize);
     if (size < MIN) small.push(`${size}px: ${node.textContent.trim().slice(0, 40)}`);
+    // Text in the main area must be inside it (it clips) and on screen.
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    const r = range.getBoundingClientRect();
+    const top = Math.max(0, shown.top), left = Math.max(0, shown.left);
+    const bottom = Math.min(vh, shown.bottom), right = Math.min(vw, shown.right);
+    const beyond = r.top < top - 0.5 || r.left < left - 0.5 || r.bottom > bottom + 0.5 || r.right > right + 0.5;
+    if (main.contains(node) && r.width > 1 && beyond) {
+      cut.push(node.textContent.trim().slice(0, 40));
+    }
   }
   return {
     pageScrolls: root.scrollHeight > vh || root.scrollWidth > vw,
@@ -54,6 +68,8 @@ MEASURE = """() => {
     cards: document.querySelectorAll("[data-testid=card]").length,
     outside,
     small,
+    cut,
+    map: ["map-full", "map-summarised", "map-left-out"].find((c) => main.classList.contains(c)) || "map",
   };
 }""".replace("MIN", str(MIN_PX))
 
@@ -90,7 +106,7 @@ def test_the_wall_shows_forty_cards_readable_and_follows_the_chair(
     found = measure(wall)
     assert found["cards"] == 40
     assert not found["pageScrolls"] and not found["mainScrolls"] and not found["overflowMode"], found
-    assert found["outside"] == [], found["outside"]
+    assert found["outside"] == [] and found["cut"] == [], found
     assert found["small"] == [], found["small"]
     assert found["fitted"] >= MIN_PX
     wall.screenshot(path=str(artifact("wall-40-cards.png")))
@@ -142,6 +158,50 @@ def test_the_wall_shows_forty_cards_readable_and_follows_the_chair(
     wall.get_by_role("button", name="Yes, end it").click()
     expect(wall.get_by_test_id("end-state")).to_contain_text("You have left the meeting")
     expect(chair.get_by_test_id("presence")).not_to_contain_text("Room 3 screen")
+
+
+# The agenda of an initial conference, and the part of the screen each brings forward (None: the map itself).
+AGENDA = [
+    ("Welcome and introductions", "attendance"),
+    ("What are we worried about?", None),
+    ("What's working well?", None),
+    ("What the children say", "voice"),
+    ("Danger statements and safety goals", "statements"),
+    ("Safety scale", "scaling"),
+    ("What needs to happen: the plan", "plan"),
+    ("Decision", "decision"),
+    ("Close", "plan"),
+]
+
+
+def test_every_part_of_a_realistic_conference_fits_the_wall(live_server, screens: Screens, axe_source: str) -> None:
+    room = open_conference(screens, live_server.url)
+    make_room_code(room.chair)  # the welcome shows it large, with its QR code
+    close_people(room.chair)
+    hold_conference(room)
+    wall = room.wall
+    for number, (title, part) in enumerate(AGENDA, start=1):
+        jump_to(room.chair, title)
+        expect(wall.get_by_test_id("phase-title")).to_have_text(title)
+        found = measure(wall)
+        name = f"wall-part-{number}"
+        wall.screenshot(path=str(artifact(f"{name}.png")))
+        # Nothing scrolls, nothing is cut off or off screen, no text under the minimum size.
+        assert not found["pageScrolls"] and not found["mainScrolls"] and not found["overflowMode"], (title, found)
+        assert found["outside"] == [] and found["cut"] == [] and found["small"] == [], (title, found)
+        if part is None:
+            # The map parts: all 40 cards, each on screen.
+            assert found["map"] == "map" and found["cards"] == 40, (title, found)
+        else:
+            # The part the meeting is on is what the room reads, larger than the map's smallest type; the map
+            # under it is whatever still fits (in full, summarised or left out), never cut off.
+            expect(wall.get_by_test_id(f"part-{part}")).to_be_in_viewport(ratio=1)
+            if part == "attendance":
+                expect(wall.get_by_test_id("wall-room-qr")).to_be_in_viewport(ratio=1)
+            assert found["fitted"] >= 18, (title, found)  # the floor is for 40 cards on the map, not for a part
+            if found["map"] == "map-summarised":
+                expect(wall.get_by_test_id("summary-worries")).to_contain_text("What are we worried about?")
+        check_accessibility(wall, axe_source, name)
 
 
 def artifact(name: str) -> Path:

@@ -9,6 +9,11 @@
 // size is found by a binary search between WALL_MIN_PX and WALL_MAX_PX, measuring after each render (and on
 // resize) whether anything overflows. All text on the map is sized in em of that one size, none smaller than 1em.
 // If even the minimum cannot hold it all (far past 40 long cards), the map scrolls and follows the chair's focus.
+//
+// On a part with words of its own (the introductions, the children's words, the statements, scaling, the plan, the
+// decision, the close) those words are what the room reads together, so they come first: the map stays under them
+// in full only while everything still fits at WALL_PART_PX or more; past that it is summarised (how many cards of
+// each kind each column holds), and past that left out, so that the part itself never has to scroll.
 
 import { html, useEffect, useLayoutEffect, useRef } from "../ui.js";
 import { COLUMNS } from "../kinds.js";
@@ -25,6 +30,10 @@ import { VoicePart } from "./voice.js";
 /** No text on the room screen is smaller than this (CSS pixels at 1920x1080). */
 export const WALL_MIN_PX = 16;
 const WALL_MAX_PX = 44;
+/** Under a part with words of its own, the whole map only while those words can be at least this large. */
+const WALL_PART_PX = 20;
+/** The map under a part, from the most of it to the least: each a class on the main area, tried without a render. */
+const MAP_UNDER_PART = ["map-full", "map-summarised", "map-left-out"];
 
 const PART_VIEWS = {
   voice: VoicePart,
@@ -54,26 +63,46 @@ function fits(main) {
   return true;
 }
 
-/** The largest type size (to half a pixel) at which the room screen's main area shows everything. */
+function setSize(main, px) {
+  main.style.setProperty("--wall-size", `${px}px`);
+}
+
+/** The largest type size (to half a pixel) at which the room screen's main area shows everything: what the map
+ * under a part can keep (MAP_UNDER_PART) is settled first, then the size. */
 export function fitText(main) {
-  const set = (px) => main.style.setProperty("--wall-size", `${px}px`);
-  main.classList.remove("wall-overflow");
-  set(WALL_MAX_PX);
-  if (fits(main)) return WALL_MAX_PX;
-  set(WALL_MIN_PX);
+  main.classList.remove("wall-overflow", ...MAP_UNDER_PART);
+  // Only a region that scrolls needs to be reachable with the keyboard (and then it must be).
+  main.tabIndex = -1;
+  const ladder = main.querySelector(".wall-map-summary") ? MAP_UNDER_PART : [];
+  for (const shown of ladder.slice(0, -1)) {
+    main.classList.add(shown);
+    setSize(main, WALL_PART_PX);
+    if (fits(main)) return largestFit(main, WALL_PART_PX);
+    main.classList.remove(shown);
+  }
+  if (ladder.length) main.classList.add(ladder[ladder.length - 1]);
+  setSize(main, WALL_MIN_PX);
   if (!fits(main)) {
     main.classList.add("wall-overflow");
+    main.tabIndex = 0;
     return WALL_MIN_PX;
   }
-  let low = WALL_MIN_PX;
+  return largestFit(main, WALL_MIN_PX);
+}
+
+/** Binary search between `floor` (at which everything fits) and WALL_MAX_PX. */
+function largestFit(main, floor) {
+  setSize(main, WALL_MAX_PX);
+  if (fits(main)) return WALL_MAX_PX;
+  let low = floor;
   let high = WALL_MAX_PX;
   while (high - low > 0.5) {
     const middle = (low + high) / 2;
-    set(middle);
+    setSize(main, middle);
     if (fits(main)) low = middle;
     else high = middle;
   }
-  set(low);
+  setSize(main, low);
   main.dataset.fitted = String(low);
   return low;
 }
@@ -103,8 +132,11 @@ export function WallPage({ ctx }) {
     top = html`<div class="part-panel wall-part" data-testid="part-panel"><${PartView} ctx=${ctx} /></div>`;
   }
   // The map is always there, under the part the meeting is on (when that part has words of its own, the map
-  // only shows once it has cards).
-  const body = html`${top}${!top || anyCards ? html`<${WallMap} ctx=${ctx} />` : null}`;
+  // only shows once it has cards, and fitText picks the map in full, its summary, or neither).
+  const perColumn = top && !anyCards ? null : mapItems(ctx);
+  const body = html`${top}${perColumn ? html`<${WallMap} ctx=${ctx} perColumn=${perColumn} />` : null}${top && perColumn
+    ? html`<${WallMapSummary} perColumn=${perColumn} />`
+    : null}`;
   return html`<div class="wall" data-testid="wall">
     <${WallHeader} ctx=${ctx} />
     <main id="board" class="wall-main" data-testid="board" data-part=${part} ref=${main} tabindex="-1">
@@ -160,28 +192,31 @@ function weightOf(items) {
   return 90 + items.reduce((sum, item) => sum + item.text.length + 45, 0);
 }
 
-function WallMap({ ctx }) {
+/** Each column of the map with what the wall shows in it: its cards, then the danger statements or safety goals. */
+function mapItems(ctx) {
   const { state } = ctx;
-  const board = state.board;
-  const statements = board.statements || [];
-  const perColumn = COLUMNS.map((column) => {
+  const statements = state.board.statements || [];
+  return COLUMNS.map((column) => {
     const items = (state.display[column.id] || [])
       .filter((entry) => entry.pending !== "add")
       .map(({ card }) => ({ key: `card:${card.id}`, entity: "card", id: card.id, kind: WALL_KINDS[card.kind] || card.kind, cls: card.kind, text: card.text, card }));
     if (column.id === "worries") {
       statements.forEach((s, i) =>
-        items.push({ key: `statement:${s.id}`, entity: "statement", id: s.id, kind: `Danger statement ${i + 1}`, cls: "statement", text: s.behaviour }),
+        items.push({ key: `statement:${s.id}`, entity: "statement", id: s.id, kind: `Danger statement ${i + 1}`, countAs: "Danger statement", cls: "statement", text: s.behaviour }),
       );
     }
     if (column.id === "needs_to_happen") {
       statements.forEach((s, i) => {
         if (!s.goal) return;
         const words = s.goal.adults_will || s.goal.child_will_experience || s.goal.professionals_will_see;
-        if (words) items.push({ key: `goal:${s.id}`, entity: "statement", id: s.id, kind: `Safety goal ${i + 1}`, cls: "goal", text: words });
+        if (words) items.push({ key: `goal:${s.id}`, entity: "statement", id: s.id, kind: `Safety goal ${i + 1}`, countAs: WALL_KINDS.safety_goal, cls: "goal", text: words });
       });
     }
     return { column, items };
   });
+}
+
+function WallMap({ ctx, perColumn }) {
   const template = perColumn.map(({ items }) => `minmax(11em, ${weightOf(items)}fr)`).join(" ");
   return html`<section class="wall-map" aria-labelledby="map-heading">
     <h2 id="map-heading" class="visually-hidden">The map</h2>
@@ -223,4 +258,21 @@ function WallItem({ ctx, item }) {
       ? html`<p class="wall-byline"><span class="wall-family">The family's words:</span> <span data-testid="card-author">${author.display_name}${editor ? `, changed by ${editor}` : ""}</span></p>`
       : null}
   </li>`;
+}
+
+/** The map in a few words under a part that needs the room's eyes: how many of each kind every column holds. */
+function WallMapSummary({ perColumn }) {
+  return html`<section class="wall-map-summary" aria-labelledby="map-summary-heading" data-testid="map-summary">
+    <h2 id="map-summary-heading" class="visually-hidden">The map, in short</h2>
+    <ul class="wall-summary-columns">
+      ${perColumn.map(({ column, items }) => {
+        const counts = new Map();
+        for (const item of items) counts.set(item.countAs || item.kind, (counts.get(item.countAs || item.kind) || 0) + 1);
+        return html`<li key=${column.id} class=${`wall-summary-column column-${column.id}`} data-testid=${`summary-${column.id}`}>
+          <p class="column-question">${column.question}</p>
+          <p>${items.length ? [...counts].map(([kind, count], i) => html`${i ? " · " : ""}<span class="wall-count">${kind}: <strong>${count}</strong></span>`) : "Nothing here yet."}</p>
+        </li>`;
+      })}
+    </ul>
+  </section>`;
 }
