@@ -149,7 +149,7 @@ async def test_a_session_for_one_meeting_does_not_open_another(server: ServerPro
     value = room.chair.cookie.split("=", 1)[1]
     status = await handshake_status(server, other.meeting_id, f"sos_{other.meeting_id}={value}", server.url)
     assert status == 401
-    assert await handshake_status(server, "not-a-meeting", room.chair.cookie, server.url) == 401
+    assert await handshake_status(server, "not-a-meeting", room.chair.cookie, server.url) == 404  # meeting_not_found
     await assert_room_carries_on(server, room)
 
 
