@@ -37,6 +37,8 @@ class CloseCode(IntEnum):
     normal = 1000
     going_away = 1001
     """The server is shutting down: reconnect."""
+    protocol_error = 1002
+    """A frame that breaks the websocket protocol itself (RFC 6455: unmasked, an unknown opcode)."""
     invalid_payload = 1007
     """A text frame that was not UTF-8 (the websocket layer checks; RFC 6455 says to close)."""
     message_too_big = 1009

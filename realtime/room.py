@@ -515,7 +515,8 @@ class Room:
                     self._send_busy(peer, op_id, refused.retry_after)
                     continue
             try:
-                frame = client_frame_adapter.validate_json(text)
+                # Strict: a number is a JSON number, as the published schema says (not "1", 1.0 or true).
+                frame = client_frame_adapter.validate_json(text, strict=True)
             except ValidationError as error:
                 bad_frames += 1
                 peer.send_frame(_validation_error(error, text))
@@ -905,7 +906,9 @@ def _validation_error(error: ValidationError, text: str) -> ErrorFrame:
         # cannot be encoded, and the writer would die with the connection open and silent).
         op_id = _op_id_adapter.validate_python(json.loads(text)["op_id"])
     top_level = {detail["type"] for detail in error.errors() if not detail["loc"]}
-    if "json_invalid" in kinds or top_level & {"model_type", "model_attributes_type", "dict_type"}:
+    if "json_invalid" in kinds:
+        return ErrorFrame(code=ErrorCode.malformed, message="That message was not valid JSON.", op_id=op_id)
+    if top_level & {"model_type", "model_attributes_type", "dict_type"}:
         return ErrorFrame(code=ErrorCode.malformed, message="That message was not a JSON object.", op_id=op_id)
     if kinds & {"union_tag_invalid", "union_tag_not_found"}:
         return ErrorFrame(

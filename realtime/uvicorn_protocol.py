@@ -29,6 +29,8 @@ from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIO
 from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 
+from realtime.protocol import CloseCode
+
 Item = TypeVar("Item")
 
 
@@ -321,6 +323,18 @@ class BoardWebSocketProtocol(WebSocketsSansIOProtocol):
             return
         if written < len(data):
             self.transport.write(data[written:])
+
+    def shutdown(self) -> None:
+        """The server stopping (SIGTERM, a deploy): close with going_away (1001), the code docs/protocol.md names for
+        it, where uvicorn's protocol says 1012 (service restart), which no client of ours is told to expect."""
+        if not self.handshake_complete or self.close_sent:
+            super().shutdown()
+            return
+        self.stop_keepalive()
+        self.queue.put_nowait({"type": "websocket.disconnect", "code": CloseCode.going_away})
+        self.conn.send_close(CloseCode.going_away, "The server is restarting; reconnect.")
+        self.transport.write(b"".join(self.conn.data_to_send()))
+        self.transport.close()
 
     def handle_pong(self, event: Frame) -> None:
         if self.pending_ping_payload is None or event.data != self.pending_ping_payload:

@@ -52,7 +52,7 @@ async def raw_error(client: BoardClient, text: str) -> dict[str, object]:
 @pytest.mark.asyncio
 async def test_malformed_json_gets_malformed_and_the_connection_stays(server: ServerProcess, room: Room) -> None:
     error = await raw_error(room.offender, "{not json")
-    assert error["code"] == "malformed"
+    assert error["code"] == "malformed" and error["message"] == "That message was not valid JSON."
     assert (await room.offender.request(ADD))["type"] == "ack"
     await assert_room_carries_on(server, room)
 
@@ -75,6 +75,20 @@ async def test_over_long_card_text_is_refused_as_invalid_and_nothing_is_saved(
     assert "text" in str(reply["message"])
     board = await board_over_http(server.url, room.chair)
     assert board["seq"] == 0
+    await assert_room_carries_on(server, room)
+
+
+@pytest.mark.asyncio
+async def test_a_number_sent_as_text_or_true_is_invalid_and_edits_nothing(server: ServerProcess, room: Room) -> None:
+    """The published schema says `integer`: "1", 1.0 and true are not the version the person saw."""
+    added = await room.offender.request(ADD)
+    for version in ("1", 1.0, True):
+        edit = {"type": "edit_card", "card_id": added["card_id"], "base_version": version, "text": "Changed"}
+        reply = await room.offender.request(edit)
+        assert reply["type"] == "error" and reply["code"] == "invalid", (version, reply)
+        assert "base_version" in str(reply["message"])
+    board = await board_over_http(server.url, room.chair)
+    assert [card["text"] for card in board["columns"]["worries"]] == [ADD["text"]]
     await assert_room_carries_on(server, room)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from tests.conftest import ServerProcess
@@ -69,3 +71,22 @@ async def test_a_client_claiming_a_future_seq_gets_a_snapshot(server: ServerProc
     assert confused.hello["board"] is not None and confused.hello["seq"] == 1
     await writer.close()
     await confused.close()
+
+
+@pytest.mark.asyncio
+async def test_a_stopping_server_closes_every_board_with_going_away_and_a_restart_resumes_them(
+    server: ServerProcess,
+) -> None:
+    """docs/protocol.md: the server stopping (a deploy) closes with 1001, on which a client reconnects with `since`."""
+    chair = await create_meeting(server.url)
+    client = await BoardClient.connect(server.ws_url, chair)
+    ack = await client.request({"type": "add_card", "column": "worries", "kind": "harm", "text": "Before the deploy"})
+
+    await asyncio.to_thread(server.stop)
+    await client.socket.wait_closed()
+
+    assert client.socket.close_code == 1001, (client.socket.close_code, client.socket.close_reason)
+    server.start()
+    resumed = await BoardClient.connect(server.ws_url, chair, since=ack["seq"])
+    assert resumed.hello["seq"] == ack["seq"] and resumed.hello["missed"] == []
+    await resumed.close()
