@@ -36,7 +36,9 @@ function freshUi() {
     // the family's tablet: "Add your words", one tap from the top of the screen
     familyAdd: { open: false, column: "working_well", kind: "strength", text: "" },
     familyAdded: "", // said after their words went in, next to the button
-    lostEdits: [], // cards deleted while this person was editing them: {id, cardId, column, index, kind, text}
+    // Words kept from a form that went away under the person: a card deleted while they edited it ({id, cardId,
+    // column, index, kind, text}), or a round shown before their answer was sent ({id, roundId, value, text}).
+    lostEdits: [],
     speaking: null, // the key of the card or statement being read aloud
   };
 }
@@ -575,6 +577,7 @@ const connectionHandlers = {
       state.board = meetingFromBoard(frame.board);
       noticePhaseMove(before, state.board);
       dropVanishedUi(before);
+      keepUnsentAnswers(before);
       checkEditors();
       afterBoardChange(before);
     }
@@ -599,6 +602,7 @@ const connectionHandlers = {
       }
     }
     dropVanishedUi(before);
+    keepUnsentAnswers(before);
     checkEditors();
     afterBoardChange(before);
     scheduleRender();
@@ -677,11 +681,40 @@ function dropVanishedUi(before) {
       column: was ? was.column : editing.column || "worries",
       index: was ? was.index : 0,
       kind: editing.kind,
-      text: editing.text.trim(),
+      text: editing.text,
     };
     state.ui.lostEdits = [...state.ui.lostEdits, lost];
-    if (hadFocus) requestFocus(`[data-lost="${lost.id}"]`);
+    // The keyboard goes on into the kept words, so what they type next lands there too.
+    if (hadFocus) requestFocus(`[data-lost="${lost.id}"] textarea`);
   }
+}
+
+/** The chair showed a round's answers while this person's answer was still in its form (not sent, or changed
+ * since): the form goes with the open round, so their answer and words are kept in the round, where they were. */
+function keepUnsentAnswers(before) {
+  for (const round of state.board.rounds || []) {
+    const was = (before.rounds || []).find((r) => r.id === round.id);
+    if (round.revealed && was && !was.revealed) keepAnswer(round.id, state.ui.drafts[`answer:${round.id}`]);
+  }
+}
+
+function keepAnswer(roundId, draft) {
+  const form = `answer:${roundId}`;
+  delete state.ui.drafts[form];
+  delete state.ui.formErrors[form];
+  if (!draft) return;
+  const value = draft.value === undefined || draft.value === null ? "" : String(draft.value);
+  const text = typeof draft.reason === "string" ? draft.reason : "";
+  const me = state.me ? state.me.id : "";
+  const mine = (state.board.answers || []).find((a) => a.round_id === roundId && a.participant_id === me);
+  const sent = mine && String(mine.value) === value && (mine.reason || "") === text.trim();
+  if (sent || (!value && !text.trim()) || state.ui.lostEdits.some((l) => l.roundId === roundId)) return;
+  const active = document.activeElement;
+  const hadFocus = Boolean(active && active.closest && active.closest(`[data-item="round:${CSS.escape(roundId)}"]`));
+  noticeCounter += 1;
+  const lost = { id: `lost-${noticeCounter}`, roundId, value, text };
+  state.ui.lostEdits = [...state.ui.lostEdits, lost];
+  if (hadFocus) requestFocus(`[data-lost="${lost.id}"] textarea`);
 }
 
 /** Open edit forms of other items: a change underneath is shown at once; a deletion keeps the words in a notice. */
@@ -738,6 +771,11 @@ function formRefused(sent, frame) {
   }
   if (frame.code === "phase_changed") {
     state.ui.formErrors[form] = frame.message || "The meeting has already moved on.";
+    return;
+  }
+  if (frame.code === "round_not_open" && form.startsWith("answer:")) {
+    // Shown before this answer reached the server: kept in the round, like one still being written.
+    keepAnswer(splitForm(form)[1], draft);
     return;
   }
   if (draft) {
@@ -1439,13 +1477,17 @@ const actions = {
   },
 
   // ---- a card deleted while this person was editing it -----------------------------------------------------
+  lostEditDraft(id, text) {
+    state.ui.lostEdits = state.ui.lostEdits.map((l) => (l.id === id ? { ...l, text } : l));
+    scheduleRender();
+  },
   lostEditAdd(id) {
     const lost = state.ui.lostEdits.find((l) => l.id === id);
-    if (!lost || !connection) return;
+    if (!lost || !connection || !lost.column || !lost.text.trim()) return;
     const column = columnById(lost.column);
     const kind = column.kinds.includes(lost.kind) ? lost.kind : column.kinds[0];
     const position = Math.min(lost.index, (state.board.columns[lost.column] || []).length);
-    sendOp({ type: "add_card", column: lost.column, kind, text: lost.text, position });
+    sendOp({ type: "add_card", column: lost.column, kind, text: lost.text.trim(), position });
     state.ui.lostEdits = state.ui.lostEdits.filter((l) => l.id !== id);
     scheduleRender();
   },

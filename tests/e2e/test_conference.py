@@ -386,3 +386,38 @@ def expect_same_chart(room: Room, rows: int, rounds: list[str]) -> str:
     charts = [str(page.get_by_test_id("scaling-chart").inner_text()) for page in room.all]
     assert charts[1:] == charts[:1] * 3, charts
     return charts[0]
+
+
+def test_answers_still_being_written_when_the_chair_shows_them_are_kept(live_server, screens: Screens) -> None:
+    room = open_conference(screens, live_server.url)
+    chair, professional, family = room.chair, room.professional, room.family
+    add_child(chair, "Mia", 7)
+    jump_to(chair, "Safety scale")
+    open_round(chair, "start")
+    answer(professional, "Start", 2, "Sent before the reveal.")
+    # Before showing them, the chair sees how many of the people here on a screen have answered.
+    expect(round_item(chair, "Start").get_by_test_id("round-answered-here")).to_have_text(
+        "1 of the 3 people here on a screen has answered."
+    )
+    # Jo changes their answer, and the parent chooses one; neither sends it.
+    for page, value, words in ((family, "6", "Because Gran is "), (professional, "3", "Nights are still ")):
+        form = round_item(page, "Start").get_by_test_id("answer-form")
+        form.get_by_test_id("answer-scale").get_by_text(value, exact=True).click()
+        form.get_by_test_id("answer-reason").fill(words)  # the keyboard stays in the box, at the end
+
+    round_item(chair, "Start").get_by_test_id("round-reveal").click()
+    family.keyboard.type("helping.")  # still typing as the answers are shown
+    professional.keyboard.type("not covered.")
+
+    for page, value, words in ((family, "6", "Because Gran is helping."), (professional, "3", "Nights are still not covered.")):
+        kept = round_item(page, "Start").get_by_test_id("lost-edit")
+        expect(kept).to_contain_text("The chair showed everyone's answers before yours was sent")
+        expect(kept).to_contain_text(f"You had chosen {value}.")
+        expect(kept.get_by_test_id("lost-edit-text")).to_have_value(words)
+        expect(kept.get_by_test_id("lost-edit-text")).to_be_focused()
+        expect(round_item(page, "Start").get_by_test_id("answer-form")).to_have_count(0)
+    expect(round_item(chair, "Start").get_by_test_id("lost-edit")).to_have_count(0)
+    expect(chair.get_by_test_id("scaling-chart")).to_contain_text("Sent before the reveal.")
+
+    round_item(family, "Start").get_by_test_id("lost-edit-dismiss").click()
+    expect(round_item(family, "Start").get_by_test_id("lost-edit")).to_have_count(0)

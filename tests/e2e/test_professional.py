@@ -95,19 +95,23 @@ def test_a_card_deleted_while_you_edit_it_keeps_your_words_where_it_was(
 
     card(professional, "Second worry.").get_by_role("button", name="Edit").click()
     box = professional.get_by_test_id("edit-form").get_by_label("Words on the card")
-    box.fill("Second worry, and what the school saw on Monday.")
+    box.fill("Second worry, and what the school saw")
     check_accessibility(professional, axe_source, "professional-editing")
     card(chair, "Second worry.").get_by_role("button", name="Delete").click()
     card(chair, "Second worry.").get_by_role("button", name="Yes, delete it").click()
+    expect(professional.get_by_test_id("lost-edit")).to_have_count(1)
+    professional.keyboard.type(" on Monday.")  # still typing after the card has gone
 
-    # The words stay exactly where the card was: between the first and the third, and the keyboard goes there.
+    # The words stay exactly where the card was: between the first and the third, and the keyboard goes there,
+    # so what is typed next is kept too.
     column = professional.get_by_test_id("cards-worries")
     items = column.locator(":scope > li")
     expect(items).to_have_count(3)
     expect(items.nth(1)).to_have_attribute("data-testid", "lost-edit")
     lost = professional.get_by_test_id("lost-edit")
-    expect(lost.get_by_test_id("lost-edit-text")).to_have_text("Second worry, and what the school saw on Monday.")
-    expect(lost).to_be_focused()
+    expect(lost).to_contain_text("Someone deleted this card while you were editing it.")
+    expect(lost.get_by_test_id("lost-edit-text")).to_have_value("Second worry, and what the school saw on Monday.")
+    expect(lost.get_by_test_id("lost-edit-text")).to_be_focused()
     expect(professional.get_by_test_id("notice")).to_have_count(0)  # not a screen away
     check_accessibility(professional, axe_source, "professional-lost-edit")
     lost.get_by_role("button", name="Add them as a new card").click()

@@ -287,3 +287,23 @@ export function FocusNote({ ctx, entity, id }) {
 export function childNames(ctx, ids) {
   return (ids || []).map((id) => ctx.childName(id)).filter(Boolean).join(", ");
 }
+
+/** Words kept from a form that went away under the person (someone deleted the card they were editing, or the
+ * chair showed a round's answers before theirs was sent): what happened in plain words, and their words still in
+ * a box they can go on writing in, so not one keystroke is lost. `children`: what they can do with them. */
+export function KeptWords({ ctx, kept, what, tag = "div", children }) {
+  const boxId = `${kept.id}-words`;
+  return html`<${tag} class="lost-edit" role=${tag === "li" ? undefined : "group"} data-lost=${kept.id} data-testid="lost-edit"
+    aria-labelledby=${`${kept.id}-what`}>
+    <div role="alert">
+      <p id=${`${kept.id}-what`} class="lost-edit-what">${what}</p>
+    </div>
+    <label for=${boxId}>Your words are kept here:</label>
+    <textarea id=${boxId} rows="3" value=${kept.text} data-testid="lost-edit-text"
+      onInput=${(event) => ctx.actions.lostEditDraft(kept.id, event.currentTarget.value)}></textarea>
+    <div class="card-actions">
+      ${children}
+      <button type="button" data-testid="lost-edit-dismiss" onClick=${() => ctx.actions.lostEditDismiss(kept.id)}>Dismiss</button>
+    </div>
+  </${tag}>`;
+}

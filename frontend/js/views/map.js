@@ -3,7 +3,7 @@
 
 import { html } from "../ui.js";
 import { CARD_TEXT_MAX, COLUMNS, columnById, kindLabel } from "../kinds.js";
-import { FocusNote, ItemTools, PlainWords, RestrictedBadge, itemAttrs, plainWordsIds } from "./fields.js";
+import { FocusNote, ItemTools, KeptWords, PlainWords, RestrictedBadge, itemAttrs, plainWordsIds } from "./fields.js";
 import { FamilyWordsBadge, ReadAloud } from "./tablet.js";
 
 const COUNTER_FROM = CARD_TEXT_MAX - 200;
@@ -212,20 +212,12 @@ function Card({ ctx, entry, index, count }) {
 
 /** Where a card was that someone deleted while this person was editing it: their words, kept, right here. */
 function LostEdit({ ctx, lost }) {
-  const { actions } = ctx;
-  const textId = `lost-text-${lost.id}`;
-  return html`<li class="lost-edit" data-lost=${lost.id} data-testid="lost-edit" tabindex="-1" aria-labelledby=${`${lost.id}-what`}>
-    <div role="alert">
-      <p id=${`${lost.id}-what`} class="lost-edit-what">Someone deleted this card while you were editing it. Your words are kept here:</p>
-      <blockquote id=${textId} data-testid="lost-edit-text">${lost.text}</blockquote>
-    </div>
-    <div class="card-actions">
-      ${ctx.can("add_card")
-        ? html`<button type="button" class="primary" data-testid="lost-edit-add" aria-describedby=${textId} onClick=${() => actions.lostEditAdd(lost.id)}>Add them as a new card</button>`
-        : null}
-      <button type="button" data-testid="lost-edit-dismiss" onClick=${() => actions.lostEditDismiss(lost.id)}>Dismiss</button>
-    </div>
-  </li>`;
+  return html`<${KeptWords} ctx=${ctx} kept=${lost} tag="li" what="Someone deleted this card while you were editing it.">
+    ${ctx.can("add_card")
+      ? html`<button type="button" class="primary" data-testid="lost-edit-add" disabled=${!lost.text.trim()}
+          onClick=${() => ctx.actions.lostEditAdd(lost.id)}>Add them as a new card</button>`
+      : null}
+  </${KeptWords}>`;
 }
 
 function EditForm({ ctx, card, editing }) {

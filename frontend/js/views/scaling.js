@@ -4,7 +4,7 @@
 import { html } from "../ui.js";
 import { roleLabel } from "../kinds.js";
 import { GROUPS, ROUND_LABELS } from "../words.js";
-import { FocusNote, FormMessage, ItemTools, RadioGroup, RestrictedBadge, SelectField, TextField, itemAttrs } from "./fields.js";
+import { FocusNote, FormMessage, ItemTools, KeptWords, RadioGroup, RestrictedBadge, SelectField, TextField, itemAttrs } from "./fields.js";
 
 const SCALE = Array.from({ length: 11 }, (_, n) => [String(n), String(n)]);
 
@@ -93,7 +93,11 @@ function Round({ ctx, round }) {
         ? html`<p class="my-answer" data-testid="my-answer">Your answer: <strong>${mine.value}</strong>${mine.reason ? ` because “${mine.reason}”` : ""}. You can change it until the chair shows everyone's answers.</p>`
         : null}
       ${canAnswer ? html`<${AnswerForm} ctx=${ctx} round=${round} answered=${Boolean(mine)} />` : null}
+      ${state.ui.lostEdits
+        .filter((l) => l.roundId === round.id)
+        .map((kept) => html`<${KeptAnswer} key=${kept.id} ctx=${ctx} kept=${kept} />`)}
       ${!round.revealed && ctx.can("answer_for") ? html`<${AnswerForForm} ctx=${ctx} round=${round} />` : null}
+      ${!round.revealed && ctx.can("reveal_round") ? html`<${StillToAnswer} ctx=${ctx} answers=${answers} />` : null}
       ${!round.revealed && ctx.can("reveal_round")
         ? html`<button type="button" class="primary" data-testid="round-reveal" aria-describedby=${headingId} onClick=${() => actions.send({ type: "reveal_round", round_id: round.id })}>
             Show everyone's answers
@@ -102,6 +106,25 @@ function Round({ ctx, round }) {
       <${ItemTools} ctx=${ctx} entity="round" id=${round.id} item=${round} describedBy=${headingId} />
     </article>
   </li>`;
+}
+
+/** An answer still in its form when the chair showed everyone's: kept, with what happened, in calm words. */
+function KeptAnswer({ ctx, kept }) {
+  const chose = kept.value === "" ? "" : ` You had chosen ${kept.value}.`;
+  return html`<${KeptWords} ctx=${ctx} kept=${kept}
+    what=${`The chair showed everyone's answers before yours was sent, so it is not in the chart.${chose} If it matters, tell the chair.`} />`;
+}
+
+/** For the chair, before showing the answers: how many of the people here on a screen have answered. */
+function StillToAnswer({ ctx, answers }) {
+  const answerers = new Set(["chair", "professional", "family"]);
+  const here = ctx.state.present.filter((p) => answerers.has(p.role)).map((p) => p.participant_id);
+  if (!here.length) return null;
+  const answered = here.filter((id) => answers.some((a) => a.participant_id === id)).length;
+  const people = here.length === 1 ? "person" : "people";
+  return html`<p class="help" data-testid="round-answered-here">
+    ${answered} of the ${here.length} ${people} here on a screen ${answered === 1 ? "has" : "have"} answered.
+  </p>`;
 }
 
 function AnswerForm({ ctx, round, answered }) {
