@@ -1259,19 +1259,20 @@ const actions = {
     state.ui.confirmingLeave = false;
     scheduleRender();
   },
+  /** Leaving clears the screen at once, told to the server or not: on a shared tablet the meeting must not stay
+   * on show, nor come back when the network does. Not told, the session lives on until the chair ends it. */
   async leaveConfirm() {
+    if (leaving) return;
     leaving = true;
-    try {
-      await meetingsApi.leave(meetingId);
-    } catch (error) {
-      if (!(error instanceof ApiError) || error.status !== 401) {
-        leaving = false;
-        state.ui.confirmingLeave = false;
-        notify(`Could not leave the meeting: ${error.message}`, "warning");
-        return;
-      }
-    }
     forgetEverything("left");
+    try {
+      await withTimeout(meetingsApi.leave(meetingId), 5000);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) return; // already signed out: nothing left to end
+      state.endMessage = LEAVE_NOT_TOLD;
+      render();
+      tellLeaveWhenOnline();
+    }
   },
   dismissNotice(id) {
     state.notices = state.notices.filter((n) => n.id !== id);
@@ -1815,6 +1816,28 @@ function endSession(message) {
   // The session is over on the server; its cookie (which names the meeting) goes too, so this browser keeps
   // nothing of it. Leaving when already signed out is not an error.
   if (meetingId) meetingsApi.leave(meetingId).catch(() => {});
+}
+
+const LEAVE_NOT_TOLD =
+  "This screen could not reach the server, so the meeting may still be open on this screen's link. " +
+  "Please ask the chair to end this screen's link (in People and joining, Revoke link).";
+
+/** A leave the server was not told about: told once the network is back, so the session ends after all. Nothing
+ * reconnects: only the leave itself is sent. */
+function tellLeaveWhenOnline() {
+  const retry = async () => {
+    window.removeEventListener("online", retry);
+    try {
+      await meetingsApi.leave(meetingId);
+    } catch {
+      return; // still not told: the words on screen already say to ask the chair
+    }
+    if (state.phase === "left") {
+      state.endMessage = "";
+      render();
+    }
+  };
+  window.addEventListener("online", retry);
 }
 
 /** Drop everything this page knew about the meeting, so nothing of it stays on a shared screen. */

@@ -274,3 +274,33 @@ def test_screenshot_of_a_populated_board(live_server, screens: Screens, tmp_path
     path = ROOT / "docs" / "screenshot.png" if write_docs else tmp_path / "screenshot.png"
     chair.screenshot(path=str(path), full_page=True)
     assert path.stat().st_size > 10_000
+
+
+def test_leaving_a_shared_tablet_offline_clears_the_screen_and_says_to_ask_the_chair(
+    live_server, screens: Screens
+) -> None:
+    chair = screens.open()
+    start_meeting(chair, live_server.url)
+    link = invite_person(chair, "Sam Lee", "family", copy=False)
+    add_card(chair, "working_well", "Sam reads to the children every night.")
+    tablet = screens.open(width=1024, height=768)
+    join_by_link(tablet, link)
+    expect(card(tablet, "Sam reads to the children every night.")).to_be_visible()
+
+    tablet.context.set_offline(True)
+    tablet.get_by_role("button", name="Leave this meeting").click()
+    tablet.get_by_role("button", name="Yes, leave").click()
+    expect(tablet.get_by_test_id("end-state")).to_contain_text("You have left the meeting")
+    expect(tablet.get_by_test_id("end-warning")).to_contain_text("This screen could not reach the server")
+    expect(tablet.get_by_test_id("end-warning")).to_contain_text("ask the chair to end this screen's link")
+    expect(tablet.get_by_text("Sam reads to the children every night.")).to_have_count(0)
+    expect(tablet).to_have_title("SoS Board")
+
+    # Back online: the page tells the server it left, and never opens the meeting again.
+    tablet.context.set_offline(False)
+    expect(chair.get_by_test_id("presence")).not_to_contain_text("Sam Lee")
+    expect(tablet.get_by_test_id("end-warning")).to_have_count(0)
+    expect(tablet.get_by_test_id("end-state")).to_contain_text("You have left the meeting")
+    tablet.reload()
+    expect(tablet.get_by_test_id("end-state")).to_contain_text("Your session has ended")
+    expect(tablet.get_by_text("Sam reads to the children every night.")).to_have_count(0)

@@ -101,9 +101,10 @@ export function Notices({ ctx }) {
 
 const END_WORDS = {
   ended: (message) => ["Your session has ended", message || "Your session has ended. Ask the chair for a new link."],
-  left: () => [
+  left: (message) => [
     "You have left the meeting",
     "Nothing from the meeting is kept on this screen. To join again, ask the chair for a new link.",
+    message,
   ],
   failed: (message) => ["This meeting could not be opened", message || "Please try again in a moment."],
   finished: () => [
@@ -118,6 +119,7 @@ export function EndState({ state }) {
     <div role="status">
       <h1>${words[0]}</h1>
       <p>${words[1]}</p>
+      ${words[2] ? html`<p class="end-warning" data-testid="end-warning">${words[2]}</p>` : null}
     </div>
   </main>`;
 }
