@@ -409,7 +409,10 @@ def test_answers_still_being_written_when_the_chair_shows_them_are_kept(live_ser
     family.keyboard.type("helping.")  # still typing as the answers are shown
     professional.keyboard.type("not covered.")
 
-    for page, value, words in ((family, "6", "Because Gran is helping."), (professional, "3", "Nights are still not covered.")):
+    for page, value, words in (
+        (family, "6", "Because Gran is helping."),
+        (professional, "3", "Nights are still not covered."),
+    ):
         kept = round_item(page, "Start").get_by_test_id("lost-edit")
         expect(kept).to_contain_text("The chair showed everyone's answers before yours was sent")
         expect(kept).to_contain_text(f"You had chosen {value}.")
