@@ -108,3 +108,10 @@ class NotSignedIn(DomainError):
     """No valid session for this meeting: never joined, left, expired, or revoked by the chair."""
 
     code = "not_signed_in"
+
+
+class MeetingFinished(NotSignedIn):
+    """The session of a family tablet or a room screen has ended because its meeting was finalised: the screen
+    shows that the meeting is finished, not that it needs a new link."""
+
+    code = "meeting_finished"

@@ -16,7 +16,14 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from app.domain.agendas import MeetingKind
-from app.domain.errors import InviteNotFound, MeetingNotFound, MeetingReadOnly, NotSignedIn, ParticipantNotFound
+from app.domain.errors import (
+    InviteNotFound,
+    MeetingFinished,
+    MeetingNotFound,
+    MeetingReadOnly,
+    NotSignedIn,
+    ParticipantNotFound,
+)
 from app.domain.meeting import Meeting, Participant
 from app.domain.roles import Role
 from app.domain.state import CONFERENCE_FIELDS, MeetingState
@@ -347,6 +354,16 @@ def _alive_session(row: Any, meeting_id: str) -> Participant:
         or row.ended_at is not None
         or as_utc(row.expires_at) <= utcnow()
     ):
+        if (
+            row is not None
+            and row.session_meeting_id == meeting_id
+            and row.m_status != "open"
+            and row.role in (Role.family, Role.projector)
+        ):
+            # Finalising ended it: a new link would open nothing, so the screen is told the meeting is finished.
+            raise MeetingFinished(
+                "This meeting is finished, so this screen cannot open it. Ask the chair for your copy."
+            )
         raise NotSignedIn("Your session has ended. Ask the chair for a new link.")
     if row.id is None:
         raise ParticipantNotFound("There is no such participant.")

@@ -105,6 +105,7 @@ const FINISHED_SCREEN_MS = 3_000;
 const state = {
   phase: "loading", // loading | board | ended | left | failed
   endMessage: "",
+  endWords: [], // the finished screen: words that were waiting to be sent when the meeting was finished
   meeting: null,
   me: null,
   permissions: {},
@@ -129,6 +130,10 @@ let connection = null;
 let leaving = false; // the server ends our socket when we leave: that is not "session ended"
 let finishTimer = null; // a finalised meeting on the family's tablet or the room screen: when to forget it
 let finishing = false;
+let meetingFinished = false; // the server said this screen's session ended because the meeting was finalised
+/** The family's tablet: words that could not go in because the meeting was finished first, for its last screen
+ * (in memory only, like everything here). */
+const wordsTooLate = new Set();
 let noticeCounter = 0;
 let focusCounter = 0;
 let renderQueued = false;
@@ -557,7 +562,7 @@ const connectionHandlers = {
     state.connection = { state: connectionState, message, pending };
     if (connectionState === "ended" && !leaving) {
       // A finalised meeting on a shared screen: the server has ended the session on purpose.
-      if (isWatcher() && state.board.read_only) finish();
+      if (isWatcher() && (state.board.read_only || meetingFinished)) finish();
       else endSession(message);
     }
     scheduleRender();
@@ -815,16 +820,21 @@ function partName(part) {
   return phase ? phase.title : part;
 }
 
+/** The words an op carries, if any: what a refusal gives back. */
+function wordsOfOp(op) {
+  return op ? ["text", "what", "behaviour", "words", "reason"].map((k) => op[k]).filter((v) => typeof v === "string" && v.trim()) : [];
+}
+
 /** Refused because the record is finalised: in plain words, with any words the person had written. */
 function refusedAsFinal(frame, words) {
+  if (isWatcher()) words.forEach((w) => wordsTooLate.add(w.trim())); // its notices go with the meeting: see finish()
   const kept = words.length ? ` What you wrote was: “${words.join(" · ")}”.` : "";
   notify(`${frame.message || "This record is finalised: it can be read but no longer changed."}${kept}`, "warning");
 }
 
 function handleRefusal(frame, op) {
   if (frame.code === "meeting_read_only") {
-    const words = op ? ["text", "what", "behaviour", "words", "reason"].map((k) => op[k]).filter((v) => typeof v === "string" && v.trim()) : [];
-    refusedAsFinal(frame, words);
+    refusedAsFinal(frame, wordsOfOp(op));
     return;
   }
   if (frame.code === "stale_version" && frame.current && op) {
@@ -906,7 +916,8 @@ function onFinalised() {
   state.ui.addDrafts = freshUi().addDrafts;
   for (const form of Object.keys(state.ui.drafts)) if (form !== "addendum:new") delete state.ui.drafts[form];
   state.ui.formErrors = {};
-  if (words.length && !isWatcher()) {
+  if (isWatcher()) words.forEach((w) => wordsTooLate.add(w));
+  else if (words.length) {
     notify(
       `The record was finalised before these words were saved: “${words.join(" · ")}”. ` +
         "If they matter, the chair can add them as an addendum.",
@@ -924,6 +935,7 @@ function unsavedWords() {
     if (editing.text.trim() && (!found || found.card.text !== editing.text.trim())) words.push(editing.text.trim());
   }
   for (const draft of Object.values(state.ui.addDrafts)) words.push(...strings([draft.text]));
+  words.push(...strings([state.ui.familyAdd.text]));
   for (const [form, draft] of Object.entries(state.ui.drafts)) {
     const editor = state.ui.editors[form];
     if (editor && editor.original) {
@@ -957,6 +969,8 @@ async function finish() {
   clearTimeout(finishTimer);
   finishTimer = null;
   if (connection) {
+    // What was still waiting to be sent (typed offline, say) cannot go in now: the last screen shows it.
+    for (const { op } of connection.pending.values()) wordsOfOp(op).forEach((w) => wordsTooLate.add(w.trim()));
     const old = connection;
     connection = null;
     old.stop();
@@ -966,7 +980,8 @@ async function finish() {
   } catch {
     // The session has ended on the server anyway; its cookie goes when the browser closes.
   }
-  forgetEverything("finished");
+  forgetEverything("finished", "", [...wordsTooLate]);
+  wordsTooLate.clear();
 }
 
 /** The chair and the professionals: check the record's hash chain once finalised, and again after each later
@@ -1841,7 +1856,7 @@ function tellLeaveWhenOnline() {
 }
 
 /** Drop everything this page knew about the meeting, so nothing of it stays on a shared screen. */
-function forgetEverything(phase, message = "") {
+function forgetEverything(phase, message = "", words = []) {
   if (connection) {
     const old = connection;
     connection = null;
@@ -1849,6 +1864,7 @@ function forgetEverything(phase, message = "") {
   }
   state.phase = phase;
   state.endMessage = message;
+  state.endWords = words;
   state.board = emptyMeeting();
   state.pendingOps = [];
   state.names.clear();
@@ -1893,7 +1909,9 @@ async function start() {
   try {
     me = await meetingsApi.me(meetingId);
   } catch (error) {
-    if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
+    if (error instanceof ApiError && error.code === "meeting_finished") {
+      finish();
+    } else if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
       endSession("Your session has ended. Ask the chair for a new link.");
     } else {
       forgetEverything("failed", error.message);
@@ -1924,6 +1942,7 @@ async function start() {
         return "ok";
       } catch (error) {
         // 401: the session is over; 403: not allowed; 404: the meeting is gone. None of these heal by retrying.
+        if (error instanceof ApiError && error.code === "meeting_finished") meetingFinished = true;
         if (error instanceof ApiError && [401, 403, 404].includes(error.status)) return "ended";
         return "unknown";
       }

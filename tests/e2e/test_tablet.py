@@ -5,8 +5,10 @@ large 0 to 10 control."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -169,3 +171,49 @@ def test_the_familys_tablet_is_made_for_touch_and_plain_words(live_server, scree
     tablet.get_by_test_id("agenda").get_by_role("button", name="What are we worried about?").click()
     expect(card(tablet, OURS)).to_be_visible()
     expect(tablet.get_by_role("button", name="Read aloud")).to_have_count(0)
+
+
+def test_words_sent_offline_after_the_meeting_was_finished_are_shown_on_the_finished_screen(
+    live_server, screens: Screens
+) -> None:
+    chair = screens.open()
+    meeting_id = start_meeting(chair, live_server.url)
+    link = invite_person(chair, "Sam Lee", "family", copy=False)
+    close_people(chair)
+    tablet = screens.open(width=1024, height=768)
+    join_by_link(tablet, link)
+
+    # The tablet loses the network; the parent adds their words, which wait to be sent.
+    tablet.context.set_offline(True)
+    expect(tablet.get_by_test_id("connection-status")).to_have_attribute("data-state", "offline")
+    tablet.get_by_test_id("family-add-open").click()
+    tablet.get_by_test_id("family-add-form").get_by_label("Your words").fill(OURS)
+    tablet.get_by_role("button", name="Add my words").click()
+    expect(tablet.get_by_test_id("pending-count")).to_have_text("1 change is waiting to be sent.")
+
+    # Meanwhile the chair finalises, and the tablet's session ends with the meeting.
+    chair.evaluate("() => window.sosBoard.connection.send({type: 'finalise'})")
+    expect(chair.get_by_test_id("finalised-banner")).to_be_visible()
+    cookie = next(c for c in tablet.context.cookies() if c["name"] == f"sos_{meeting_id}")
+    deadline = time.monotonic() + 15
+    while session_refusal(live_server.url, meeting_id, cookie["value"]) != "meeting_finished":
+        assert time.monotonic() < deadline, "the family's session did not end with the meeting"
+        time.sleep(0.2)
+
+    # Back online: the finished screen, and the words that could not go in, shown to the person who wrote them.
+    tablet.context.set_offline(False)
+    end = tablet.get_by_test_id("end-state")
+    expect(end).to_have_attribute("data-state", "finished")
+    expect(end).to_contain_text("The meeting is finished. Thank you.")
+    expect(end).not_to_contain_text("Ask the chair for a new link")
+    words = tablet.get_by_test_id("end-words")
+    expect(words).to_contain_text("The meeting had already been finished when these words of yours were sent")
+    expect(words.get_by_role("listitem")).to_have_text([OURS])
+    expect(tablet).to_have_title("SoS Board")
+    assert tablet.evaluate("() => localStorage.length + sessionStorage.length") == 0
+
+
+def session_refusal(base_url: str, meeting_id: str, session: str) -> str | None:
+    """The error code GET /me answers for this session (None while the session is alive)."""
+    response = httpx.get(f"{base_url}/api/meetings/{meeting_id}/me", cookies={f"sos_{meeting_id}": session})
+    return None if response.status_code == 200 else str(response.json()["error"]["code"])

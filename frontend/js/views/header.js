@@ -121,6 +121,14 @@ export function EndState({ state }) {
       <p>${words[1]}</p>
       ${words[2] ? html`<p class="end-warning" data-testid="end-warning">${words[2]}</p>` : null}
     </div>
+    ${state.phase === "finished" && state.endWords.length
+      ? html`<section class="end-words" aria-labelledby="end-words-heading" data-testid="end-words">
+          <h2 id="end-words-heading">Your words that could not be added</h2>
+          <p>The meeting had already been finished when these words of yours were sent, so they are not in the record.
+            If they matter, please tell the chair.</p>
+          <ul>${state.endWords.map((words) => html`<li key=${words}>${words}</li>`)}</ul>
+        </section>`
+      : null}
   </main>`;
 }
 
