@@ -16,6 +16,18 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.axe import check_accessibility
 from tests.e2e.board_pages import card, close_people, invite_person, join_by_link, start_meeting
+from tests.e2e.conference_pages import (
+    add_child,
+    add_child_words,
+    add_statement,
+    expect_phase,
+    give_view,
+    next_phase,
+    open_conference,
+    statement,
+    words_item,
+    write_goal,
+)
 from tests.e2e.conftest import Screens
 from tests.e2e.realistic import CARDS, fill_board
 
@@ -85,3 +97,32 @@ def test_every_screen_of_a_realistic_meeting(live_server, screens: Screens, axe_
     join_by_link(observer, links["observer"])
     expect(observer.get_by_test_id("card")).to_have_count(30)
     check_accessibility(observer, axe_source, "observer")
+
+
+def test_the_childs_voice_and_two_danger_statements_on_every_screen(
+    live_server, screens: Screens, axe_source: str
+) -> None:
+    # Parts where a heading repeats on every statement, or echoes the part the meeting is on: each region a screen
+    # reader lists must still have a name of its own.
+    room = open_conference(screens, live_server.url)
+    chair, professional, family, _wall = room.all
+    add_child(chair, "Mia", 7)
+    for title in ("What are we worried about?", "What's working well?", "What the children say"):
+        next_phase(chair, title)
+    expect_phase(room, "What the children say")
+    add_child_words(professional, "Mia", "dreams", "I love going to the park with Grandma Rose", shared=True)
+    for page, name in zip(room.all, ("chair", "professional", "tablet", "wall"), strict=True):
+        expect(words_item(page, "Grandma Rose")).to_be_visible()
+        check_accessibility(page, axe_source, f"{name}-childs-voice")
+
+    next_phase(chair, "Danger statements and safety goals")
+    expect_phase(room, "Danger statements and safety goals")
+    behaviours = ("Mia was left alone overnight on 14 October", "Mum and Dad shout and throw things when they argue")
+    for behaviour in behaviours:
+        add_statement(professional, "Jo Patel (school)", behaviour, "Mia is scared.", "Mia could be hurt.", ("Mia",))
+        write_goal(professional, behaviour, "A grown-up is home.", "Mia feels safe.", "Visits see it.", "Six months")
+        statement(family, behaviour).get_by_test_id("family-view-open").click()
+        give_view(family, statement(family, behaviour), "I partly agree", "It happened once.")
+    for page, name in zip(room.all, ("chair", "professional", "tablet", "wall"), strict=True):
+        expect(page.get_by_test_id("family-view-words")).to_have_count(2)
+        check_accessibility(page, axe_source, f"{name}-two-statements")

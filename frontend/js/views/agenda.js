@@ -72,8 +72,10 @@ export function PhaseBox({ ctx }) {
   const viewed = ctx.viewedPhase;
   const lookingElsewhere = viewed && viewed.id !== phase.id;
   const moved = state.ui.movedNote;
-  return html`<section class="phase-box" aria-labelledby="phase-title" data-testid="phase-box">
-    <p class="phase-label">${ctx.family ? "Where we are now" : "Now"}</p>
+  // Named by "Now" and the title together: the part on screen below has a heading with the same title, and two
+  // regions of one name are one too many for a screen reader's list of landmarks.
+  return html`<section class="phase-box" aria-labelledby="phase-label phase-title" data-testid="phase-box">
+    <p class="phase-label" id="phase-label">${ctx.family ? "Where we are now" : "Now"}</p>
     <h2 id="phase-title" data-testid="phase-title">${phase.title}</h2>
     <p class="phase-prompt" data-testid="phase-prompt">${phase.prompt}</p>
     ${timer ? html`<${Countdown} timer=${timer} skewMs=${state.clockSkewMs} />` : null}

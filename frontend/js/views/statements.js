@@ -96,7 +96,7 @@ function Statement({ ctx, statement, number }) {
         : null}
       <${ItemTools} ctx=${ctx} entity="statement" id=${s.id} item=${s} describedBy=${headingId} />
 
-      <section class="family-view" aria-label=${`${name}: the family's view`} data-testid="family-view">
+      <section class="family-view" aria-label=${ctx.family ? `What you think about worry ${number}` : `The family's view of danger statement ${number}`} data-testid="family-view">
         <h4>${ctx.family ? "What you think" : "The family's view"}</h4>
         ${s.family_view && !viewEditor
           ? html`<p data-testid="family-view-words"><strong>${AGREEMENT[s.family_view.agreement]}</strong>${s.family_view.words ? html`: “${s.family_view.words}”` : null}</p>
@@ -111,7 +111,7 @@ function Statement({ ctx, statement, number }) {
           : null}
       </section>
 
-      <section class="goal" aria-label=${`${name}: safety goal`} data-testid="safety-goal">
+      <section class="goal" aria-label=${ctx.family ? `What needs to be different for worry ${number}` : `Safety goal for danger statement ${number}`} data-testid="safety-goal">
         <h4>${ctx.family ? "What needs to be different" : "Safety goal"}</h4>
         ${s.goal && !goalEditor
           ? html`<dl class="fields" data-testid="goal-words">
