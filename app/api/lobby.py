@@ -6,11 +6,11 @@ Routes (every answer `Cache-Control: no-store`):
 | route | who | what |
 | --- | --- | --- |
 | `POST /api/meetings/{id}/room-code` | chair | a new code (201), replacing any earlier one |
-| `GET /api/meetings/{id}/room-code` | chair, professional, room screen | the live code, or 404 |
+| `GET /api/meetings/{id}/room-code` | chair, professional, room screen | the live code, or 204 when there is none |
 | `GET /api/meetings/{id}/room-code.svg` | chair, professional, room screen | its QR code: the room's join URL |
 | `DELETE /api/meetings/{id}/room-code` | chair | withdraw it (204) |
 | `POST /api/lobby {code}` | anyone | wait in the lobby: `{"state": "waiting"}` and the lobby cookie |
-| `GET /api/lobby` | the waiting device | its state; when admitted, its session opens with this answer, once |
+| `GET /api/lobby` | the waiting device | its state, or 204 when not waiting; when admitted, its session opens, once |
 | `DELETE /api/lobby` | the waiting device | stop waiting (204) |
 | `GET /api/meetings/{id}/lobby` | chair | the waiting devices: an id and when each came, nothing else |
 | `POST /api/meetings/{id}/lobby/{entry_id}/admit` | chair | let it in with a name and a role (201) |
@@ -84,6 +84,7 @@ from app.store.lobby import (
     CODE_SPACE,
     Lobby,
     LobbyState,
+    NotInLobby,
     RoomCode,
     RoomCodeNotFound,
     format_code,
@@ -360,7 +361,11 @@ async def create_room_code(
 
 @router.get(
     "/meetings/{meeting_id}/room-code",
-    responses=responses(401, 403, 404, 422),
+    response_model=RoomCodeOut,
+    responses={
+        204: {"description": "No room code now (never made, withdrawn, expired, or the meeting is finalised)."},
+        **responses(401, 403, 404, 422),
+    },
     dependencies=[Depends(_no_store)],
 )
 async def get_room_code(
@@ -368,10 +373,15 @@ async def get_room_code(
     request: Request,
     _reader: Annotated[Participant, Depends(Allowed(HttpAction.read_room_code))],
     lobby: LobbyDep,
-) -> RoomCodeOut:
-    """The meeting's room code, to show the room: 404 when it has none (never made, withdrawn, expired, or the
-    meeting is finalised)."""
-    return _room_code_out(request, await lobby.store.code(meeting_id))
+) -> Any:
+    """The meeting's room code, to show the room: 204 when it has none (never made, withdrawn, expired, or the
+    meeting is finalised). No code is the usual state of a meeting, not an error: every chair's screen asks on
+    load, and a 404 there would be an error in every browser's console."""
+    try:
+        room_code = await lobby.store.code(meeting_id)
+    except RoomCodeNotFound:
+        return Response(status_code=status.HTTP_204_NO_CONTENT, headers=_NO_STORE)
+    return _room_code_out(request, room_code)
 
 
 @router.get(
@@ -460,12 +470,24 @@ async def join_lobby(
     return LobbyOut(state="waiting")
 
 
-@router.get("/lobby", responses=responses(404, 422), dependencies=[Depends(_no_store)])
-async def lobby_state(request: Request, response: Response, services: ServicesDep, lobby: LobbyDep) -> LobbyOut:
+@router.get(
+    "/lobby",
+    response_model=LobbyOut,
+    responses={
+        204: {"description": "This device is not waiting: no lobby cookie, or one the lobby no longer knows."},
+        **responses(422),
+    },
+    dependencies=[Depends(_no_store)],
+)
+async def lobby_state(request: Request, response: Response, services: ServicesDep, lobby: LobbyDep) -> Any:
     """Where this device stands (ask every few seconds). `admitted` comes once: the session cookie for the
     meeting is set with it, exactly as joining by an invite link does; every later answer is `used`, and the lobby
-    cookie opens nothing again (`DELETE /api/lobby` forgets it)."""
-    found = await lobby.store.status(request.cookies.get(LOBBY_COOKIE))
+    cookie opens nothing again (`DELETE /api/lobby` forgets it). 204 when this device is not waiting: the join
+    page asks on every load (it cannot see the HttpOnly cookie), so not waiting is an answer, not an error."""
+    try:
+        found = await lobby.store.status(request.cookies.get(LOBBY_COOKIE))
+    except NotInLobby:
+        return Response(status_code=status.HTTP_204_NO_CONTENT, headers=_NO_STORE)
     if found.signed_in is None:
         return LobbyOut(state=found.state)
     signed_in = found.signed_in

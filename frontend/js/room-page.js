@@ -108,18 +108,18 @@ async function poll() {
   let answer;
   try {
     answer = await lobbyApi.state();
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 404) {
-      // The lobby forgot this screen (its place was cleared): start again.
-      focusNext("#room-code");
-      set({ step: "enter", problem: "This screen is no longer waiting. Type the room code again." });
-      return;
-    }
+  } catch {
     set({ offline: true });
     schedulePoll();
     return;
   }
   if (state.step !== "waiting") return;
+  if (answer === null) {
+    // The lobby forgot this screen (its place was cleared): start again.
+    focusNext("#room-code");
+    set({ step: "enter", problem: "This screen is no longer waiting. Type the room code again.", offline: false });
+    return;
+  }
   if (answer.state === "waiting") {
     if (state.offline) set({ offline: false });
     schedulePoll();

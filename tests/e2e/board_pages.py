@@ -69,6 +69,24 @@ def close_people(page: Page) -> None:
     expect(page.get_by_test_id("people-panel")).to_be_hidden()
 
 
+def make_room_code(chair: Page) -> str:
+    panel = open_people(chair)
+    panel.get_by_test_id("make-room-code").click()
+    code = panel.get_by_test_id("room-code")
+    expect(code).to_have_text(re.compile(r"^[A-HJKMNP-Z2-9]{4}-[A-HJKMNP-Z2-9]{4}$"))
+    expect(panel.get_by_test_id("room-qr")).to_be_visible()
+    return str(code.inner_text())
+
+
+def let_in(chair: Page, name: str, role: str) -> None:
+    entry = chair.get_by_test_id("lobby-entry")
+    expect(entry).to_have_count(1)  # the lobby is asked for every 3 s while the drawer is open
+    entry.get_by_label("Name to show everyone").fill(name)
+    entry.get_by_label("Joins as").select_option(role)
+    entry.get_by_role("button", name="Let in").click()
+    expect(chair.get_by_test_id("lobby-status")).to_contain_text(f"{name} is let in")
+
+
 def join_by_link(page: Page, link: str) -> None:
     page.goto(link)
     expect(page).to_have_url(re.compile(r"/meetings/[^/#]+$"))

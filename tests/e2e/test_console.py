@@ -1,6 +1,7 @@
 """The chair's console (1366x768): the board first, the People and joining drawer beside it (closed by default),
-everyone's connection state live, keyboard shortcuts listed in the page and never firing while typing, and the
-chair's whole flow by keyboard alone, to the finalised record."""
+everyone's connection state live, keyboard shortcuts listed in the page and never firing while typing, the
+chair's whole flow by keyboard alone, to the finalised record, and no error in the browser's console on the way
+in (the chair's board, a tablet let in from the lobby)."""
 
 from __future__ import annotations
 
@@ -15,9 +16,12 @@ from tests.e2e.board_pages import (
     close_people,
     invite_person,
     join_by_link,
+    let_in,
+    make_room_code,
     open_people,
     start_meeting,
     texts,
+    wait_connected,
 )
 from tests.e2e.conftest import Screens
 from tests.e2e.realistic import CARDS, send_cards
@@ -183,3 +187,40 @@ def test_the_chairs_whole_flow_by_keyboard(live_server, screens: Screens, axe_so
     open_people(chair)
     check_accessibility(chair, axe_source, "chair-people-finalised")
     close_people(chair)
+
+
+def console_errors(page: Page) -> list[str]:
+    """What the page writes to the browser's console as an error from now on (a failed request is one)."""
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    return errors
+
+
+def test_the_chair_and_a_tablet_let_in_come_in_without_a_console_error(live_server, screens: Screens) -> None:
+    # A page that works normally writes no error to the console: one there is a real fault, and a screen full of
+    # harmless ones hides it from whoever looks.
+    chair = screens.open(width=1366, height=768)
+    chair_errors = console_errors(chair)
+    with chair.expect_response(re.compile(r"/room-code$")) as before_any_code:
+        meeting_id = start_meeting(chair, live_server.url, "Initial conference for Mia and Leo", "Alex Morgan")
+    assert before_any_code.value.ok
+    with chair.expect_response(re.compile(r"/room-code$")):
+        chair.reload()
+    wait_connected(chair)
+    code = make_room_code(chair)
+
+    tablet = screens.open(width=1024, height=768)
+    tablet_errors = console_errors(tablet)
+    with tablet.expect_response(re.compile(r"/api/lobby$")) as not_waiting_yet:
+        tablet.goto(f"{live_server.url}/room")
+    assert not_waiting_yet.value.ok
+    tablet.get_by_label("Room code").fill(code)
+    tablet.get_by_role("button", name="Join").click()
+    expect(tablet.get_by_test_id("room-heading")).to_have_text("Waiting for the chair to let you in")
+    let_in(chair, "Sam Lee", "family")
+    expect(tablet).to_have_url(re.compile(rf"/meetings/{meeting_id}$"))
+    wait_connected(tablet)
+    expect(tablet.get_by_test_id("you")).to_contain_text("Sam Lee (Family)")
+
+    assert chair_errors == []
+    assert tablet_errors == []

@@ -12,31 +12,21 @@ import pytest
 from playwright.sync_api import Locator, Page, Route, expect
 
 from tests.e2e.axe import check_accessibility
-from tests.e2e.board_pages import add_card, card, close_people, open_people, start_meeting, wait_connected
+from tests.e2e.board_pages import (
+    add_card,
+    card,
+    close_people,
+    let_in,
+    make_room_code,
+    start_meeting,
+    wait_connected,
+)
 from tests.e2e.conftest import Screens
 
 pytestmark = pytest.mark.browser
 
 STRENGTH = "Sam walks Mia and Leo to school every day now, and they are never late."
 WAITING = "Waiting for the chair to let you in"
-
-
-def make_room_code(chair: Page) -> str:
-    panel = open_people(chair)
-    panel.get_by_test_id("make-room-code").click()
-    code = panel.get_by_test_id("room-code")
-    expect(code).to_have_text(re.compile(r"^[A-HJKMNP-Z2-9]{4}-[A-HJKMNP-Z2-9]{4}$"))
-    expect(panel.get_by_test_id("room-qr")).to_be_visible()
-    return str(code.inner_text())
-
-
-def let_in(chair: Page, name: str, role: str) -> None:
-    entry = chair.get_by_test_id("lobby-entry")
-    expect(entry).to_have_count(1)  # the lobby is asked for every 3 s while the drawer is open
-    entry.get_by_label("Name to show everyone").fill(name)
-    entry.get_by_label("Joins as").select_option(role)
-    entry.get_by_role("button", name="Let in").click()
-    expect(chair.get_by_test_id("lobby-status")).to_contain_text(f"{name} is let in")
 
 
 def heading(page: Page) -> Locator:
@@ -226,4 +216,18 @@ def test_the_room_page_says_what_went_wrong_in_plain_words(live_server, screens:
     expect(heading(page)).to_have_text("The wait has ended")
     check_accessibility(page, axe_source, "room-expired")
     page.get_by_role("button", name="Type the room code").click()
+    expect(page.get_by_label("Room code")).to_be_focused()
+    page.unroute("**/api/lobby")
+
+    # The lobby forgets the screen while it waits (its place was cleared): it says so and asks for the code again.
+    def waiting_then_forgotten(route: Route) -> None:
+        if route.request.method == "POST":
+            route.fulfill(status=200, content_type="application/json", body=json.dumps({"state": "waiting"}))
+        else:
+            route.fulfill(status=204)
+
+    page.route("**/api/lobby", waiting_then_forgotten)
+    page.get_by_label("Room code").fill("KQ7M-4HXT")
+    page.get_by_role("button", name="Join").click()
+    expect(problem).to_have_text("This screen is no longer waiting. Type the room code again.")
     expect(page.get_by_label("Room code")).to_be_focused()
