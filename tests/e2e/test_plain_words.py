@@ -9,9 +9,9 @@ import re
 import pytest
 from playwright.sync_api import Locator, expect
 
-from app.domain.plain_words import load_glossary
-from tests.e2e.board_pages import start_meeting
-from tests.e2e.conference_pages import jump_to, part
+from app.domain.plain_words import find_jargon, load_glossary
+from tests.e2e.board_pages import close_people, invite_person, join_by_link, start_meeting
+from tests.e2e.conference_pages import add_child, add_statement, body_text, jump_to, part, write_goal
 from tests.e2e.conftest import Screens
 
 pytestmark = pytest.mark.browser
@@ -128,3 +128,33 @@ def test_the_browser_finds_exactly_what_the_server_finds(live_server, screens: S
     ]
     assert differ == [], json.dumps(differ[:5], ensure_ascii=False)
     assert sum(len(flags) for flags in on_server) > len(texts) // 2
+
+
+def test_the_familys_tablet_says_nothing_in_the_words_of_professionals(live_server, screens: Screens) -> None:
+    # What people write is theirs to word (and flagged as they write it); here it holds no jargon, so anything the
+    # glossary finds on the tablet is the app's own wording.
+    glossary = load_glossary()
+    chair = screens.open(width=1366, height=768)
+    start_meeting(chair, live_server.url, "Meeting for Mia", "Alex Morgan")
+    link = invite_person(chair, "Sam Lee", "family", copy=False)
+    close_people(chair)
+    family = screens.open(width=1024, height=768)
+    join_by_link(family, link)
+    add_child(chair, "Mia", 7)
+    jump_to(chair, "Danger statements and safety goals")
+    behaviour = "Mia was left alone overnight on 14 October"
+    add_statement(chair, "Jo Patel (school)", behaviour, "Mia was scared.", "Mia could be hurt.", ("Mia",))
+    write_goal(chair, behaviour, "A grown-up is at home every night.", "Mia feels safe.", "Visits see it.", "Always")
+    jump_to(chair, "What needs to happen: the plan")
+    chair.get_by_label("Review conference date").fill("2027-02-24")
+    chair.get_by_label("Core group date").fill("2026-12-09")
+    chair.get_by_test_id("dates-save").click()
+
+    expect(family.get_by_test_id("core-group-date")).to_contain_text("9 December 2026")
+    expect(family.get_by_test_id("goals-in-column")).to_contain_text("A grown-up is at home every night.")
+    assert [flag.text for flag in find_jargon(body_text(family), glossary)] == []
+    worries = family.get_by_test_id("statements-in-column")
+    expect(worries.get_by_role("heading")).to_have_text("What people are worried could happen")
+    expect(family.get_by_test_id("goals-in-column").get_by_role("heading")).to_have_text("What needs to be different")
+    expect(family.get_by_test_id("column-worries")).not_to_contain_text(re.compile("danger statement", re.I))
+    expect(family.get_by_test_id("column-needs_to_happen")).not_to_contain_text(re.compile("safety goal", re.I))

@@ -119,11 +119,11 @@ function StatementsInColumn({ ctx }) {
   const statements = ctx.state.board.statements || [];
   if (!statements.length) return null;
   return html`<div class="in-column" data-testid="statements-in-column">
-    <h3>Danger statements</h3>
+    <h3>${ctx.family ? "What people are worried could happen" : "Danger statements"}</h3>
     <ul>
       ${statements.map((s) => html`<li key=${s.id} class=${ctx.isFocused("statement", s.id) ? "mini is-focused" : "mini"}>${s.behaviour}</li>`)}
     </ul>
-    ${ctx.projector ? null : html`<button type="button" class="link" onClick=${() => ctx.actions.lookAtPart("statements")}>See the danger statements</button>`}
+    ${ctx.projector ? null : html`<button type="button" class="link" onClick=${() => ctx.actions.lookAtPart("statements")}>${ctx.family ? "See these worries in full" : "See the danger statements"}</button>`}
   </div>`;
 }
 
@@ -131,7 +131,7 @@ function GoalsInColumn({ ctx }) {
   const goals = (ctx.state.board.statements || []).filter((s) => s.goal);
   if (!goals.length) return null;
   return html`<div class="in-column" data-testid="goals-in-column">
-    <h3>Safety goals</h3>
+    <h3>${ctx.family ? "What needs to be different" : "Safety goals"}</h3>
     <ul>
       ${goals.map((s) => html`<li key=${s.id} class="mini">${s.goal.adults_will || s.goal.child_will_experience || s.goal.professionals_will_see}</li>`)}
     </ul>

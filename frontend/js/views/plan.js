@@ -159,8 +159,8 @@ function Dates({ ctx }) {
   return html`<section class="plan-dates" aria-labelledby="dates-heading" data-testid="plan-dates">
     <h3 id="dates-heading">${ctx.family ? "When we will meet again" : "The next meetings"}</h3>
     <dl class="fields compact">
-      <div><dt>Review conference</dt><dd data-testid="review-date">${dates.review_conference ? formatDate(dates.review_conference) : "Not set yet"}</dd></div>
-      <div><dt>Core group meeting</dt><dd data-testid="core-group-date">${dates.core_group ? formatDate(dates.core_group) : "Not set yet"}</dd></div>
+      <div><dt>${ctx.family ? "The next meeting like this one" : "Review conference"}</dt><dd data-testid="review-date">${dates.review_conference ? formatDate(dates.review_conference) : "Not set yet"}</dd></div>
+      <div><dt>${ctx.family ? "The smaller meeting to check the plan is working" : "Core group meeting"}</dt><dd data-testid="core-group-date">${dates.core_group ? formatDate(dates.core_group) : "Not set yet"}</dd></div>
     </dl>
     ${canSet
       ? html`<form class="dates-form inline-form" data-testid="dates-form" onSubmit=${(event) => {
