@@ -25,6 +25,9 @@ NOT_SHARED = "Not shared with the family"
 NOBODY_NAMED = "Nobody named yet"
 SOMEONE = "Someone no longer listed"
 """A person the record names by an id that no longer has a name (never shown as the id alone)."""
+CORE_GROUP_MEETING = "Core group meeting"
+"""The name the family will hear for the meetings between conferences: kept, and explained in every copy's "Words
+used in this record" (app.exports.record), since the family will be invited to them by this name."""
 
 COLUMN_HEADING: dict[Column, str] = {
     Column.worries: "What are we worried about?",

@@ -486,9 +486,11 @@ def build_record(
 
 
 def _plain_words(state: MeetingState, glossary: Glossary) -> PlainWords:
-    """What of the glossary this copy holds: in what people wrote on the board and in the addenda."""
+    """What of the glossary this copy holds: in what people wrote on the board and in the addenda, and in the
+    record's own wording (the plan's dates name the core group meeting)."""
     flagged = flagged_items(state, glossary)
     terms = [term for item in flagged for term in item.terms]
+    terms += glossary.terms_in(labels.CORE_GROUP_MEETING)
     for addendum in state.addenda:
         terms += glossary.terms_in(addendum.text) + glossary.terms_in(addendum.reason)
     entries = {entry.term: entry for entry in glossary.entries}

@@ -3,12 +3,15 @@ headings and tables are the template's."""
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
 
+from app.domain.plain_words import find_jargon, glossary_for
 from app.exports.formatting import zone_named
 from app.exports.markdown import md_escape, render_markdown
+from app.exports.pdf import render_html
 from app.exports.record import Record
 from tests.exports._meeting import DECISION_REASONS, FIRST_STEP, RESTRICTED_CANARIES, UNREVEALED
 from tests.exports.conftest import HASH
@@ -103,3 +106,17 @@ def test_no_markdown_holds_an_unrevealed_answer(full_md: str, family_md: str, re
 def test_a_value_the_template_forgot_to_escape_is_escaped_all_the_same(full: Record) -> None:
     titled = full.model_copy(update={"meeting": full.meeting.model_copy(update={"kind_label": "**loud** <b>"})})
     assert r"\*\*loud\*\* \<b\>, Monday 30 November 2026." in render_markdown(titled, LONDON)
+
+
+def test_the_familys_copy_explains_every_word_of_professionals_it_uses(family: Record, family_md: str) -> None:
+    # The template's own wording as much as what people wrote: "Words used in this record" promises them all.
+    # (Names and short labels, such as an agency, are not checked anywhere: app.domain.plain_words.CHECKED_FIELDS.)
+    glossary = glossary_for()
+    explained = {word.term for word in family.plain_words.words_explained}
+    page = re.sub(r"<style.*?</style>", " ", render_html(family, LONDON), flags=re.S)
+    html_text = html.unescape(re.sub(r"<[^>]+>", " ", page))
+    for text in (family_md, html_text):
+        for attendee in family.attendance:
+            text = text.replace(attendee.agency or "\0", " ")
+        unexplained = {flag.text for flag in find_jargon(text, glossary) if flag.term not in explained}
+        assert unexplained == set()
