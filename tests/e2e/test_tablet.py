@@ -103,7 +103,14 @@ def test_the_familys_tablet_is_made_for_touch_and_plain_words(live_server, scree
     )
     assert small_targets(tablet) == []
     check_accessibility(tablet, axe_source, "tablet-add-your-words")
+    # Pasted words past what the box holds: the browser keeps the first 1000 without a word, so the box says so.
+    words.fill("We have been trying very hard. " * 200)
+    full = "This box is full: it holds 1000 characters. If you pasted in more, the end was left out."
+    expect(form.get_by_test_id("length-note")).to_have_text(full)
+    expect(words).to_have_accessible_description(full)
+    assert len(words.input_value()) == 1000
     words.fill(OURS)
+    expect(form.get_by_test_id("length-note")).to_have_text("")
     form.get_by_role("button", name="Add my words").click()
     expect(tablet.get_by_test_id("family-added")).to_contain_text("What's going well for your family?")
     expect(add).to_be_focused()

@@ -103,6 +103,23 @@ export function PlainWords({ fieldId, text, onReplace, family = false }) {
 
 // ---- form fields ---------------------------------------------------------------------------------------------
 
+const LENGTH_NOTE_FROM = 200; // characters before a box's limit
+
+/** How much room a box has left, said from near its limit. At the limit it says what the browser never does: a
+ * box with a maxlength drops the end of anything pasted into it without a word. */
+export function lengthNote(length, max) {
+  const left = max - length;
+  if (left > LENGTH_NOTE_FROM) return "";
+  if (left <= 0) {
+    return `This box is full: it holds ${max} characters. If you pasted in more, the end was left out.`;
+  }
+  return `${left} ${left === 1 ? "character" : "characters"} left`;
+}
+
+export function LengthNote({ id, length, max }) {
+  return html`<p class="counter" id=${id} aria-live="polite" data-testid="length-note">${lengthNote(length, max)}</p>`;
+}
+
 export function fieldId(form, name) {
   return `f-${form.replace(/[^A-Za-z0-9_-]/g, "-")}-${name}`;
 }
@@ -133,13 +150,14 @@ export function TextField({ ctx, form, name, label, help, multiline = false, row
   const value = draftValue(ctx, form, name, fallback);
   const onInput = (event) => ctx.actions.draft(form, name, event.currentTarget.value);
   const withPlainWords = type === "text" && (plain === undefined ? multiline : Boolean(plain));
-  const describedBy = describedByOf(help ? `${id}-help` : "", withPlainWords ? plainWordsIds(id) : "");
+  const describedBy = describedByOf(help ? `${id}-help` : "", multiline ? `${id}-length` : "", withPlainWords ? plainWordsIds(id) : "");
   return html`<div class="field">
     <label for=${id}>${label}${required ? html` <span class="required">(needed)</span>` : null}</label>
     ${help ? html`<p class="help" id=${`${id}-help`}>${help}</p>` : null}
     ${multiline
       ? html`<textarea id=${id} name=${name} rows=${rows} maxlength=${maxlength} value=${value} onInput=${onInput}
-          aria-describedby=${describedBy} data-testid=${testid} onKeyDown=${submitOnCtrlEnter}></textarea>`
+          aria-describedby=${describedBy} data-testid=${testid} onKeyDown=${submitOnCtrlEnter}></textarea>
+        <${LengthNote} id=${`${id}-length`} length=${typeof value === "string" ? value.length : 0} max=${maxlength} />`
       : html`<input id=${id} name=${name} type=${type} maxlength=${type === "text" ? maxlength : undefined} value=${value}
           onInput=${onInput} aria-describedby=${describedBy} data-testid=${testid} autocomplete="off" onKeyDown=${submitOnCtrlEnter} />`}
     ${withPlainWords

@@ -3,17 +3,8 @@
 
 import { html } from "../ui.js";
 import { CARD_TEXT_MAX, COLUMNS, columnById, kindLabel } from "../kinds.js";
-import { FocusNote, ItemTools, KeptWords, PlainWords, RestrictedBadge, itemAttrs, plainWordsIds } from "./fields.js";
+import { FocusNote, ItemTools, KeptWords, LengthNote, PlainWords, RestrictedBadge, itemAttrs, plainWordsIds } from "./fields.js";
 import { FamilyWordsBadge, ReadAloud } from "./tablet.js";
-
-const COUNTER_FROM = CARD_TEXT_MAX - 200;
-
-function counterText(length) {
-  if (length < COUNTER_FROM) return "";
-  const left = CARD_TEXT_MAX - length;
-  if (left <= 0) return `That is the limit of ${CARD_TEXT_MAX} characters.`;
-  return `${left} ${left === 1 ? "character" : "characters"} left`;
-}
 
 /** Ctrl+Enter (Command+Enter on a Mac) in a box: what the form's main button does. */
 export function ctrlEnter(action) {
@@ -105,7 +96,7 @@ function Column({ ctx, column, current }) {
                 actions.addCard(column.id);
               }
             }}></textarea>
-          <p class="counter" id=${`add-counter-${column.id}`} aria-live="polite">${counterText(draft.text.length)}</p>
+          <${LengthNote} id=${`add-counter-${column.id}`} length=${draft.text.length} max=${CARD_TEXT_MAX} />
           <p class="help keys-hint">Ctrl+Enter adds the card.</p>
           <${PlainWords} fieldId=${`add-text-${column.id}`} text=${draft.text} family=${ctx.family}
             onReplace=${(text) => actions.addCardDraft(column.id, { text })} />
@@ -238,7 +229,7 @@ function EditForm({ ctx, card, editing }) {
     <textarea id=${textareaId} name="text" rows="4" maxlength=${CARD_TEXT_MAX} value=${editing.text} data-testid="edit-text"
       aria-describedby=${`${counterId} ${plainWordsIds(textareaId)}`.trim()} onInput=${(event) => actions.cardEditDraft(card.id, { text: event.currentTarget.value })}
       onKeyDown=${ctrlEnter(() => actions.cardEditSave(card.id))}></textarea>
-    <p class="counter" id=${counterId} aria-live="polite">${counterText(editing.text.length)}</p>
+    <${LengthNote} id=${counterId} length=${editing.text.length} max=${CARD_TEXT_MAX} />
     <${PlainWords} fieldId=${textareaId} text=${editing.text} family=${ctx.family}
       onReplace=${(text) => actions.cardEditDraft(card.id, { text })} />
     ${editing.conflict

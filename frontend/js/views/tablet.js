@@ -5,6 +5,7 @@
 import { html } from "../ui.js";
 import { COLUMNS, CARD_TEXT_MAX, columnById } from "../kinds.js";
 import { FAMILY_KIND_HELP, FAMILY_KIND_LABELS } from "../words.js";
+import { LengthNote } from "./fields.js";
 
 const TEXT_SIZES = ["Normal", "Large", "Larger", "Largest"];
 
@@ -50,13 +51,14 @@ export function FamilyAddPanel({ ctx }) {
     <form onSubmit=${submit}>
       <label for="family-add-text">Your words</label>
       <textarea id="family-add-text" name="text" rows="3" maxlength=${CARD_TEXT_MAX} value=${add.text} data-testid="family-add-text"
-        onInput=${(event) => actions.familyAddDraft({ text: event.currentTarget.value })}
+        aria-describedby="family-add-length" onInput=${(event) => actions.familyAddDraft({ text: event.currentTarget.value })}
         onKeyDown=${(event) => {
           if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
             event.preventDefault();
             actions.familyAddSubmit();
           }
         }}></textarea>
+      <${LengthNote} id="family-add-length" length=${add.text.length} max=${CARD_TEXT_MAX} />
       <fieldset class="big-choices">
         <legend>Which question is it about?</legend>
         <div class="choice-row">
