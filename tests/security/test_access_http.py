@@ -267,7 +267,7 @@ async def what_the_chair_sees(world: World, meeting: CanaryMeeting) -> dict[str,
     async with world.http(meeting.chair.cookie) as http:
         for path in ("/board", "/participants", "/retention", "/room-code", "/lobby"):
             response = await http.get(f"/api/meetings/{meeting.meeting_id}{path}")
-            seen[path] = (response.status_code, response.json())
+            seen[path] = (response.status_code, response.json() if response.content else None)  # 204: no code
     return seen
 
 
