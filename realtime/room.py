@@ -77,6 +77,8 @@ CONTROL_FRAMES_BURST = 30
 each costs a catch-up or a presence write (to Redis, with several processes) and a presence frame to the room, so
 a flood of them is refused with `rate_limited` as a flood of ops is."""
 PENDING_OPS_PER_CONNECTION = 32
+REFUSALS_KEPT = 1_000
+"""A room's last final refusals, kept so that an op resent unchanged gets the same one (docs/protocol.md)."""
 """Ops one connection may have read and not yet answered. Its frames keep being read while its ops wait for their
 commit, so its pings, and the transport's, are answered however long a commit takes; past this many (a burst, or
 a client resending a long backlog) its frames are read again once those are answered."""
@@ -325,6 +327,8 @@ class Room:
         self._people_version = 0
         self._people_reading: asyncio.Task[list[_Named]] | None = None
         """The read in flight, for the list as it now stands: hellos arriving meanwhile wait for it."""
+        self._refusals: dict[tuple[str, str], ErrorFrame] | None = None
+        """The last REFUSALS_KEPT final refusals, by (participant, op id); None until the first."""
 
     async def __aenter__(self) -> Room:
         # Subscribe before reading the seq, so nothing committed in between is missed.
@@ -556,6 +560,13 @@ class Room:
         connection's ops waiting together share a group. (Waiting for each commit before queueing the next, a
         writer past a process's capacity had 32 ops waiting outside the bound, 5 s behind, and 1,000 edits/s
         on two processes took seconds for every accepted edit.)"""
+        if self._refusals is not None:
+            refused = self._refusals.get((peer.actor.participant_id, request.op_id))
+            if refused is not None:
+                # Refusals are final for their op id: judged again, the op could pass now that the meeting has
+                # changed (the card it edits added since), though its author was told it was not saved.
+                peer.send_frame(refused)
+                return
         wait = peer.bucket.take()
         if wait:
             peer.send_frame(
@@ -680,14 +691,18 @@ class Room:
     def _refuse(self, peer: Peer, request: OpRequest, failure: BaseException) -> None:
         """Tell the peer its op was not saved: the rules' refusal, or a failure of ours (to be sent again)."""
         if isinstance(failure, DomainError):
-            peer.send_frame(
-                ErrorFrame(
-                    code=failure.code,
-                    message=failure.message,
-                    op_id=request.op_id,
-                    current=failure.current if isinstance(failure, StaleVersion) else None,  # type: ignore[arg-type]
-                )
+            refusal = ErrorFrame(
+                code=failure.code,
+                message=failure.message,
+                op_id=request.op_id,
+                current=failure.current if isinstance(failure, StaleVersion) else None,  # type: ignore[arg-type]
             )
+            if self._refusals is None:
+                self._refusals = {}
+            elif len(self._refusals) >= REFUSALS_KEPT:
+                del self._refusals[next(iter(self._refusals))]
+            self._refusals[(peer.actor.participant_id, request.op_id)] = refusal
+            peer.send_frame(refusal)
             return
         log.error("commit failed in meeting %s: %s", self.meeting_id, type(failure).__name__)
         peer.send_frame(

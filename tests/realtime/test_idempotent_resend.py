@@ -77,3 +77,29 @@ async def test_an_op_id_sent_by_someone_else_is_refused_and_tells_them_nothing_o
     assert [card["text"] for card in board["columns"]["working_well"]] == []
     await tablet.close()
     await c.close()
+
+
+@pytest.mark.asyncio
+async def test_a_refused_op_resent_unchanged_gets_the_same_refusal_even_once_it_could_pass(
+    server: ServerProcess,
+) -> None:
+    """The person was told their edit was not saved: a resend (after a reconnect) must not save it after all."""
+    chair = await create_meeting(server.url)
+    worker = await add_member(server.url, chair, "professional", "Sam")
+    c = await BoardClient.connect(server.ws_url, chair)
+    w = await BoardClient.connect(server.ws_url, worker)
+    edit = {"type": "edit_card", "card_id": "later", "base_version": 1, "text": "Changed"}
+    refused = await w.request(edit, op_id="refused-once")
+    assert refused["type"] == "error" and refused["code"] == "card_not_found"
+    added = await c.request({"type": "add_card", "card_id": "later", "column": "worries", "kind": "harm", "text": "x"})
+    assert added["type"] == "ack"
+    await w.close()
+
+    reconnected = await BoardClient.connect(server.ws_url, worker)
+    again = await reconnected.request(edit, op_id="refused-once")
+
+    assert again == refused
+    board = await board_over_http(server.url, chair)
+    assert [card["text"] for card in board["columns"]["worries"]] == ["x"]
+    await reconnected.close()
+    await c.close()
