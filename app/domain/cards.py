@@ -100,7 +100,7 @@ def add_card(state: MeetingState, op: AddCard, ctx: OpContext) -> Outcome:
         child_ids=op.child_ids,
     )
     cards = list(state.columns[op.column])
-    position = len(cards) if op.position is None else min(op.position, len(cards))
+    position = len(cards) if op.position is None else _among_all(cards, op.position, ctx)
     cards.insert(position, card)
     logged = op.model_copy(update={"card_id": card_id, "position": position})
     after = _with_column(state, op.column, cards, ctx.seq)
@@ -147,11 +147,22 @@ def move_card(state: MeetingState, op: MoveCard, ctx: OpContext) -> Outcome:
     del source[index]
     after = _with_column(state, column, source, ctx.seq)
     target = list(after.columns[op.column])
-    position = min(op.position, len(target))
+    position = _among_all(target, op.position, ctx)
     target.insert(position, moved)
     logged = op.model_copy(update={"position": position, "kind": kind})
     after = _with_column(after, op.column, target, ctx.seq)
     return Outcome(after, (CardChange(id=card.id, value=moved),), card.id, logged)
+
+
+def _among_all(cards: list[Card], position: int, ctx: OpContext) -> int:
+    """Where in the whole column a card goes that its author placed at `position`: a family screen counts only the
+    cards it has (docs/protocol.md), so there the card goes just before the one the screen shows at that index, or
+    last. Counted among all, the family's card would land elsewhere than it was dropped, and probing where would
+    count the cards kept from them. The log holds the position among all (`logged`), which a replay takes as is."""
+    if ctx.as_logged or ctx.sees_kept_from_family:
+        return min(position, len(cards))
+    seen = [index for index, card in enumerate(cards) if not card.kept_from_family()]
+    return seen[position] if position < len(seen) else len(cards)
 
 
 def delete_card(state: MeetingState, op: DeleteCard, ctx: OpContext) -> Outcome:

@@ -35,6 +35,9 @@ class OpContext:
     new_id: str
     """The id a new item gets when the operation names none."""
     scope: Scope
+    as_logged: bool = False
+    """The op as the log holds it (replayed): its positions count every card, where a family screen's count only
+    the cards it has."""
 
     @property
     def sees_kept_from_family(self) -> bool:

@@ -243,11 +243,12 @@ def apply_operation(
     new_id: str = "",
     seq: int,
     at: datetime = EPOCH,
+    as_logged: bool = False,
 ) -> Applied:
     """Check `op` against the rules and return the meeting after it. Raises a DomainError when refused.
 
     `new_id` is the id a new item gets when the op names none; `seq` and `at` are the sequence number and the
-    time the op will be logged under.
+    time the op will be logged under; `as_logged`: the op is one the log holds (`Applied.op`), being replayed.
     """
     op_type = OpType(op.type)
     if state.read_only and op_type is not OpType.add_addendum:
@@ -262,7 +263,7 @@ def apply_operation(
         if state.closed_part.active:
             raise ClosedPartRunning("This part of the meeting is private. You will be asked back.")
         _check_target_visible(state, op)
-    outcome = HANDLERS[type(op)](state, op, OpContext(actor, seq, at, new_id, scope))
+    outcome = HANDLERS[type(op)](state, op, OpContext(actor, seq, at, new_id, scope, as_logged))
     after = outcome.state if outcome.state.seq == seq else outcome.state.model_copy(update={"seq": seq})
     changes = outcome.changes
     if state.closed_part.active and op_type not in _NOT_WORDS:
@@ -348,7 +349,7 @@ def replay(
     """Rebuild a meeting from its genesis (`start`) and its op log (seq, logged op, actor, time), in order."""
     state = start or MeetingState()
     for seq, op, actor, at in entries:
-        state = apply_operation(state, op, actor, seq=seq, at=at).state
+        state = apply_operation(state, op, actor, seq=seq, at=at, as_logged=True).state
     return state
 
 

@@ -17,7 +17,7 @@ from app.domain.closed_part import (
     StartClosedPart,
 )
 from app.domain.errors import DomainError
-from app.domain.operations import Actor
+from app.domain.operations import Actor, replay
 from app.domain.roles import PERMISSIONS, OpType, Role, Scope
 from app.domain.state import MeetingState
 from tests.support.conference_ops import ConferenceRoom, MeetingFixture, OpDict, case_for, fixture_room
@@ -239,6 +239,34 @@ def test_a_next_step_naming_a_network_member_kept_from_the_family_is_kept_from_t
         {"type": "add_step", "step_id": "call", "what": "Call", "who": {"kind": "network", "member_id": member}},
     )
     assert next(s for s in room.state.steps if s.id == "call").restricted
+
+
+def test_a_family_screen_places_cards_among_the_cards_it_has_and_the_log_replays_them_there() -> None:
+    """docs/protocol.md: `position` counts the items this connection sees, both ways. Counted among all, the
+    parent's card would land elsewhere than dropped, and probing would count the cards kept from them."""
+    room = ConferenceRoom()
+
+    def add(actor: Actor, card_id: str, **more: Any) -> None:
+        room.do(
+            actor,
+            {"type": "add_card", "card_id": card_id, "column": "worries", "kind": "harm", "text": card_id, **more},
+        )
+
+    room.do(CHAIR, {"type": "start_closed_part"})
+    for hidden in ("h1", "h2", "h3"):
+        add(SOCIAL_WORKER, hidden)
+    room.do(CHAIR, {"type": "end_closed_part"})
+    add(SOCIAL_WORKER, "seen-a")
+    add(SOCIAL_WORKER, "seen-b")  # the family sees [seen-a, seen-b]; the column is h1 h2 h3 seen-a seen-b
+
+    add(MUM, "mine", position=1)
+    add(MUM, "first", position=0)
+    room.do(MUM, {"type": "move_card", "card_id": "mine", "column": "worries", "position": 3})
+
+    worries = [card.id for card in room.state.columns["worries"]]
+    assert [c for c in worries if not c.startswith("h")] == ["first", "seen-a", "seen-b", "mine"]
+    assert worries.index("first") == 3, "just before the card the family saw at that index"
+    assert replay(room.log) == room.state
 
 
 # What a family member may do to an item, and the same operation on an item that is not there at all.

@@ -163,7 +163,7 @@ def test_replaying_a_prefix_gives_the_board_as_it_was_then(meeting: list[Step[Ac
     # Continuing from the snapshot at `cut` with the rest of the log reaches the same end.
     resumed = boards[cut]
     for seq, op, actor, _at in log[cut:]:
-        resumed = apply_operation(resumed, op, actor, new_id="", seq=seq).state
+        resumed = apply_operation(resumed, op, actor, new_id="", seq=seq, as_logged=True).state
     assert resumed == state
 
 

@@ -72,7 +72,7 @@ async def _run_meeting(db: Database, oplog: OpLog, meeting: list[Step[int]]) -> 
         note(f"seq {committed.seq}: {actor.role} {committed.op!r}")
         assert expected_error is None, f"the store accepted what the rules refuse: {expected_error!r}"
         assert committed.seq == model.seq + 1
-        model = apply_operation(model, committed.op, actor, new_id="unused", seq=committed.seq).state
+        model = apply_operation(model, committed.op, actor, new_id="unused", seq=committed.seq, as_logged=True).state
         if not isinstance(op, AddCard) or op.card_id is not None:
             assert model == expected.state
         accepted.append(committed)
