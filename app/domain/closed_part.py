@@ -16,8 +16,8 @@ from app.domain.attendance import family_steps
 from app.domain.cards import restrict_card
 from app.domain.context import Handler, OpContext, Outcome
 from app.domain.decision import DecisionChange, DecisionNoteChange
-from app.domain.errors import ClosedPartRunning, NoClosedPart
-from app.domain.items import Change, ItemId, Model, replaced, require
+from app.domain.errors import ClosedPartRunning, InvalidOperation, NoClosedPart
+from app.domain.items import Change, ItemId, Model, find, replaced, require
 from app.domain.plan import NetworkChange, StepChange, names_hidden_member
 from app.domain.scaling import restrict_round
 from app.domain.statements import StatementChange
@@ -94,6 +94,8 @@ def end_closed_part(state: MeetingState, op: EndClosedPart, ctx: OpContext) -> O
 
 
 def set_restricted(state: MeetingState, op: SetRestricted, ctx: OpContext) -> Outcome:
+    if not op.restricted:
+        _check_names_nothing_hidden(state, op)
     if op.entity == "card":
         after, card_change = restrict_card(state, op.item_id, op.restricted)
         return Outcome(after, (card_change,), op.item_id)
@@ -119,6 +121,25 @@ def set_restricted(state: MeetingState, op: SetRestricted, ctx: OpContext) -> Ou
                 after = after.model_copy(update={"steps": replaced(after.steps, kept)})
                 changes += (StepChange(id=kept.id, value=kept),)
     return Outcome(after, changes, op.item_id)
+
+
+def _check_names_nothing_hidden(state: MeetingState, op: SetRestricted) -> None:
+    """A round names its danger statement and a step its safety network member: lifted while that stays kept from
+    the family, it would show them its id (and their copy of the record a round about a statement it does not
+    hold)."""
+    if op.entity == "round":
+        scale = require(state.rounds, op.item_id, "scaling round")
+        statement = None if scale.statement_id is None else find(state.statements, scale.statement_id)
+        if statement is not None and statement.restricted:
+            raise InvalidOperation(
+                "This round is about a danger statement the family cannot see. Show them the statement first."
+            )
+    if op.entity == "step":
+        step = require(state.steps, op.item_id, "next step")
+        if names_hidden_member(state, step):
+            raise InvalidOperation(
+                "This step names someone in the safety network the family cannot see. Show them that person first."
+            )
 
 
 HANDLERS: dict[type[BaseModel], Handler] = {

@@ -202,8 +202,10 @@ def test_a_round_on_a_statement_kept_from_the_family_is_kept_from_them_with_it()
 
     room.do(CHAIR, {"type": "open_round", "round_id": "later", "statement_id": statement})
     assert room.state.rounds[-1].restricted, "opened on a hidden statement"
+    room.refuses(CHAIR, SetRestricted(entity="round", item_id="later", restricted=False), "invalid_operation")
     room.do(CHAIR, SetRestricted(entity="statement", item_id=statement, restricted=False))
     assert [s.restricted for s in room.state.rounds] == [False, True, True], "each round is lifted by the chair"
+    room.do(CHAIR, SetRestricted(entity="round", item_id="later", restricted=False))
     room.do(CHAIR, {"type": "open_round", "round_id": "after", "statement_id": statement})
     assert not room.state.rounds[-1].restricted
 
@@ -239,6 +241,10 @@ def test_a_next_step_naming_a_network_member_kept_from_the_family_is_kept_from_t
         {"type": "add_step", "step_id": "call", "what": "Call", "who": {"kind": "network", "member_id": member}},
     )
     assert next(s for s in room.state.steps if s.id == "call").restricted
+    room.refuses(CHAIR, SetRestricted(entity="step", item_id="call", restricted=False), "invalid_operation")
+    room.do(CHAIR, SetRestricted(entity="network_member", item_id=member, restricted=False))
+    room.do(CHAIR, SetRestricted(entity="step", item_id="call", restricted=False))
+    assert not next(s for s in room.state.steps if s.id == "call").restricted
 
 
 def test_a_family_screen_places_cards_among_the_cards_it_has_and_the_log_replays_them_there() -> None:
