@@ -33,7 +33,7 @@ class Settings(BaseSettings):
         description="The server's log level, uvicorn's and the app's; trace is uvicorn's most verbose (every ASGI "
         "message, bodies and headers left out). At every level the log holds no names, words, tokens or codes.",
     )
-    session_hours: int = Field(default=12, description="A session lasts one conference day at most.")
+    session_hours: int = Field(default=12, ge=1, description="A session lasts one conference day at most.")
     secret_key: SecretStr | None = Field(
         default=None,
         description="Room codes are derived from this key and never stored; set the same value on every process. "

@@ -77,7 +77,9 @@ def origin_allowed(websocket: WebSocket, allowed: list[str], secure: bool) -> bo
 
 async def _deny(websocket: WebSocket, status: int, code: str, message: str) -> None:
     await websocket.send_denial_response(
-        JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+        JSONResponse(
+            {"error": {"code": code, "message": message}}, status_code=status, headers={"Cache-Control": "no-store"}
+        )
     )
 
 

@@ -30,7 +30,16 @@ from app.domain.state import CONFERENCE_FIELDS, MeetingState
 from app.store.audit import AuditAction, add_event
 from app.store.database import Database
 from app.store.prepared import Prepared
-from app.store.tables import InviteRow, MeetingRow, MeetingStateRow, ParticipantRow, SessionRow, as_utc, utcnow
+from app.store.tables import (
+    InviteRow,
+    LobbyEntryRow,
+    MeetingRow,
+    MeetingStateRow,
+    ParticipantRow,
+    SessionRow,
+    as_utc,
+    utcnow,
+)
 from app.store.tokens import hash_token, new_id, new_token
 
 _CONFERENCE = set(CONFERENCE_FIELDS)
@@ -192,6 +201,13 @@ class Meetings:
                 update(SessionRow)
                 .where(col(SessionRow.participant_id) == participant_id, col(SessionRow.ended_at).is_(None))
                 .values(ended_at=utcnow())
+            )
+            # A device let in from the lobby that has not come in yet is turned away for good: judged from the
+            # invites alone, a new link for this person (for the right device) let it in after all.
+            session.execute(
+                update(LobbyEntryRow)
+                .where(col(LobbyEntryRow.participant_id) == participant_id, col(LobbyEntryRow.status) == "admitted")
+                .values(status="turned_away")
             )
             add_event(session, meeting_id, AuditAction.link_revoked, by, {"participant_id": participant_id})
             session.commit()

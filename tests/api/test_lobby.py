@@ -264,6 +264,23 @@ async def test_revoking_before_the_device_came_in_turns_it_away(chair: Member, o
 
 
 @pytest.mark.asyncio
+async def test_a_device_turned_away_by_a_revoke_stays_out_when_the_person_gets_a_new_link(
+    chair: Member, open_browser: OpenBrowser
+) -> None:
+    """The chair let the wrong tablet in, revoked it, and made a new link for the right device."""
+    tablet, entry_id = await waiting_device(chair, open_browser)
+    participant = await admit(chair, entry_id)
+    await chair.browser.delete(chair.url(f"/participants/{participant['id']}/invite"))
+
+    reissued = await chair.browser.post(chair.url(f"/participants/{participant['id']}/invite"))
+    assert reissued.status_code in (200, 201), reissued.text
+
+    answer = await tablet.get("/api/lobby")
+    assert answer.json()["state"] == "turned_away" and "set-cookie" not in answer.headers
+    assert (await tablet.get(chair.url("/me"))).status_code == 401
+
+
+@pytest.mark.asyncio
 async def test_the_people_panel_shows_an_admitted_device_like_an_invited_person(
     chair: Member, open_browser: OpenBrowser
 ) -> None:

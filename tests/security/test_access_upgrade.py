@@ -194,3 +194,4 @@ async def test_an_upgrade_to_a_meeting_that_does_not_exist_is_404_meeting_not_fo
     answer = await raw_upgrade(world.server, unknown, cookie, own_origin(world.server))
     assert answer.status == 404, answer.raw[:200]
     assert b"meeting_not_found" in answer.raw
+    assert b"cache-control: no-store" in answer.raw.lower(), "every refusal, like every answer, is no-store"
