@@ -114,7 +114,7 @@ async def board_socket(
         return
     token = websocket.cookies.get(session_cookie_name(meeting_id))
     try:
-        meeting, participant = await services.meetings.signed_in_meeting(meeting_id, token)
+        meeting, participant, session_ends = await services.meetings.signed_in_meeting(meeting_id, token)
     except NotSignedIn as refusal:
         await _deny(websocket, 401, refusal.code, refusal.message)
         return
@@ -141,6 +141,6 @@ async def board_socket(
         # This frame lives as long as the connection: keep only what serving it needs.
         del meeting, token
         async with services.rooms.room(meeting_id) as room:
-            await room.serve(WebSocketChannel(websocket, wire), participant, session_key, since)
+            await room.serve(WebSocketChannel(websocket, wire), participant, session_key, since, session_ends)
     finally:
         services.connections.release(meeting_id, participant.id)

@@ -327,6 +327,8 @@ class Room:
         self._people_version = 0
         self._people_reading: asyncio.Task[list[_Named]] | None = None
         """The read in flight, for the list as it now stands: hellos arriving meanwhile wait for it."""
+        self._session_ends: dict[str, float] | None = None
+        """When each session connected here ends (POSIX time), by session key: checked with presence's renewal."""
         self._refusals: dict[tuple[str, str], ErrorFrame] | None = None
         """The last REFUSALS_KEPT final refusals, by (participant, op id); None until the first."""
 
@@ -358,10 +360,21 @@ class Room:
 
     # ---- peers ---------------------------------------------------------------------------------------------
 
-    async def serve(self, channel: Channel, participant: Participant, session_key: str, since: int | None) -> None:
-        """Run one peer until it leaves or is dropped."""
+    async def serve(
+        self,
+        channel: Channel,
+        participant: Participant,
+        session_key: str,
+        since: int | None,
+        session_ends: datetime | None = None,
+    ) -> None:
+        """Run one peer until it leaves or is dropped (or its session runs out: `session_ends`)."""
         peer = Peer(channel, participant, session_key, self.limits)
         self.peers[peer.id] = peer
+        if session_ends is not None:
+            if self._session_ends is None:
+                self._session_ends = {}
+            self._session_ends[session_key] = session_ends.timestamp()
         reader: asyncio.Task[None] | None = None
         try:
             await self._best_effort(self.broker.presence_set(self.meeting_id, peer.id, _presence_entry(peer)))
@@ -839,7 +852,19 @@ class Room:
     async def _renew_presence(self) -> None:
         while True:
             await asyncio.sleep(PRESENCE_RENEW_SECONDS)
+            self._end_sessions_run_out()
             await self._register_presence()
+
+    def _end_sessions_run_out(self) -> None:
+        """A connection outlives no session: a wall left on overnight stops receiving, and writing, when its session
+        runs out (SOSBOARD_SESSION_HOURS), as its next connect would be refused."""
+        if not self._session_ends:
+            return
+        now = time.time()
+        for session_key, ends in list(self._session_ends.items()):
+            if ends <= now:
+                del self._session_ends[session_key]
+                self.end_sessions(None, session_key, "Your session has ended. Ask the chair for a new link.")
 
     async def _register_presence(self) -> None:
         for peer in list(self.peers.values()):

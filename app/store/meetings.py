@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import json
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Row, Table, bindparam, insert, select, update
@@ -285,14 +285,17 @@ class Meetings:
         """The participant behind a session cookie, if the session is alive and belongs to this meeting."""
         return await self.db.read_alone(lambda db: _signed_in(db, meeting_id, session_token)[1])
 
-    async def signed_in_meeting(self, meeting_id: str, session_token: str | None) -> tuple[Meeting, Participant]:
-        """`signed_in`, and the meeting as it stands (its status), read in the same snapshot."""
+    async def signed_in_meeting(
+        self, meeting_id: str, session_token: str | None
+    ) -> tuple[Meeting, Participant, datetime]:
+        """`signed_in`, the meeting as it stands (its status), read in the same snapshot, and when the session
+        ends."""
 
-        def work(db: Connection) -> tuple[Meeting, Participant]:
+        def work(db: Connection) -> tuple[Meeting, Participant, datetime]:
             row, participant = _signed_in(db, meeting_id, session_token)
             if row.m_id is None:
                 raise MeetingNotFound("There is no such meeting.")
-            return _its_meeting(row), participant
+            return _its_meeting(row), participant, as_utc(row.expires_at)
 
         return await self.db.read_alone(work)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -264,3 +265,29 @@ async def test_the_board_works_while_the_presence_registry_is_down(store: tuple[
         assert (await channel.next("event"))["card"]["text"] == "worry 1"
         channel.hang_up()
         await asyncio.wait_for(task, WAIT)
+
+
+@pytest.mark.asyncio
+async def test_a_connection_ends_with_its_session_and_the_others_go_on(
+    store: tuple[OpLog, Participant], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A wall left on overnight: its session runs out while connected, and it stops receiving and writing, as its
+    next connect would be refused."""
+    monkeypatch.setattr("realtime.room.PRESENCE_RENEW_SECONDS", 0.05)  # checked with presence's renewal
+    oplog, chair = store
+    soon = datetime.now(UTC) + timedelta(seconds=0.2)
+    later = datetime.now(UTC) + timedelta(hours=8)
+    async with Room(chair.meeting_id, oplog, MemoryBroker(), LIMITS) as room:
+        ending, staying = FakeChannel(), FakeChannel()
+        ending_task = asyncio.create_task(room.serve(ending, chair, "ending-session", None, soon))
+        staying_task = asyncio.create_task(room.serve(staying, chair, "staying-session", None, later))
+        await ending.next("hello")
+        await staying.next("hello")
+
+        assert (await asyncio.wait_for(ending.closed, WAIT))[0] == 4401
+        await asyncio.wait_for(ending_task, WAIT)
+        staying.type(add_frame(1))
+        assert (await staying.next("ack"))["seq"] == 1
+        assert not staying.closed.done()
+        staying.hang_up()
+        await asyncio.wait_for(staying_task, WAIT)

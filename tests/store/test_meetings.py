@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, text
@@ -54,9 +55,10 @@ async def test_a_connect_reads_the_session_and_its_meeting_together(db: Database
     other, _ = await meetings.create("Meeting B", "Other chair")
     joined = await meetings.join((await meetings.invite(chair.meeting.id, Role.family, "Mum", None)).invite_token)
 
-    meeting, participant = await meetings.signed_in_meeting(chair.meeting.id, joined.session_token)
+    meeting, participant, ends = await meetings.signed_in_meeting(chair.meeting.id, joined.session_token)
 
     assert (meeting, participant) == (chair.meeting, joined.participant)
+    assert meetings.session_lifetime - timedelta(minutes=5) < ends - datetime.now(UTC) <= meetings.session_lifetime
     with pytest.raises(NotSignedIn):
         await meetings.signed_in_meeting(other.meeting.id, joined.session_token)  # a session of another meeting
     with pytest.raises(NotSignedIn):
