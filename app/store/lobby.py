@@ -314,8 +314,10 @@ class Lobby:
             meeting = session.get(MeetingRow, meeting_id)
             if meeting is None:
                 raise MeetingNotFound("There is no such meeting.")
+            if meeting.status != "open":
+                raise RoomCodeNotFound("This meeting is finished: it has no room code, and nobody can join it now.")
             row = session.get(RoomCodeRow, meeting_id)
-            if row is None or meeting.status != "open" or not self._alive(row):
+            if row is None or not self._alive(row):
                 raise RoomCodeNotFound("This meeting has no room code now. The chair can make one.")
             assert self.key is not None  # _alive checked it
             return RoomCode(derive_code(self.key, meeting_id, row.nonce), as_utc(row.expires_at))
@@ -446,8 +448,11 @@ class Lobby:
         now = self.now()
 
         def work(session: Session) -> list[WaitingDevice]:
-            if session.get(MeetingRow, meeting_id) is None:
+            meeting = session.get(MeetingRow, meeting_id)
+            if meeting is None:
                 raise MeetingNotFound("There is no such meeting.")
+            if meeting.status != "open":
+                return []  # each device still waiting is told its wait has ended; none can be let in
             rows = session.execute(
                 select(LobbyEntryRow)
                 .where(

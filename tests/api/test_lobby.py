@@ -309,6 +309,8 @@ async def test_a_finalised_meeting_takes_no_device(app: FastAPI, chair: Member, 
     assert await state(waiting) == "expired"
     late = await admitted.get("/api/lobby")
     assert late.json()["state"] == "expired" and "set-cookie" not in late.headers
+    listed = await chair.browser.get(chair.url("/lobby"))
+    assert listed.status_code == 200 and listed.json() == [], "the chair is not shown devices nobody can let in"
     assert_error(
         await chair.browser.post(chair.url(f"/lobby/{entry_id}/admit"), json={"display_name": "P", "role": "family"}),
         409,
