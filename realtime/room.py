@@ -77,11 +77,11 @@ CONTROL_FRAMES_BURST = 30
 each costs a catch-up or a presence write (to Redis, with several processes) and a presence frame to the room, so
 a flood of them is refused with `rate_limited` as a flood of ops is."""
 PENDING_OPS_PER_CONNECTION = 32
-REFUSALS_KEPT = 1_000
-"""A room's last final refusals, kept so that an op resent unchanged gets the same one (docs/protocol.md)."""
 """Ops one connection may have read and not yet answered. Its frames keep being read while its ops wait for their
 commit, so its pings, and the transport's, are answered however long a commit takes; past this many (a burst, or
 a client resending a long backlog) its frames are read again once those are answered."""
+REFUSALS_KEPT = 1_000
+"""A room's last final refusals, kept so that an op resent unchanged gets the same one (docs/protocol.md)."""
 PRESENCE_COALESCE_SECONDS = 0.1
 """Arrivals and `editing` frames change presence; a burst of them (a room's screens reconnecting together after a
 restart, someone clicking from card to card) sends one presence frame to the room, not one each: with n screens

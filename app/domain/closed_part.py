@@ -18,7 +18,7 @@ from app.domain.context import Handler, OpContext, Outcome
 from app.domain.decision import DecisionChange, DecisionNoteChange
 from app.domain.errors import ClosedPartRunning, InvalidOperation, NoClosedPart
 from app.domain.items import Change, ItemId, Model, find, replaced, require
-from app.domain.plan import NetworkChange, StepChange, names_hidden_member
+from app.domain.plan import NetworkChange, StepChange, kept_with_a_hidden_owner, names_hidden_member
 from app.domain.scaling import restrict_round
 from app.domain.statements import StatementChange
 from app.domain.voice import ChildWordsChange
@@ -116,10 +116,8 @@ def set_restricted(state: MeetingState, op: SetRestricted, ctx: OpContext) -> Ou
                 changes += round_changes
     if op.entity == "network_member" and op.restricted:
         for step in after.steps:
-            if not step.restricted and names_hidden_member(after, step):
-                kept = step.model_copy(update={"restricted": True})
-                after = after.model_copy(update={"steps": replaced(after.steps, kept)})
-                changes += (StepChange(id=kept.id, value=kept),)
+            after, kept = kept_with_a_hidden_owner(after, step)
+            changes += (kept,) if kept is not None else ()
     return Outcome(after, changes, op.item_id)
 
 

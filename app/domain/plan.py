@@ -207,13 +207,21 @@ def names_hidden_member(state: MeetingState, step: NextStep) -> bool:
     return member is not None and member.restricted
 
 
+def kept_with_a_hidden_owner(state: MeetingState, step: NextStep) -> tuple[MeetingState, StepChange | None]:
+    """The meeting with `step` restricted if it names a member kept from the family, and the change that makes;
+    None when it needs none."""
+    if step.restricted or not names_hidden_member(state, step):
+        return state, None
+    kept = step.model_copy(update={"restricted": True})
+    return state.model_copy(update={"steps": replaced(state.steps, kept)}), StepChange(id=kept.id, value=kept)
+
+
 def _kept_with_a_hidden_owner(outcome: Outcome) -> Outcome:
     step = find(outcome.state.steps, outcome.target_id)
-    if step is None or step.restricted or not names_hidden_member(outcome.state, step):
+    if step is None:
         return outcome
-    kept = step.model_copy(update={"restricted": True})
-    after = outcome.state.model_copy(update={"steps": replaced(outcome.state.steps, kept)})
-    return dataclasses.replace(outcome, state=after, changes=(StepChange(id=kept.id, value=kept),))
+    after, kept = kept_with_a_hidden_owner(outcome.state, step)
+    return outcome if kept is None else dataclasses.replace(outcome, state=after, changes=(kept,))
 
 
 def delete_step(state: MeetingState, op: DeleteStep, ctx: OpContext) -> Outcome:
