@@ -38,7 +38,7 @@ test: $(STAMP)
 	$(BIN)/pytest -n 2 --dist worksteal
 
 # The whole suite with one more process spinning on the two cores, as on a slower machine than this: finds the tests
-# that pass only on a quiet one (about 18-20 minutes; not part of CI).
+# that pass only on a quiet one (about 12-20 minutes, by the machine; not part of CI).
 test-loaded: $(STAMP)
 	scripts/ensure-system-libs
 	scripts/ensure-test-services
