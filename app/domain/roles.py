@@ -18,6 +18,11 @@ SEES_KEPT_FROM_FAMILY = frozenset({Role.chair, Role.professional, Role.observer}
 """The roles that see the items kept from the family (app/domain/visibility.py); the family and the room screen
 do not."""
 
+ON_SHARED_SCREENS = frozenset({Role.family, Role.projector})
+"""The roles whose screens are shared (the family's tablet, the room's wall, DESIGN.md's roles): such a screen keeps
+nothing of a meeting once it leaves or the meeting is finalised, and what its browser keeps (an address in its
+history) opens nothing again."""
+
 
 class Scope(StrEnum):
     """How far a permission reaches: anything, only what the actor wrote, or nothing."""

@@ -25,7 +25,7 @@ from app.domain.errors import (
     ParticipantNotFound,
 )
 from app.domain.meeting import Meeting, Participant
-from app.domain.roles import Role
+from app.domain.roles import ON_SHARED_SCREENS, Role
 from app.domain.state import CONFERENCE_FIELDS, MeetingState
 from app.store.audit import AuditAction, add_event
 from app.store.database import Database
@@ -247,7 +247,7 @@ class Meetings:
 
     async def join(self, token: str) -> SignedIn:
         """Exchange an invite token for a new session. A link can be opened again (a tablet that was reset),
-        until the chair revokes it. Sign-ins come in storms (a room's screens reconnecting after a restart, a
+        until the chair revokes it or a family member or wall leaves with it (`leave`). Sign-ins come in storms (a room's screens reconnecting after a restart, a
         whole meeting arriving), so each is a few plain statements, committed with the others waiting then."""
         return await self.db.grouped(functools.partial(self._join, token_hash=hash_token(token)))
 
@@ -259,7 +259,7 @@ class Meetings:
         if row.id is None:
             raise ParticipantNotFound("There is no such participant.")
         participant, meeting = _participant(row), _its_meeting(row)
-        if meeting.status != "open" and participant.role in (Role.family, Role.projector):
+        if meeting.status != "open" and participant.role in ON_SHARED_SCREENS:
             # A finalised meeting stays on no shared tablet or wall: the family's copy comes from the chair.
             raise MeetingReadOnly(
                 "This meeting is finished, so this screen cannot open it. Ask the chair for your copy."
@@ -300,7 +300,10 @@ class Meetings:
         return await self.db.read_alone(work)
 
     async def leave(self, meeting_id: str, session_token: str) -> None:
-        """End this session, if it is still open (leaving twice records one leave)."""
+        """End this session, if it is still open (leaving twice records one leave). A family member or a wall that
+        leaves also spends their links: the shared tablet's history keeps the link's address, which must not open
+        the meeting again for whoever picks the tablet up next. The chair gives a new link if they come back; a
+        professional or the chair, on their own device, keeps theirs."""
 
         def work(session: Session) -> None:
             row = session.get(SessionRow, hash_token(session_token))
@@ -308,6 +311,8 @@ class Meetings:
                 return
             row.ended_at = utcnow()
             participant = _participant(_get_participant(session, row.participant_id))
+            if participant.role in ON_SHARED_SCREENS:
+                _revoke_invites(session, participant.id)
             add_event(session, meeting_id, AuditAction.left, participant)
             session.commit()
 
@@ -377,7 +382,7 @@ def _alive_session(row: Any, meeting_id: str) -> Participant:
             row is not None
             and row.session_meeting_id == meeting_id
             and row.m_status != "open"
-            and row.role in (Role.family, Role.projector)
+            and row.role in ON_SHARED_SCREENS
         ):
             # Finalising ended it: a new link would open nothing, so the screen is told the meeting is finished.
             raise MeetingFinished(

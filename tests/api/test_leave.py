@@ -13,6 +13,9 @@ from tests.api._support import (
     assert_error,
     browser_with_cookie,
     create_meeting,
+    invite,
+    join,
+    token_of,
 )
 
 
@@ -41,6 +44,47 @@ async def test_the_old_session_no_longer_works_even_if_the_cookie_was_kept(
     copy = await browser_with_cookie(open_browser, family.cookie_name, kept)
     assert_error(await copy.get(family.url("/me")), 401, "not_signed_in")
     assert_error(await copy.get(family.url("/board")), 401, "not_signed_in")
+
+
+@pytest.mark.asyncio
+async def test_a_family_member_who_leaves_spends_their_link_so_the_tablets_history_opens_nothing(
+    chair: Member, open_browser: OpenBrowser
+) -> None:
+    _participant_id, token = await invite(chair, "family", "Sam Lee")
+    family = await join(await open_browser(), token)
+
+    await family.browser.post(family.url("/leave"))
+
+    next_person = await open_browser()
+    assert_error(await next_person.post("/api/join", json={"token": token}), 404, "invite_not_found")
+    listing = (await chair.browser.get(chair.url("/participants"))).json()
+    assert {row["participant"]["id"]: row["invite"]["status"] for row in listing}[family.participant_id] == "revoked"
+
+
+@pytest.mark.asyncio
+async def test_the_chair_can_give_a_family_member_who_left_a_new_link(chair: Member, open_browser: OpenBrowser) -> None:
+    participant_id, token = await invite(chair, "family", "Sam Lee")
+    family = await join(await open_browser(), token)
+    await family.browser.post(family.url("/leave"))
+
+    reissued = await chair.browser.post(chair.url(f"/participants/{participant_id}/invite"))
+
+    assert reissued.status_code == 201, reissued.text
+    back = await join(await open_browser(), token_of(reissued.json()["invite_url"]))
+    assert back.participant_id == participant_id
+
+
+@pytest.mark.asyncio
+async def test_a_professional_who_leaves_keeps_their_link_for_their_own_device(
+    chair: Member, open_browser: OpenBrowser
+) -> None:
+    _participant_id, token = await invite(chair, "professional", "Jo Patel")
+    professional = await join(await open_browser(), token)
+
+    await professional.browser.post(professional.url("/leave"))
+
+    again = await join(await open_browser(), token)
+    assert again.participant_id == professional.participant_id
 
 
 @pytest.mark.asyncio

@@ -229,6 +229,11 @@ def test_leave_clears_the_session_on_a_shared_tablet(live_server, screens: Scree
     expect(tablet.get_by_test_id("end-state")).to_contain_text("Your session has ended")
     expect(tablet.get_by_text("Sam reads to the children every night.")).to_have_count(0)
 
+    # The tablet's history keeps the link's address: whoever picks the tablet up next and opens it gets nothing.
+    tablet.goto(link)
+    expect(tablet.get_by_role("heading", name="This link no longer works")).to_be_visible()
+    expect(tablet.get_by_text("Sam reads to the children every night.")).to_have_count(0)
+
 
 def test_screenshot_of_a_populated_board(live_server, screens: Screens, tmp_path: Path) -> None:
     """A realistic board mid-conference. With SOSBOARD_WRITE_SCREENSHOT=1 it refreshes docs/screenshot.png for
