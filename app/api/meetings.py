@@ -170,7 +170,8 @@ async def revoke_invite(
 
 @router.post("/{meeting_id}/leave", status_code=status.HTTP_204_NO_CONTENT, responses=responses(422))
 async def leave(meeting_id: str, request: Request, response: Response, services: ServicesDep) -> None:
-    """End this browser's session and forget its cookie (the family tablet's 'Leave this meeting').
+    """End this browser's session and forget its cookie (the family tablet's 'Leave this meeting'). A family
+    member's or a wall's link is spent with it (the tablet's history keeps its address): the chair gives a new one.
     Always succeeds: leaving when already signed out is not an error."""
     token = request.cookies.get(session_cookie_name(meeting_id))
     if token:
