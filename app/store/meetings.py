@@ -247,8 +247,9 @@ class Meetings:
 
     async def join(self, token: str) -> SignedIn:
         """Exchange an invite token for a new session. A link can be opened again (a tablet that was reset),
-        until the chair revokes it or a family member or wall leaves with it (`leave`). Sign-ins come in storms (a room's screens reconnecting after a restart, a
-        whole meeting arriving), so each is a few plain statements, committed with the others waiting then."""
+        until the chair revokes it or a family member or wall leaves with it (`leave`). Sign-ins come in storms (a
+        room's screens reconnecting after a restart, a whole meeting arriving), so each is a few plain statements,
+        committed with the others waiting then."""
         return await self.db.grouped(functools.partial(self._join, token_hash=hash_token(token)))
 
     def _join(self, session: Session, token_hash: str) -> SignedIn:
