@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -28,6 +29,7 @@ CONTENT_SECURITY_POLICY = (
 # network attacker cannot strip TLS from the next visit. Never sent without HTTPS: it would lock out a plain-HTTP
 # deployment (a single machine on a team's own network) for a year.
 STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
+log = logging.getLogger("sosboard.http")
 STATIC_PREFIX = "/static/"
 """The frontend's own files: code and styles, no case data, so browsers may keep them."""
 
@@ -111,6 +113,35 @@ class RequestBodyLimit:
         await self.app(scope, receive_within_limit, send)
 
 
+class UnexpectedFailures:
+    """An HTTP request that fails unexpectedly gets the documented error shape (500 `internal`) inside the other
+    layers, so it carries `no-store` and the security headers too; and its log line is the app's own, one line,
+    through `PrivateLogLine` (app/log_privacy.py), which writes the traceback without the exceptions' messages.
+    Without it, Starlette's outermost layer answered a bare 500 and uvicorn logged the whole traceback, a database
+    error's message among it with the statement's parameters: a meeting's title as the chair typed it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_noting_start(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_noting_start)
+        except Exception:
+            log.error("unexpected failure answering %s %s", scope["method"], scope["path"], exc_info=True)
+            if not started:  # else the client sees its response cut short, as it would have
+                await error_response(500, *PLAIN_HTTP_ERRORS[500])(scope, receive, send)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     services = Services.from_settings(settings)
@@ -150,5 +181,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=pages.FRONTEND_DIR), name="static")
 
     app.add_middleware(RequestBodyLimit)
+    app.add_middleware(UnexpectedFailures)
     app.add_middleware(SecurityHeaders, secure=settings.secure_cookies)
     return app

@@ -44,8 +44,10 @@ PLAIN_HTTP_ERRORS: dict[int, tuple[str, str]] = {
     404: ("not_found", "There is nothing at this address."),
     405: ("method_not_allowed", "This address does not take that kind of request."),
     413: ("too_large", "This request is larger than the board takes."),
+    500: ("internal", "Something went wrong on the server. Please try again in a moment."),
 }
-"""The refusals of the HTTP layer itself, before any route: their codes and plain words."""
+"""The refusals of the HTTP layer itself, before any route, and its answer to an unexpected failure: their codes
+and plain words."""
 
 
 def error_response(status: int, code: str, message: str) -> JSONResponse:

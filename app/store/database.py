@@ -60,7 +60,7 @@ class Database:
         self._sqlite_reader_here: Engine | None = None
         """For `read_alone` on the event loop's thread: its connections never wait for a lock."""
         if self.is_sqlite:
-            self.engine: AsyncEngine = create_async_engine(url, connect_args={"timeout": 30})
+            self.engine: AsyncEngine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
             _configure_sqlite(self.engine.sync_engine)
             self._sqlite_writer_engine = _sqlite_engine(url)
             event.listen(self._sqlite_writer_engine, "reset", _end_a_refused_commit)
@@ -81,6 +81,7 @@ class Database:
                 pool_size=POOL_CONNECTIONS,
                 max_overflow=0,
                 connect_args={"server_settings": {"synchronous_commit": "on"}},
+                hide_parameters=True,  # a failed statement's message holds no names or words (app/log_privacy.py)
             )
             _ping_after_idle(self.engine.sync_engine)
         # The same pool, its connections lent without a transaction around what they run (see `alone`).
@@ -408,6 +409,7 @@ def _sqlite_engine(url: str, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> E
     engine = create_engine(
         url.replace("+aiosqlite", "+pysqlite"),
         connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False},
+        hide_parameters=True,
     )
     _configure_sqlite(engine, busy_timeout_ms)
     return engine

@@ -91,3 +91,22 @@ def test_every_handler_of_the_server_logs_through_the_filter() -> None:
     config = logging_config()
     assert config["handlers"] and all(handler["filters"] == ["private"] for handler in config["handlers"].values())
     assert config["filters"]["private"]["()"] is PrivateLogLine
+
+
+def test_a_traceback_goes_on_its_lines_one_line_with_each_exceptions_type_and_frames_and_no_message() -> None:
+    """An exception's message may hold what was sent (a validation error's refused value, a statement's
+    parameters): the type and where it was raised are what mends it."""
+    try:
+        try:
+            raise KeyError("Zebedee-Canary-Child")
+        except KeyError as inner:
+            raise ValueError("title 'Initial conference for Zebedee-Canary-Child'") from inner
+    except ValueError as failure:
+        line = logging.LogRecord("sosboard.http", logging.ERROR, "/srv/app.py", 1, "failed %s", ("POST /x",), None)
+        line.exc_info = (type(failure), failure, failure.__traceback__)
+    assert passed(line)
+    formatted = DefaultFormatter("%(levelprefix)s %(message)s", use_colors=False).format(line)
+    assert "\n" not in formatted and "Zebedee" not in formatted, formatted
+    assert formatted.startswith("ERROR:") and "failed POST /x | Traceback, messages left out: " in formatted
+    assert "builtins.ValueError at tests/security/test_log_privacy.py:" in formatted, formatted
+    assert "<- from builtins.KeyError at tests/security/test_log_privacy.py:" in formatted, formatted

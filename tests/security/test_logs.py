@@ -10,11 +10,14 @@ sequences in names, op ids, paths and headers. Then the whole log is searched.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 import socket
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 import pytest
@@ -108,6 +111,27 @@ async def _bad_requests(server: ServerProcess, meeting: HostileMeeting, secrets:
             assert raw_socket.recv(4096).startswith(b"HTTP/1.1 ")
 
 
+async def _an_unexpected_failure(server: ServerProcess, database: Path, secrets: Secrets) -> None:
+    """A statement the database cannot run (its table renamed under the server), for a meeting whose title holds a
+    child's name: the failed statement's parameters are in the database error's message."""
+    title = f"Initial conference for {CHILD} Unexpected"
+    secrets.words.append(title)
+    with contextlib.closing(sqlite3.connect(database)) as db:
+        db.execute("ALTER TABLE meetings RENAME TO meetings_away")
+    try:
+        async with httpx.AsyncClient(base_url=server.url, verify=TLS) as http:
+            response = await http.post("/api/meetings", json={"title": title, "chair_name": "Alex Morgan"})
+    finally:
+        with contextlib.closing(sqlite3.connect(database)) as db:
+            db.execute("ALTER TABLE meetings_away RENAME TO meetings")
+    assert response.status_code == 500, response.text
+    assert response.json() == {
+        "error": {"code": "internal", "message": "Something went wrong on the server. Please try again in a moment."}
+    }
+    assert response.headers["cache-control"] == "no-store"
+    assert "content-security-policy" in response.headers
+
+
 @dataclass
 class LoggedRun:
     log: str
@@ -127,6 +151,7 @@ def logged_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoggedRun]:
         async def drive() -> None:
             meeting = await _conference(server, secrets)
             await _bad_requests(server, meeting, secrets)
+            await _an_unexpected_failure(server, database, secrets)
 
         asyncio.run(drive())
     finally:
@@ -147,6 +172,17 @@ def test_no_name_word_token_or_cookie_reaches_the_log(logged_run: LoggedRun) -> 
     # Pieces too: an escaped or cut copy is a leak as well.
     pieces = ("Zebedee", "Quenby", "Canary", "alert(", "javascript:", "HYPERLINK", "gnp.exe")
     assert leaked == [] and [piece for piece in pieces if piece in log] == []
+
+
+def test_an_unexpected_failure_is_logged_on_one_line_with_where_it_was_raised_and_not_its_message(
+    logged_run: LoggedRun,
+) -> None:
+    """Its message held the failed statement's parameters (the meeting's title): left out, with the rest of every
+    exception's message; its type and frames stay, for whoever mends it."""
+    [line] = [line for line in logged_run.log.splitlines() if "Traceback" in line]
+    assert line.startswith("ERROR:") and "unexpected failure answering POST /api/meetings" in line, line
+    assert "sqlalchemy.exc.OperationalError at " in line and "app/store/meetings.py:" in line, line
+    assert "no such table" not in line and "INSERT" not in line, line
 
 
 def test_no_devices_address_reaches_the_log(logged_run: LoggedRun) -> None:
