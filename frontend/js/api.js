@@ -85,8 +85,10 @@ export const lobbyApi = {
 };
 
 /** The room code's QR code (SVG, sized by CSS); the code in the query only makes a new code a new picture. */
-export function roomCodeQrUrl(id, code) {
-  return `/api/meetings/${encodeURIComponent(id)}/room-code.svg?for=${encodeURIComponent(code)}`;
+/** The QR code of the room code `roomCode` ({code, expires_at}). Its expiry, never the code, tells one code's
+ * picture from the next's: a room code stays out of every address the server or a proxy sees. */
+export function roomCodeQrUrl(id, roomCode) {
+  return `/api/meetings/${encodeURIComponent(id)}/room-code.svg?until=${encodeURIComponent(roomCode.expires_at)}`;
 }
 
 /** Where each export of the record is downloaded from (the server sends them as attachments, never cached). */

@@ -49,12 +49,15 @@ def test_tablets_join_by_code_the_chair_turns_one_away_and_revokes_another(
     live_server, screens: Screens, axe_source: str
 ) -> None:
     chair = screens.open(width=1366, height=768)
+    sent: list[str] = []  # every address the chair's and the wall's pages ask the server for
+    chair.on("request", lambda request: sent.append(request.url))
     meeting_id = start_meeting(chair, live_server.url, "Initial conference for Mia and Leo", "Alex Morgan")
     code = make_room_code(chair)
     check_accessibility(chair, axe_source, "chair-room-code")
 
     # The wall opens the QR code's link: the code comes in the fragment, which leaves the address bar at once.
     wall = screens.open(width=1920, height=1080)
+    wall.on("request", lambda request: sent.append(request.url))
     wall.goto(f"{live_server.url}/room#{code}")
     expect(heading(wall)).to_have_text(WAITING)
     assert "#" not in wall.url
@@ -67,6 +70,10 @@ def test_tablets_join_by_code_the_chair_turns_one_away_and_revokes_another(
     expect(wall.get_by_test_id("wall-room-code")).to_have_text(code)
     expect(wall.get_by_test_id("wall-room-qr")).to_be_visible()
     check_accessibility(wall, axe_source, "wall-introductions")
+    # No address the server (or a proxy in front of it) sees holds the code, the QR code's pictures' included.
+    assert len([url for url in sent if "/room-code.svg" in url]) >= 2, sent
+    typed_forms = (code, code.replace("-", ""), code.replace("-", "%2D"))
+    assert [url for url in sent if any(form in url.split("#")[0] for form in typed_forms)] == [], sent
 
     # The family's tablet types the code: small letters and spaces are fine.
     tablet = screens.open(width=1024, height=768)

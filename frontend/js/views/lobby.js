@@ -28,7 +28,7 @@ export function RoomCodePanel({ ctx }) {
     ${code
       ? html`<div class="room-code-box">
           <p class="room-code" data-testid="room-code" aria-label=${`Room code: ${code.code.split("").join(" ")}`}>${code.code}</p>
-          <img class="room-qr room-qr-small" src=${roomCodeQrUrl(state.meeting.id, code.code)} data-testid="room-qr"
+          <img class="room-qr room-qr-small" src=${roomCodeQrUrl(state.meeting.id, code)} data-testid="room-qr"
             alt=${`QR code: opens ${roomAddress()} with the code ${code.code} filled in`} />
           <p class="help">Works until ${formatTime(code.expires_at)}, or until the record is finalised.</p>
           <div class="card-actions">
@@ -111,7 +111,7 @@ export function WallJoin({ ctx }) {
       ? html`<p class="wall-join-how">Open <strong>${roomAddress()}</strong>${" "}and type</p>
           <p class="wall-code" data-testid="wall-room-code" aria-label=${`Room code: ${code.code.split("").join(" ")}`}>${code.code}</p>
           <p class="wall-join-how">or scan:</p>
-          <img class="room-qr wall-qr" src=${roomCodeQrUrl(state.meeting.id, code.code)} data-testid="wall-room-qr"
+          <img class="room-qr wall-qr" src=${roomCodeQrUrl(state.meeting.id, code)} data-testid="wall-room-qr"
             alt=${`QR code: opens ${roomAddress()} with the code ${code.code} filled in`} />`
       : html`<p class="wall-join-how" data-testid="wall-no-code">The chair will show the room code here.</p>`}
   </section>`;
