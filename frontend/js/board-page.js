@@ -183,8 +183,9 @@ function render() {
   document.body.classList.toggle("drawer-open", state.phase === "board" && state.console.drawer);
   tellEditing();
   watchRoomCode();
-  // A finished meeting on a shared screen names nothing of the case, not even in the tab's title.
-  const named = state.meeting && state.phase === "board" && !(isWatcher() && state.board.read_only);
+  // A shared screen (the family's tablet, the wall) never names the case in its tab's title: the browser's history
+  // keeps the titles of the pages it showed, and may keep one set during the meeting after the page has left it.
+  const named = state.meeting && state.phase === "board" && !isWatcher();
   document.title = named ? `${state.meeting.title} · SoS Board` : "SoS Board";
 }
 

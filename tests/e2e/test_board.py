@@ -218,6 +218,9 @@ def test_leave_clears_the_session_on_a_shared_tablet(live_server, screens: Scree
     tablet = screens.open(width=1024, height=768)
     join_by_link(tablet, link)
     expect(card(tablet, "Sam reads to the children every night.")).to_be_visible()
+    # The browser's history keeps the titles of the pages a tablet showed: the case is named on the chair's only.
+    expect(chair).to_have_title(re.compile(r".+ · SoS Board$"))
+    expect(tablet).to_have_title("SoS Board")
 
     tablet.get_by_role("button", name="Leave this meeting").click()
     tablet.get_by_role("button", name="Yes, leave").click()
