@@ -46,19 +46,32 @@ class BoardApp(FastAPI):
         await super().__call__(scope, receive, send)
 
 
-class SecurityHeaders:
-    """The headers every HTTP response carries, unless its route set them. A plain ASGI middleware: FastAPI's
-    `@app.middleware("http")` runs each request through a task group and memory streams, which cost more than the
-    sign-in they wrap in a connect storm."""
+class HttpLayer:
+    """A plain ASGI middleware over HTTP requests (`handle`); websockets and the lifespan pass through untouched.
+    Plain, because FastAPI's `@app.middleware("http")` runs each request through a task group and memory streams,
+    which cost more than the sign-in they wrap in a connect storm."""
 
-    def __init__(self, app: ASGIApp, secure: bool) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.secure = secure
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        await self.handle(scope, receive, send)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise NotImplementedError
+
+
+class SecurityHeaders(HttpLayer):
+    """The headers every HTTP response carries, unless its route set them."""
+
+    def __init__(self, app: ASGIApp, secure: bool) -> None:
+        super().__init__(app)
+        self.secure = secure
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         case_data = not scope["path"].startswith(STATIC_PREFIX)
 
         async def send_with_headers(message: Message) -> None:
@@ -84,18 +97,12 @@ MAX_REQUEST_BODY_BYTES = 64 * 1024
 2 KiB (a title, names, a token)."""
 
 
-class RequestBodyLimit:
+class RequestBodyLimit(HttpLayer):
     """Refuses a request body past MAX_REQUEST_BODY_BYTES with 413, from its Content-Length before it is read, or
     as it arrives when it is sent in chunks: FastAPI reads and parses a body whole before it validates it, and
     150 MB sent to `POST /api/meetings`, which needs no sign-in, took 470 MB of the server's memory."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         declared = next((value for name, value in scope["headers"] if name == b"content-length"), None)
         if declared is not None and (not declared.isdigit() or int(declared) > MAX_REQUEST_BODY_BYTES):
             await error_response(413, *PLAIN_HTTP_ERRORS[413])(scope, receive, send)
@@ -113,20 +120,14 @@ class RequestBodyLimit:
         await self.app(scope, receive_within_limit, send)
 
 
-class UnexpectedFailures:
+class UnexpectedFailures(HttpLayer):
     """An HTTP request that fails unexpectedly gets the documented error shape (500 `internal`) inside the other
     layers, so it carries `no-store` and the security headers too; and its log line is the app's own, one line,
     through `PrivateLogLine` (app/log_privacy.py), which writes the traceback without the exceptions' messages.
     Without it, Starlette's outermost layer answered a bare 500 and uvicorn logged the whole traceback, a database
     error's message among it with the statement's parameters: a meeting's title as the chair typed it."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
 
         async def send_noting_start(message: Message) -> None:
