@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from app.api.sessions import session_cookie_name
@@ -23,8 +23,6 @@ from app.store.tokens import hash_token
 from realtime.wire import UvicornWire
 
 BOARD_SOCKET_PATH = re.compile(r"/ws/meetings/(?P<meeting_id>[^/]+)")
-_POLICY_VIOLATION = 1008
-"""Closing before accepting answers the upgrade with 403 and an empty body (docs/protocol.md: a bad `since`)."""
 
 
 class WebSocketChannel:
@@ -107,7 +105,9 @@ async def board_socket(
     try:
         since = _since(websocket)
     except ValueError:
-        await websocket.close(_POLICY_VIOLATION)
+        # A client's bug, not a refusal of the person: 403 with an empty body (docs/protocol.md), no-store as every
+        # answer to an upgrade.
+        await websocket.send_denial_response(Response(status_code=403, headers={"Cache-Control": "no-store"}))
         return
     if not origin_allowed(websocket, services.settings.allowed_origins, services.settings.secure_cookies):
         await _deny(websocket, 403, "origin_not_allowed", "This page may not connect to the board.")

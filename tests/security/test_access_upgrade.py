@@ -178,6 +178,8 @@ async def test_an_upgrade_with_a_since_that_is_not_one_integer_is_refused_with_n
     answer = await raw_upgrade(world.server, path, world.meeting.chair.cookie, own_origin(world.server))
     assert answer.status == 403, f"{since}: {answer.raw[:200]!r}"
     assert canaries_in(answer.raw) == [], since
+    head, _, body = answer.raw.partition(b"\r\n\r\n")
+    assert b"\r\ncache-control: no-store" in head.lower() and body == b"", answer.raw
     resumed = await raw_upgrade(
         world.server, f"{world.meeting.meeting_id}?since=0", world.meeting.chair.cookie, own_origin(world.server)
     )
