@@ -11,7 +11,7 @@ import csv
 import io
 import json
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Response
@@ -174,7 +174,9 @@ async def audit_trail_csv(
     that a spreadsheet would run as a formula are neutralised. This download is recorded in the trail too."""
     await services.audit.record(meeting_id, AuditAction.audit_read, who, {"format": "csv"})
     trail = await services.audit.trail(meeting_id)
-    filename = "audit-" + re.sub(r"[^A-Za-z0-9_-]", "", meeting_id)[:40] + ".csv"
+    # As every download's (docs/record.md): the date (the trail's as of today) and the id, never a name.
+    today = datetime.now(UTC).date().isoformat()
+    filename = f"sos-audit-{today}-" + re.sub(r"[^A-Za-z0-9_-]", "", meeting_id)[:40] + ".csv"
     return Response(
         content="\ufeff" + audit_csv(_entries(trail)),  # the BOM: spreadsheets then read names as UTF-8
         media_type="text/csv; charset=utf-8",

@@ -7,6 +7,7 @@ import csv
 import io
 import sqlite3
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -129,13 +130,17 @@ async def test_the_chair_and_professionals_download_the_trail_as_csv(
     on_screen = await trail(chair)
     downloader = chair if role == "chair" else worker
 
+    before = datetime.now(UTC).date().isoformat()
     response = await downloader.browser.get(downloader.url("/audit.csv"))
+    after = datetime.now(UTC).date().isoformat()
 
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/csv")
     assert response.headers["cache-control"] == "no-store"
     disposition = response.headers["content-disposition"]
-    assert disposition.startswith("attachment;") and f'filename="audit-{chair.meeting_id}.csv"' in disposition
+    # As every download's name: the date and the meeting's id, never a name (docs/record.md).
+    names = {f'filename="sos-audit-{day}-{chair.meeting_id}.csv"' for day in (before, after)}
+    assert disposition.startswith("attachment;") and any(name in disposition for name in names), disposition
     rows = parse_csv(response)
     # The same rows as on screen, then this download itself.
     assert [(r["actor_name"], r["actor_role"], r["action"]) for r in rows] == [

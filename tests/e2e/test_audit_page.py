@@ -45,7 +45,7 @@ def test_the_chair_sees_who_did_what_and_downloads_it(live_server: ServerProcess
     with chair.expect_download() as download_info:
         panel.get_by_role("link", name="Download it as a spreadsheet (CSV)").click()
     download = download_info.value
-    assert download.suggested_filename.startswith("audit-") and download.suggested_filename.endswith(".csv")
+    assert download.suggested_filename.startswith("sos-audit-") and download.suggested_filename.endswith(".csv")
     rows = list(csv.DictReader(io.StringIO(Path(download.path()).read_text(encoding="utf-8-sig"))))
     assert [(row["actor_name"], row["action"]) for row in rows][-3:] == [
         ("Alex Morgan", "link_revoked"),
