@@ -4,19 +4,34 @@ record's state and hash on every page. Each PDF here is rendered once (WeasyPrin
 from __future__ import annotations
 
 import io
+import re
+import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
+from app.domain.meeting import Meeting
+from app.domain.plain_words import glossary_for
 from app.domain.state import MeetingState
 from app.exports.formatting import zone_named
 from app.exports.markdown import render_markdown
 from app.exports.pdf import css_string, footer, pdf_of_html, render_html, render_pdf
-from app.exports.record import Record
+from app.exports.record import Record, build_record
 from app.store.chain import Verification
-from tests.exports._meeting import DECISION_REASONS, FIRST_STEP, HOSTILE, RESTRICTED_CANARIES, UNREVEALED
+from tests.exports._meeting import (
+    DECISION_REASONS,
+    FIRST_STEP,
+    HOSTILE,
+    PEOPLE,
+    RESTRICTED_CANARIES,
+    UNREVEALED,
+    steps,
+)
 from tests.exports._pdf import pages_text
-from tests.exports.conftest import HASH, record_of
+from tests.exports.conftest import EXPORTED_AT, HASH, record_of
+from tests.support.conference_ops import ConferenceRoom
 
 LONDON = zone_named("Europe/London")
 
@@ -140,3 +155,54 @@ def test_a_board_changed_behind_its_log_is_said_on_every_page_and_in_every_forma
     assert all("differs from its history of changes" not in page for page in pages_text(render_pdf(full, LONDON)))
     assert "Do not rely on this copy" in render_markdown(changed, LONDON)
     assert "Do not rely on this copy" not in render_markdown(full, LONDON)
+
+
+UNBROKEN_CARD = "Unbroken " + "Z" * 300
+UNBROKEN_STEP = "https://example.test/" + "q" * 180
+UNBROKEN_TITLE = "Second " + "T" * 150
+
+
+def test_words_too_long_for_a_line_wrap_inside_the_page_and_every_column_stays_on_it(tmp_path: Path) -> None:
+    """A pasted link or a held-down key: one word wider than its cell wraps in it. It ran off the page, and pushed
+    the map's "Kind", "Written by" and "About" and the plan's "Who", "By when" and "How we'll know" off with it."""
+    room = ConferenceRoom()
+    for who, op in steps():
+        if op["type"] == "finalise":
+            room.do(
+                PEOPLE["worker"].actor,
+                {"type": "add_card", "card_id": "c-long", "column": "worries", "kind": "harm", "text": UNBROKEN_CARD},
+            )
+            room.do(
+                PEOPLE["worker"].actor,
+                {
+                    "type": "add_step",
+                    "step_id": "p-long",
+                    "what": UNBROKEN_STEP,
+                    "who": {"kind": "person", "name": "N" * 80},
+                    "how_we_know": UNBROKEN_STEP,
+                },
+            )
+        room.do(PEOPLE[who].actor, op)
+    meeting = Meeting("m-1", UNBROKEN_TITLE, "finalised", "2026-11-30T10:00:00+00:00")
+    people = [person.participant for person in PEOPLE.values()]
+    chain = Verification(True, room.state.seq, HASH, None, None)
+    record = build_record(
+        room.state, meeting, people, chain, True, copy="full", exported_at=EXPORTED_AT, glossary=glossary_for()
+    )
+    source = tmp_path / "record.pdf"
+    source.write_bytes(render_pdf(record, LONDON))
+    pdftotext = shutil.which("pdftotext")
+    assert pdftotext, "pdftotext is missing: run scripts/ensure-test-services (it installs poppler-utils)"
+    boxes = tmp_path / "boxes.html"
+    subprocess.run([pdftotext, "-bbox", str(source), str(boxes)], check=True, timeout=60)
+    words = re.findall(
+        r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>', boxes.read_text()
+    )
+    right_edge = 595.3 - 16 / 25.4 * 72  # A4's width less the page's right margin (16 mm), in points
+    outside = [(text[:20], float(x_max)) for _x_min, x_max, text in words if float(x_max) > right_edge + 1]
+    assert words and outside == [], outside
+    printed = {text for _x_min, _x_max, text in words}
+    assert {"Kind", "Written", "About", "Who", "By", "when", "How", "know"} <= printed
+    letters = "".join(text for _x_min, _x_max, text in words)
+    for long_word in ("Z" * 300, "q" * 180, "T" * 150):
+        assert long_word in letters  # every letter printed, none cut off
