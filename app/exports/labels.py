@@ -84,7 +84,12 @@ OUTCOME: dict[PlanOutcome, str] = {
     PlanOutcome.child_protection_plan: "A Child Protection plan",
     PlanOutcome.no_plan: "No Child Protection plan",
 }
-NO_DECISION = "No decision on this record"
+NO_DECISION_IN_COPY = {
+    "full": "No decision on this record",
+    # The same words whether none was made or it was made while the family stepped out: "no decision" would tell
+    # a parent something untrue in the second case, and different words would tell them it happened.
+    "family": "No decision is shown in this copy",
+}
 
 CATEGORY: dict[Category, str] = {
     Category.neglect: "Neglect",

@@ -459,7 +459,7 @@ def build_record(
             )
             for m in seen.network
         ],
-        decisions=_decisions(seen, names),
+        decisions=_decisions(seen, names, labels.NO_DECISION_IN_COPY[copy]),
         childs_voice=_voices(seen, names),
         addenda=[
             AddendumOut(
@@ -691,7 +691,7 @@ def _categories(categories: Iterable[Category]) -> list[CategoryOut]:
     return [CategoryOut(category=c, label=labels.CATEGORY[c]) for c in categories]
 
 
-def _decisions(state: MeetingState, names: _Names) -> list[DecisionOut]:
+def _decisions(state: MeetingState, names: _Names, no_decision: str) -> list[DecisionOut]:
     out: list[DecisionOut] = []
     for child in state.children:
         decision = next((d for d in state.decisions if d.child_id == child.id), None)
@@ -716,7 +716,7 @@ def _decisions(state: MeetingState, names: _Names) -> list[DecisionOut]:
                 child_id=child.id,
                 child=child.name,
                 outcome=outcome,
-                outcome_label=labels.OUTCOME[outcome] if outcome else labels.NO_DECISION,
+                outcome_label=labels.OUTCOME[outcome] if outcome else no_decision,
                 categories=_categories(decision.categories if decision else ()),
                 reasons=decision.reasons if decision else "",
                 recorded_by=names.maybe(decision.recorded_by) if decision else None,

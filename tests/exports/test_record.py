@@ -16,8 +16,16 @@ from app.domain.visibility import Viewer, meeting_for
 from app.exports import labels
 from app.exports.record import RECORD_VERSION, Record
 from app.store.chain import Verification
-from tests.exports._meeting import DECISION_REASONS, FIRST_STEP, PUBLIC_WORDS, RESTRICTED_CANARIES, UNREVEALED
+from tests.exports._meeting import (
+    DECISION_REASONS,
+    FIRST_STEP,
+    PEOPLE,
+    PUBLIC_WORDS,
+    RESTRICTED_CANARIES,
+    UNREVEALED,
+)
 from tests.exports.conftest import HASH, record_of
+from tests.support.conference_ops import ConferenceRoom
 
 
 def _text(record: Record) -> str:
@@ -242,3 +250,25 @@ def test_each_copy_explains_the_jargon_it_holds_and_counts_what_is_still_flagged
     flagged = [item for item in flagged_items(seen, glossary_for()) if not item.own_words]
     assert family.plain_words.still_flagged == len(flagged) >= 3, "the card with LADO and s47, two with 'referral'"
     assert full.plain_words.still_flagged > family.plain_words.still_flagged
+
+
+def _one_child(decided_while_the_family_was_out: bool) -> MeetingState:
+    room = ConferenceRoom()
+    chair = PEOPLE["chair"].actor
+    room.do(chair, {"type": "add_child", "child_id": "child-a", "name": "A.", "age": 7})
+    if decided_while_the_family_was_out:
+        room.do(chair, {"type": "start_closed_part"})
+        room.do(chair, {"type": "record_decision", "child_id": "child-a", "base_version": 0, "outcome": "no_plan"})
+        room.do(chair, {"type": "end_closed_part"})
+    return room.state
+
+
+def test_the_familys_copy_says_the_same_true_words_whether_no_decision_was_made_or_it_was_made_without_them() -> None:
+    """ "No decision on this record" told a parent something untrue when the decision was recorded while the family
+    had stepped out; other words for that case would tell them it happened."""
+    hidden = record_of(_one_child(decided_while_the_family_was_out=True), "family").decisions
+    none = record_of(_one_child(decided_while_the_family_was_out=False), "family").decisions
+    assert [d.outcome_label for d in hidden] == [d.outcome_label for d in none] == ["No decision is shown in this copy"]
+    assert [d.outcome for d in hidden] == [None]
+    full = record_of(_one_child(decided_while_the_family_was_out=False), "full").decisions
+    assert [d.outcome_label for d in full] == ["No decision on this record"]
