@@ -20,6 +20,8 @@ from tests.e2e.board_pages import (
     edit_card,
     invite_person,
     join_by_link,
+    let_in,
+    make_room_code,
     move_card_to,
     open_people,
     start_meeting,
@@ -312,3 +314,28 @@ def test_leaving_a_shared_tablet_offline_clears_the_screen_and_says_to_ask_the_c
     tablet.reload()
     expect(tablet.get_by_test_id("end-state")).to_contain_text("Your session has ended")
     expect(tablet.get_by_text("Sam reads to the children every night.")).to_have_count(0)
+
+
+def test_words_typed_as_one_long_word_wrap_on_every_screen_and_no_page_scrolls_sideways(
+    live_server, screens: Screens
+) -> None:
+    """A title, a name or a card typed as one word longer than the screen (a pasted link, a held-down key) breaks
+    where it must: the title widened the chair's, the tablet's and the wall's whole page past the screen."""
+    chair = screens.open(width=1366, height=768)
+    start_meeting(chair, live_server.url, "Review " + "T" * 190, "Alex " + "M" * 70)
+    link = invite_person(chair, "Sam " + "L" * 70, "family", copy=False)
+    close_people(chair)
+    long_card = "Long " + "Z" * 400
+    add_card(chair, "worries", long_card)
+    tablet = screens.open(width=1024, height=768)
+    join_by_link(tablet, link)
+    code = make_room_code(chair)
+    wall = screens.open(width=1920, height=1080)
+    wall.goto(f"{live_server.url}/room#{code}")
+    let_in(chair, "Room " + "R" * 70, "projector")
+    wait_connected(wall)
+    close_people(chair)
+    for page in (chair, tablet, wall):
+        expect(card(page, long_card)).to_have_count(1)
+        width = page.evaluate("() => document.scrollingElement.scrollWidth")
+        assert width <= page.viewport_size["width"], (page.viewport_size, width)
