@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
@@ -22,6 +21,7 @@ from app.api.errors import responses
 from app.api.sessions import ServicesDep
 from app.domain.meeting import Participant
 from app.domain.roles import HttpAction
+from app.exports.formatting import download_name
 from app.store.audit import AuditAction, AuditEvent, DetailValue, OpEntry, Trail
 
 router = APIRouter(prefix="/api", tags=["audit"])
@@ -174,9 +174,7 @@ async def audit_trail_csv(
     that a spreadsheet would run as a formula are neutralised. This download is recorded in the trail too."""
     await services.audit.record(meeting_id, AuditAction.audit_read, who, {"format": "csv"})
     trail = await services.audit.trail(meeting_id)
-    # As every download's (docs/record.md): the date (the trail's as of today) and the id, never a name.
-    today = datetime.now(UTC).date().isoformat()
-    filename = f"sos-audit-{today}-" + re.sub(r"[^A-Za-z0-9_-]", "", meeting_id)[:40] + ".csv"
+    filename = download_name("audit", datetime.now(UTC).date(), meeting_id, "csv")  # the trail as of today
     return Response(
         content="\ufeff" + audit_csv(_entries(trail)),  # the BOM: spreadsheets then read names as UTF-8
         media_type="text/csv; charset=utf-8",

@@ -85,8 +85,13 @@ def number(value: float | None) -> str:
 
 
 def filename(record: Record, extension: str) -> str:
-    """The download's name: the kind of record, the date and the meeting's id; never a person's name (a title
-    may hold a child's)."""
-    safe_id = re.sub(r"[^A-Za-z0-9_-]", "", record.meeting.id)[:40]
+    """The record's download name (`download_name`), the family's copy said so."""
     family = "-family-copy" if record.copy_kind == "family" else ""
-    return f"sos-record-{record.meeting.date.isoformat()}-{safe_id}{family}.{extension}"
+    return download_name("record", record.meeting.date, record.meeting.id, extension, family)
+
+
+def download_name(kind: str, day: date, meeting_id: str, extension: str, suffix: str = "") -> str:
+    """Every download's name: what it is, the date and the meeting's id; never a person's name (a title may hold a
+    child's). `sos-record-2026-11-30-<id>.pdf`."""
+    safe_id = re.sub(r"[^A-Za-z0-9_-]", "", meeting_id)[:40]
+    return f"sos-{kind}-{day.isoformat()}-{safe_id}{suffix}.{extension}"

@@ -46,14 +46,20 @@ async def test_the_old_session_no_longer_works_even_if_the_cookie_was_kept(
     assert_error(await copy.get(family.url("/board")), 401, "not_signed_in")
 
 
+async def joined_and_left(chair: Member, open_browser: OpenBrowser, role: str, name: str) -> tuple[str, str, Member]:
+    """Someone the chair invited opens their link on a browser of their own and leaves: their participant id, their
+    link's token, and them."""
+    participant_id, token = await invite(chair, role, name)
+    member = await join(await open_browser(), token)
+    assert (await member.browser.post(member.url("/leave"))).status_code == 204
+    return participant_id, token, member
+
+
 @pytest.mark.asyncio
 async def test_a_family_member_who_leaves_spends_their_link_so_the_tablets_history_opens_nothing(
     chair: Member, open_browser: OpenBrowser
 ) -> None:
-    _participant_id, token = await invite(chair, "family", "Sam Lee")
-    family = await join(await open_browser(), token)
-
-    await family.browser.post(family.url("/leave"))
+    _participant_id, token, family = await joined_and_left(chair, open_browser, "family", "Sam Lee")
 
     next_person = await open_browser()
     assert_error(await next_person.post("/api/join", json={"token": token}), 404, "invite_not_found")
@@ -63,9 +69,7 @@ async def test_a_family_member_who_leaves_spends_their_link_so_the_tablets_histo
 
 @pytest.mark.asyncio
 async def test_the_chair_can_give_a_family_member_who_left_a_new_link(chair: Member, open_browser: OpenBrowser) -> None:
-    participant_id, token = await invite(chair, "family", "Sam Lee")
-    family = await join(await open_browser(), token)
-    await family.browser.post(family.url("/leave"))
+    participant_id, _token, _family = await joined_and_left(chair, open_browser, "family", "Sam Lee")
 
     reissued = await chair.browser.post(chair.url(f"/participants/{participant_id}/invite"))
 
@@ -78,10 +82,7 @@ async def test_the_chair_can_give_a_family_member_who_left_a_new_link(chair: Mem
 async def test_a_professional_who_leaves_keeps_their_link_for_their_own_device(
     chair: Member, open_browser: OpenBrowser
 ) -> None:
-    _participant_id, token = await invite(chair, "professional", "Jo Patel")
-    professional = await join(await open_browser(), token)
-
-    await professional.browser.post(professional.url("/leave"))
+    _participant_id, token, professional = await joined_and_left(chair, open_browser, "professional", "Jo Patel")
 
     again = await join(await open_browser(), token)
     assert again.participant_id == professional.participant_id
